@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# netbpf: make (build), make test, make vmlinux, make clean. V=1 for commands.
+
+VERSION  := 0.1.0
+OUTPUT   := .output
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+PREFIX   ?= /usr/local
+
+CFLAGS   ?= -g -O2
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
+	    -I$(OUTPUT) -Ibpf -Iuser -DNETBPF_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	    -Ivmlinux -Ibpf -MMD -MP
+LDLIBS   := -lbpf -lelf -lz -lm
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+USER_SRCS := $(wildcard user/*.c)
+# objects that need no libbpf: unit-tested without root
+CORE_OBJS := $(addprefix $(OUTPUT)/,stats.o format.o json.o opts.o)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test-deps test unit e2e clean vmlinux install
+
+all: deps netbpf
+
+deps:
+	$(Q)scripts/deps.sh build
+
+test-deps:
+	$(Q)scripts/deps.sh test
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/netbpf.bpf.o: bpf/netbpf.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/netbpf.skel.h: $(OUTPUT)/netbpf.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name netbpf > $@
+
+# every user object may include the skeleton
+$(USER_OBJS): $(OUTPUT)/netbpf.skel.h
+
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+netbpf: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(CORE_OBJS) -lcmocka -lm -o $@
+
+$(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+unit: test-deps $(UNIT_BINS)
+	$(Q)tests/run.sh --unit
+
+test: test-deps netbpf $(UNIT_BINS) $(TOOL_BINS)
+	$(Q)tests/run.sh
+
+# Regenerate the CO-RE header from a BTF file (default: this kernel's).
+BTF ?= /sys/kernel/btf/vmlinux
+vmlinux:
+	$(call msg,GEN,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > vmlinux/vmlinux.h
+
+install: all
+	install -D -m 0755 netbpf $(DESTDIR)$(PREFIX)/sbin/netbpf
+	install -D -m 0644 docs/netbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/netbpf.8
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) netbpf
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * netbpf socket accounting: bytes per process (tgid), per protocol and
+ * direction, counted in the caller's context.
+ *
+ * Three hook rungs share one counting handler, count(); the loader turns
+ * on the programs of exactly one rung (bpf_program__set_autoload):
+ *   1. tp_btf/sock_send_length, tp_btf/sock_recv_length (Linux 6.3+)
+ *   2. fexit on tcp_sendmsg, tcp_recvmsg, udp(v6)_sendmsg, udp(v6)_recvmsg
+ *   3. kprobe/kretprobe on the same functions
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "netbpf.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define SOCK_DGRAM	2
+#define SOCK_RAW	3
+#define MSG_PEEK	2
+#define IPPROTO_ICMPV6	58	/* a macro in uapi, not an enum member */
+
+#define NB_MAX_PROCS	16384
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load; constant for the verifier. */
+const volatile __u32 filter_pids = 0;		/* only tgids in pid_filter */
+const volatile __u32 filter_comm_on = 0;
+const volatile char filter_comm[NB_COMM_LEN] = {};
+const volatile __u32 proto_mask = ~0u;		/* bit per enum nb_proto */
+/* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
+ * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
+ * the count from the kernel's BTF. */
+const volatile __u32 recv_nargs = 5;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NB_MAX_PROCS);
+	__type(key, struct nb_proc_key);
+	__type(value, struct nb_proc_counts);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NB_MAX_PROCS);
+	__type(key, struct nb_proc_key);
+	__type(value, struct nb_proc_info);
+} proc_info SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+/* Updates lost because a map was full, per CPU, indexed by enum nb_drop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NB_NDROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* kprobe rung: the socket (and MSG_PEEK) between entry and return. */
+struct stash {
+	__u64 sk;
+	__u32 peek;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, struct stash);
+} stash SEC(".maps");
+
+static __always_inline void drop(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &which);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline __u32 classify(__u16 type, __u16 protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return NB_PROTO_TCP;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return type == SOCK_RAW ? NB_PROTO_RAW : NB_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return NB_PROTO_ICMP;
+	case IPPROTO_SCTP:
+		return NB_PROTO_SCTP;
+	}
+	return type == SOCK_RAW ? NB_PROTO_RAW : NB_PROTO_OTHER;
+}
+
+static __always_inline int comm_matches(const char *comm)
+{
+	for (int i = 0; i < NB_COMM_LEN; i++) {
+		if (comm[i] != filter_comm[i])
+			return 0;
+		if (!comm[i])
+			return 1;
+	}
+	return 1;
+}
+
+/*
+ * The one counting handler. 'len' is what the kernel actually moved (the
+ * return value of the send or receive), not what the caller asked for.
+ */
+static __always_inline void count(struct sock *sk, long len, int dir)
+{
+	struct nb_proc_counts *c;
+	struct nb_proc_key key = {};
+	struct task_struct *task, *leader;
+	__u16 family;
+	__u32 proto;
+
+	if (len <= 0 || !sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return;	/* AF_UNIX, netlink and the rest fire too */
+	proto = classify(BPF_CORE_READ(sk, sk_type), BPF_CORE_READ(sk, sk_protocol));
+	if (!(proto_mask & (1u << proto)))
+		return;
+
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (key.tgid == 0)
+		return;
+	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &key.tgid))
+		return;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	leader = BPF_CORE_READ(task, group_leader);
+	key.start_ns = BPF_CORE_READ(leader, start_time);
+
+	if (filter_comm_on) {
+		char comm[NB_COMM_LEN] = {};
+
+		BPF_CORE_READ_STR_INTO(&comm, leader, comm);
+		if (!comm_matches(comm))
+			return;
+	}
+
+	c = bpf_map_lookup_elem(&procs, &key);
+	if (!c) {
+		/* First event of this process: take its name and cgroup now,
+		 * while it is alive; it may be gone by the next poll. */
+		struct nb_proc_counts zero = {};
+		struct nb_proc_info info = {};
+
+		info.cgroup_id = bpf_get_current_cgroup_id();
+		BPF_CORE_READ_STR_INTO(&info.comm, leader, comm);
+		if (bpf_map_update_elem(&proc_info, &key, &info, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&proc_info, &key))
+			drop(NB_DROP_INFO);
+		bpf_map_update_elem(&procs, &key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&procs, &key);
+		if (!c) {
+			drop(NB_DROP_PROCS);
+			return;
+		}
+	}
+	/* Per-CPU values, but tracing programs run with migration disabled,
+	 * not preemption: another task on this CPU can run this same program
+	 * between our load and store. The atomic add keeps every increment. */
+	__sync_fetch_and_add(&c->bytes[proto][dir], len);
+	__sync_fetch_and_add(&c->calls[proto][dir], 1);
+}
+
+/* Rung 1: socket tracepoints, every family, in sock_sendmsg/sock_recvmsg. */
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
+{
+	count(sk, ret, NB_TX);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
+{
+	if (!(flags & MSG_PEEK))
+		count(sk, ret, NB_RX);
+	return 0;
+}
+
+/* Rung 2: fexit, with the arguments and the return value at hand. */
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(fx_tcp_send, struct sock *sk, void *msg, __u64 size, int ret)
+{
+	count(sk, ret, NB_TX);
+	return 0;
+}
+
+/* udpv6_sendmsg hands v4-mapped destinations to udp_sendmsg: on an
+ * AF_INET6 socket udp_sendmsg is nested and udpv6_sendmsg counts it. */
+static __always_inline int nested_udp(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(fx_udp_send, struct sock *sk, void *msg, __u64 size, int ret)
+{
+	if (!nested_udp(sk))
+		count(sk, ret, NB_TX);
+	return 0;
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
+{
+	count(sk, ret, NB_TX);
+	return 0;
+}
+
+/* recvmsg(sk, msg, len, [noblock,] flags, addr_len): see recv_nargs. */
+static __always_inline void fx_recv(__u64 *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	__u64 flags, ret;
+
+	if (recv_nargs == 5) {
+		flags = ctx[3];
+		ret = ctx[5];
+	} else {
+		flags = ctx[4];
+		ret = ctx[6];
+	}
+	if (!(flags & MSG_PEEK))
+		count(sk, (int)ret, NB_RX);
+}
+
+SEC("fexit/tcp_recvmsg")
+int fx_tcp_recv(__u64 *ctx)
+{
+	fx_recv(ctx);
+	return 0;
+}
+
+SEC("fexit/udp_recvmsg")
+int fx_udp_recv(__u64 *ctx)
+{
+	fx_recv(ctx);
+	return 0;
+}
+
+SEC("fexit/udpv6_recvmsg")
+int fx_udp6_recv(__u64 *ctx)
+{
+	fx_recv(ctx);
+	return 0;
+}
+
+/* Rung 3: kprobes. The return probe has no arguments, so the entry probe
+ * keeps the socket for it, keyed by thread. */
+
+static __always_inline void kp_enter(struct sock *sk, __u64 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash s = { .sk = (__u64)sk, .peek = !!(flags & MSG_PEEK) };
+
+	if (bpf_map_update_elem(&stash, &id, &s, BPF_ANY))
+		drop(NB_DROP_STASH);
+}
+
+static __always_inline void kp_return(long ret, int dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stash, &id);
+
+	if (!s)
+		return;	/* entry was skipped (nested) or its stash was full */
+	if (!s->peek)
+		count((struct sock *)s->sk, ret, dir);
+	bpf_map_delete_elem(&stash, &id);
+}
+
+static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
+{
+	return recv_nargs == 5 ? PT_REGS_PARM4(ctx) : PT_REGS_PARM5(ctx);
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(kp_tcp_send, struct sock *sk)
+{
+	kp_enter(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(kr_tcp_send, int ret)
+{
+	kp_return(ret, NB_TX);
+	return 0;
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(kp_udp_send, struct sock *sk)
+{
+	if (!nested_udp(sk))
+		kp_enter(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/udp_sendmsg")
+int BPF_KRETPROBE(kr_udp_send, int ret)
+{
+	kp_return(ret, NB_TX);
+	return 0;
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(kp_udp6_send, struct sock *sk)
+{
+	kp_enter(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/udpv6_sendmsg")
+int BPF_KRETPROBE(kr_udp6_send, int ret)
+{
+	kp_return(ret, NB_TX);
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(kp_tcp_recv, struct sock *sk)
+{
+	kp_enter(sk, kp_recv_flags(ctx));
+	return 0;
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(kr_tcp_recv, int ret)
+{
+	kp_return(ret, NB_RX);
+	return 0;
+}
+
+SEC("kprobe/udp_recvmsg")
+int BPF_KPROBE(kp_udp_recv, struct sock *sk)
+{
+	kp_enter(sk, kp_recv_flags(ctx));
+	return 0;
+}
+
+SEC("kretprobe/udp_recvmsg")
+int BPF_KRETPROBE(kr_udp_recv, int ret)
+{
+	kp_return(ret, NB_RX);
+	return 0;
+}
+
+SEC("kprobe/udpv6_recvmsg")
+int BPF_KPROBE(kp_udp6_recv, struct sock *sk)
+{
+	kp_enter(sk, kp_recv_flags(ctx));
+	return 0;
+}
+
+SEC("kretprobe/udpv6_recvmsg")
+int BPF_KRETPROBE(kr_udp6_recv, int ret)
+{
+	kp_return(ret, NB_RX);
+	return 0;
+}
+
+/* Every rung: mark a process exited when its last thread exits, so the
+ * collector reports it once more and frees its entries. */
+SEC("raw_tp/sched_process_exit")
+int nb_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	struct nb_proc_key key = {};
+	struct nb_proc_info *info;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;	/* other threads of the group still run */
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	info = bpf_map_lookup_elem(&proc_info, &key);
+	if (info)
+		info->exited = 1;
+	return 0;
+}

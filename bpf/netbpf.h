@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types and constants shared by the BPF programs (bpf/) and the loader
+ * (user/). Fixed-width types only: no vmlinux.h, no libbpf, no size_t or
+ * long, so the layout is the same on both sides.
+ */
+#ifndef NETBPF_H
+#define NETBPF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* userspace; BPF gets __u32 from vmlinux.h */
+#endif
+
+#define NB_COMM_LEN 16
+
+/* Protocol index: the counters of a process are split by these. */
+enum nb_proto {
+	NB_PROTO_TCP = 0,
+	NB_PROTO_UDP,
+	NB_PROTO_ICMP,	/* ICMP and ICMPv6: ping sockets and raw ones */
+	NB_PROTO_SCTP,
+	NB_PROTO_RAW,	/* raw IP sockets with any other protocol number */
+	NB_PROTO_OTHER,
+	NB_NPROTO,
+};
+
+enum nb_dir {
+	NB_TX = 0,
+	NB_RX = 1,
+};
+
+/* Which map a dropped update was meant for (index into the drops array). */
+enum nb_drop {
+	NB_DROP_PROCS = 0,
+	NB_DROP_INFO,
+	NB_DROP_STASH,
+	NB_NDROPS,
+};
+
+/*
+ * A process is its tgid plus the start time of its thread-group leader, so a
+ * reused pid is a new key and never adds to the counts of the dead process.
+ */
+struct nb_proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+/* Per-CPU: bytes and calls per protocol and direction. */
+struct nb_proc_counts {
+	__u64 bytes[NB_NPROTO][2];
+	__u64 calls[NB_NPROTO][2];
+};
+
+/* Taken once, at the first event of the process, in the kernel. */
+struct nb_proc_info {
+	__u64 cgroup_id;
+	char comm[NB_COMM_LEN];
+	__u32 exited;	/* set by the exit hook when the whole group is gone */
+	__u32 pad;
+};
+
+#endif /* NETBPF_H */

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Check that the Debian packages netbpf needs are installed, and install the
+# missing ones (as root, or through sudo). Usage: scripts/deps.sh build|test
+set -u
+
+build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
+test="libcmocka-dev iproute2 jq util-linux procps"
+
+case "${1:-build}" in
+build) want="$build" ;;
+test)  want="$build $test" ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "netbpf: missing packages:$missing (hint: this is not a Debian system: install their equivalents by hand)" >&2
+	exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+	run=""
+elif command -v sudo >/dev/null 2>&1; then
+	run="sudo"
+else
+	echo "netbpf: missing packages:$missing (hint: as root, apt-get install$missing)" >&2
+	exit 1
+fi
+echo "  DEPS    installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet: update, then install.
+$run apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 ||
+	{ $run apt-get update -q >/dev/null && $run apt-get install -y -q --no-install-recommends $missing >/dev/null; } || {
+	echo "netbpf: could not install:$missing (hint: apt-get install$missing)" >&2
+	exit 1
+}

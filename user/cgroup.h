@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* cgroup v2 id (the inode of its folder) to path, e.g. "/system.slice/x.service". */
+#ifndef NB_CGROUP_H
+#define NB_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where cgroup2 is mounted (read from a mountinfo file); 0 or -1. */
+int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len);
+/* Path of the cgroup with this id, "" when unknown. Walks the cgroup2 tree
+ * again (at most once a second) when the id is new. */
+const char *nb_cgroup_path(uint64_t id);
+
+#endif

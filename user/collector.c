@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+
+double nb_mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double nb_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns)
+{
+	struct nb_rowkey k = { .type = NB_ROW_PROCESS };
+
+	k.k[0] = tgid;
+	k.k[1] = start_ns;
+	return k;
+}
+
+static int read_one_by_one(int fd, uint32_t key_size, uint32_t value_size,
+			   uint32_t max, char *keys, char *vals)
+{
+	char prev[64], cur[64];
+	void *pk = NULL;
+	uint32_t n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, pk, cur)) {
+		memcpy(prev, cur, key_size);
+		pk = prev;
+		/* an entry deleted between the two calls is simply skipped */
+		if (bpf_map_lookup_elem(fd, cur, vals + (size_t)n * value_size))
+			continue;
+		memcpy(keys + (size_t)n * key_size, cur, key_size);
+		n++;
+	}
+	return n;
+}
+
+int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max,
+		    void *keys, void *vals, bool *batch_ok)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char token[64];
+	uint32_t n = 0;
+	void *in = NULL;
+
+	if (key_size > sizeof(token))
+		return -EINVAL;
+	while (*batch_ok && n < max) {
+		uint32_t cnt = max - n;
+		int err = bpf_map_lookup_batch(fd, in, token, (char *)keys + (size_t)n * key_size,
+					       (char *)vals + (size_t)n * value_size, &cnt, &opts);
+
+		if (err && errno != ENOENT) {
+			if (n == 0 && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
+				*batch_ok = false;	/* kernel before 5.6 */
+				break;
+			}
+			return -errno;
+		}
+		n += cnt;
+		if (err)	/* ENOENT: that was the last batch */
+			return n;
+		in = token;
+	}
+	if (*batch_ok)
+		return n;
+	return read_one_by_one(fd, key_size, value_size, max, keys, vals);
+}
+
+int nb_collector_init(struct nb_collector *c, struct nb_loader *l)
+{
+	size_t n = l->procs_max;
+
+	memset(c, 0, sizeof(*c));
+	c->loader = l;
+	c->batch_ok = true;
+	nb_table_init(&c->table);
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		return -EINVAL;
+	c->keys = calloc(n, sizeof(struct nb_proc_key));
+	c->vals = calloc(n, sizeof(struct nb_proc_counts) * c->ncpus);
+	c->info_keys = calloc(n, sizeof(struct nb_proc_key));
+	c->info_vals = calloc(n, sizeof(struct nb_proc_info));
+	if (!c->keys || !c->vals || !c->info_keys || !c->info_vals)
+		return -ENOMEM;
+	c->start_ts = c->ts = nb_wall_now();
+	c->start_mono = c->last_mono = nb_mono_now();
+	return 0;
+}
+
+void nb_collector_free(struct nb_collector *c)
+{
+	nb_table_free(&c->table);
+	free(c->keys);
+	free(c->vals);
+	free(c->info_keys);
+	free(c->info_vals);
+	memset(c, 0, sizeof(*c));
+}
+
+static void read_drops(struct nb_collector *c)
+{
+	uint64_t v[c->ncpus];
+
+	for (uint32_t i = 0; i < NB_NDROPS; i++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(c->loader->drops_fd, &i, v))
+			continue;
+		for (int cpu = 0; cpu < c->ncpus; cpu++)
+			sum += v[cpu];
+		c->drops[i] = sum;
+	}
+}
+
+int nb_collector_poll(struct nb_collector *c)
+{
+	struct nb_loader *l = c->loader;
+	struct nb_proc_key *ik = c->info_keys, *k = c->keys;
+	struct nb_proc_info *iv = c->info_vals;
+	struct nb_proc_counts *v = c->vals;
+	int ninfo, n;
+	double now;
+
+	/*
+	 * The info map first: a process seen as exited there has made its last
+	 * increment already, so the counts read next are final and its entries
+	 * can be freed afterwards without losing anything.
+	 */
+	ninfo = nb_map_read_all(l->info_fd, sizeof(*ik), sizeof(*iv), l->procs_max,
+				ik, iv, &c->batch_ok);
+	if (ninfo < 0)
+		return ninfo;
+	n = nb_map_read_all(l->procs_fd, sizeof(*k), sizeof(*v) * c->ncpus, l->procs_max,
+			    k, v, &c->batch_ok);
+	if (n < 0)
+		return n;
+
+	nb_table_begin(&c->table);
+	for (int i = 0; i < ninfo; i++) {
+		struct nb_rowkey rk = nb_proc_rowkey(ik[i].tgid, ik[i].start_ns);
+		struct nb_row *r = nb_table_get(&c->table, &rk, true);
+
+		if (!r)
+			return -ENOMEM;
+		r->pid = ik[i].tgid;
+		memcpy(r->comm, iv[i].comm, NB_COMM_LEN);
+		r->comm[NB_COMM_LEN - 1] = '\0';
+		r->cgroup_id = iv[i].cgroup_id;
+		r->exited = iv[i].exited;
+	}
+	for (int i = 0; i < n; i++) {
+		struct nb_rowkey rk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
+		struct nb_row *r = nb_table_get(&c->table, &rk, true);
+		const struct nb_proc_counts *pc = &v[(size_t)i * c->ncpus];
+		struct nb_counts sum = {};
+
+		if (!r)
+			return -ENOMEM;
+		r->pid = k[i].tgid;
+		memset(r->proto_bytes, 0, sizeof(r->proto_bytes));
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			for (int p = 0; p < NB_NPROTO; p++) {
+				r->proto_bytes[p][NB_TX] += pc[cpu].bytes[p][NB_TX];
+				r->proto_bytes[p][NB_RX] += pc[cpu].bytes[p][NB_RX];
+				sum.tx_bytes += pc[cpu].bytes[p][NB_TX];
+				sum.rx_bytes += pc[cpu].bytes[p][NB_RX];
+				sum.tx_packets += pc[cpu].calls[p][NB_TX];
+				sum.rx_packets += pc[cpu].calls[p][NB_RX];
+			}
+		}
+		nb_row_set(r, &sum);
+	}
+	read_drops(c);
+
+	now = nb_mono_now();
+	c->interval_s = now - c->last_mono;
+	c->last_mono = now;
+	c->ts = nb_wall_now();
+	nb_table_end(&c->table, c->interval_s);
+
+	/* Free the entries of exited processes: their rows keep the totals. */
+	for (int i = 0; i < ninfo; i++) {
+		if (!iv[i].exited)
+			continue;
+		bpf_map_delete_elem(l->procs_fd, &ik[i]);
+		bpf_map_delete_elem(l->info_fd, &ik[i]);
+	}
+	return 0;
+}

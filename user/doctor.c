@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "doctor.h"
+#include "json.h"
+#include "loader.h"
+
+#define SYS_BTF "/sys/kernel/btf/vmlinux"
+
+unsigned long long nb_cap_effective(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+int nb_privileged(void)
+{
+	unsigned long long c = nb_cap_effective();
+
+	if (c & (1ull << NB_CAP_SYS_ADMIN))
+		return 1;
+	return (c & (1ull << NB_CAP_BPF)) && (c & (1ull << NB_CAP_PERFMON));
+}
+
+static int read_int_file(const char *path)
+{
+	int v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Does bpf_map_lookup_batch work on a hash map here (Linux 5.6+)? */
+static bool batch_works(void)
+{
+	__u32 keys[4], vals[4], k = 1, v = 2;
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nb_probe", 4, 4, 4, NULL);
+	bool ok = true;
+	int n;
+
+	if (fd < 0)
+		return false;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	n = nb_map_read_all(fd, 4, 4, 4, keys, vals, &ok);
+	close(fd);
+	return ok && n == 1 && keys[0] == 1 && vals[0] == 2;
+}
+
+static const char *const rung_hooks[NB_NBACKENDS] = {
+	"",
+	"tp_btf/sock_send_length, tp_btf/sock_recv_length",
+	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg",
+	"kprobe+kretprobe on the same functions",
+};
+
+int nb_doctor(const struct nb_opts *o)
+{
+	const char *btf = o->btf_path ? o->btf_path : SYS_BTF;
+	unsigned long long caps = nb_cap_effective();
+	struct nb_rung_result res[NB_NBACKENDS] = {};
+	enum nb_backend chosen = NB_BACKEND_AUTO;
+	bool has_btf = access(btf, R_OK) == 0;
+	int stats = read_int_file("/proc/sys/kernel/bpf_stats_enabled");
+	bool batch = false;
+	struct utsname u;
+	struct nb_json j;
+
+	uname(&u);
+	if (has_btf && nb_privileged()) {
+		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+			if (o->backend != NB_BACKEND_AUTO && (int)o->backend != b)
+				continue;
+			nb_loader_probe(b, o->btf_path, &res[b]);
+			if (res[b].ok && chosen == NB_BACKEND_AUTO)
+				chosen = b;
+		}
+		batch = batch_works();
+	}
+
+	if (o->json) {
+		nb_json_begin(&j, stdout);
+		nb_json_str(&j, "kernel", u.release);
+		nb_json_str(&j, "arch", u.machine);
+		nb_json_bool(&j, "btf", has_btf);
+		nb_json_str(&j, "btf_path", btf);
+		nb_json_bool(&j, "root", geteuid() == 0);
+		nb_json_bool(&j, "cap_bpf", caps & (1ull << NB_CAP_BPF));
+		nb_json_bool(&j, "cap_perfmon", caps & (1ull << NB_CAP_PERFMON));
+		nb_json_bool(&j, "cap_net_admin", caps & (1ull << NB_CAP_NET_ADMIN));
+		nb_json_bool(&j, "cap_sys_admin", caps & (1ull << NB_CAP_SYS_ADMIN));
+		nb_json_bool(&j, "batch_map_reads", batch);
+		nb_json_bool(&j, "bpf_stats_enabled", stats == 1);
+		nb_json_open(&j, "backends", '[');
+		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+			nb_json_open(&j, NULL, '{');
+			nb_json_str(&j, "name", nb_backend_names[b]);
+			nb_json_str(&j, "hooks", rung_hooks[b]);
+			nb_json_bool(&j, "tried", res[b].tried);
+			nb_json_bool(&j, "works", res[b].ok);
+			nb_json_str(&j, "failed_at", res[b].ok || !res[b].tried ? "" : res[b].step);
+			nb_json_str(&j, "error", res[b].ok || !res[b].tried ? "" : strerror(-res[b].err));
+			nb_json_close(&j, '}');
+		}
+		nb_json_close(&j, ']');
+		nb_json_str(&j, "backend", chosen ? nb_backend_names[chosen] : "");
+		nb_json_bool(&j, "can_run", chosen != NB_BACKEND_AUTO);
+		nb_json_end(&j);
+	} else {
+		printf("kernel        %s (%s)\n", u.release, u.machine);
+		printf("btf           %s (%s)\n", has_btf ? "yes" : "no", btf);
+		printf("privileges    %s; CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, CAP_SYS_ADMIN %s\n",
+		       geteuid() == 0 ? "root" : "not root",
+		       caps & (1ull << NB_CAP_BPF) ? "yes" : "no",
+		       caps & (1ull << NB_CAP_PERFMON) ? "yes" : "no",
+		       caps & (1ull << NB_CAP_NET_ADMIN) ? "yes" : "no",
+		       caps & (1ull << NB_CAP_SYS_ADMIN) ? "yes" : "no");
+		printf("batch reads   %s\n", batch ? "yes" : "no (reads maps one entry at a time)");
+		printf("bpf stats     %s\n", stats == 1 ? "on" :
+		       "off (sysctl kernel.bpf_stats_enabled=1 shows BPF run time)");
+		printf("\nper-process hooks, first that works is used:\n");
+		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+			if (!res[b].tried)
+				printf("  %-11s %-5s %s\n", nb_backend_names[b], "-", "not tried");
+			else if (res[b].ok)
+				printf("  %-11s %-5s %s\n", nb_backend_names[b], "yes", rung_hooks[b]);
+			else
+				printf("  %-11s %-5s %s failed: %s\n", nb_backend_names[b], "no",
+				       res[b].step, strerror(-res[b].err));
+		}
+		printf("\nnetbpf will use: %s\n", chosen ? nb_backend_names[chosen] : "nothing");
+	}
+	if (chosen == NB_BACKEND_AUTO) {
+		if (!has_btf)
+			fprintf(stderr, "netbpf: cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)\n", btf);
+		else if (!nb_privileged())
+			fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: run as root (sudo netbpf doctor)\n");
+		else
+			fprintf(stderr, "netbpf: cannot run here: no hook for per-process accounting works on this kernel\n");
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+
+static char *scaled(char *buf, size_t len, double v, double step,
+		    const char *const *units, int nunits, const char *suffix)
+{
+	int u = 0;
+
+	if (v < 0)
+		v = 0;
+	while (v >= step && u < nunits - 1) {
+		v /= step;
+		u++;
+	}
+	/* 1023.96 KiB would print as "1024.0 KiB": move it up a unit */
+	if (u && u < nunits - 1 && v >= step - 0.05) {
+		v /= step;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0f %s%s", v, units[0], suffix);
+	else
+		snprintf(buf, len, "%.1f %s%s", v, units[u], suffix);
+	return buf;
+}
+
+char *nb_fmt_bytes(char *buf, size_t len, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+
+	return scaled(buf, len, bytes, 1024, units, 6, "");
+}
+
+char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits)
+{
+	static const char *const bunits[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = { "bit", "kbit", "Mbit", "Gbit", "Tbit", "Pbit" };
+
+	if (bits)
+		return scaled(buf, len, bytes_per_s * 8, 1000, units, 6, "/s");
+	return scaled(buf, len, bytes_per_s, 1024, bunits, 6, "/s");
+}
+
+char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width)
+{
+	size_t n = strlen(s);
+
+	if (width < 1 || len < 2) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	if ((size_t)width >= len)
+		width = (int)len - 1;
+	if (n <= (size_t)width) {
+		memcpy(buf, s, n + 1);
+	} else {
+		memcpy(buf, s, width - 1);
+		buf[width - 1] = '+';
+		buf[width] = '\0';
+	}
+	return buf;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Human units for the text front ends. */
+#ifndef NB_FORMAT_H
+#define NB_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* "0 B", "999 B", "1.0 KiB", "12.3 MiB", ... (1024 steps) */
+char *nb_fmt_bytes(char *buf, size_t len, double bytes);
+/* "1.2 MiB/s", or in bits with SI steps: "9.8 Mbit/s" */
+char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
+/* Copy s into buf, cut to width columns with a trailing '+' when cut. */
+char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width);
+
+#endif

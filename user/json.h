@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A small JSON writer: one object per line, strings escaped (command names
+ * and cgroup paths are user-controlled). */
+#ifndef NB_JSON_H
+#define NB_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct nb_json {
+	FILE *f;
+	int nfields;
+	int depth;
+};
+
+void nb_json_escape(FILE *f, const char *s);
+void nb_json_begin(struct nb_json *j, FILE *f);	/* { */
+void nb_json_end(struct nb_json *j);		/* }\n */
+void nb_json_str(struct nb_json *j, const char *name, const char *v);
+void nb_json_u64(struct nb_json *j, const char *name, uint64_t v);
+void nb_json_i64(struct nb_json *j, const char *name, int64_t v);
+void nb_json_double(struct nb_json *j, const char *name, double v, int decimals);
+void nb_json_bool(struct nb_json *j, const char *name, bool v);
+/* Nested object or array as the value of 'name' (NULL inside an array). */
+void nb_json_open(struct nb_json *j, const char *name, char bracket);
+void nb_json_close(struct nb_json *j, char bracket);
+
+#endif

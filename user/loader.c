@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "netbpf.skel.h"
+
+static bool verbose;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void nb_libbpf_verbose(bool on)
+{
+	verbose = on;
+	libbpf_set_print(print_fn);
+}
+
+const char *nb_errhint(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "not permitted: run as root (CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)";
+	case ENOENT:
+	case ESRCH:
+		return "the kernel lacks the hook or its BTF";
+	case EOPNOTSUPP:
+	case EINVAL:
+		return "not supported by this kernel";
+	}
+	return strerror(-err);
+}
+
+/* Programs of each rung; the exit hook is on for every rung. */
+static void select_rung(struct netbpf *s, enum nb_backend b)
+{
+	bool tp = b == NB_BACKEND_TRACEPOINT;
+	bool fx = b == NB_BACKEND_FENTRY;
+	bool kp = b == NB_BACKEND_KPROBE;
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->obj) {
+		const char *n = bpf_program__name(p);
+
+		if (!strncmp(n, "tp_", 3))
+			bpf_program__set_autoload(p, tp);
+		else if (!strncmp(n, "fx_", 3))
+			bpf_program__set_autoload(p, fx);
+		else if (!strncmp(n, "kp_", 3) || !strncmp(n, "kr_", 3))
+			bpf_program__set_autoload(p, kp);
+	}
+}
+
+/* Arguments of tcp_recvmsg in this kernel's BTF: 5 since Linux 5.19, 6 before. */
+static int recv_nargs(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, n = 5;
+
+	if (!btf)
+		return n;
+	id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
+	if (id > 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t);
+	}
+	btf__free(btf);
+	return n;
+}
+
+static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
+				int nargs, struct nb_rung_result *res)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o ? o->btf_path : NULL);
+	struct netbpf *s;
+	int err;
+
+	res->tried = true;
+	res->step = "open";
+	s = netbpf__open_opts(&oo);
+	if (!s) {
+		res->err = -errno;
+		return NULL;
+	}
+	select_rung(s, b);
+	s->rodata->recv_nargs = nargs;
+	if (o) {
+		s->rodata->filter_pids = o->npids > 0;
+		s->rodata->proto_mask = o->proto_mask;
+		if (o->has_comm) {
+			s->rodata->filter_comm_on = 1;
+			memcpy((char *)s->rodata->filter_comm, o->comm, NB_COMM_LEN);
+		}
+	}
+	res->step = "load";
+	err = netbpf__load(s);
+	if (err)
+		goto fail;
+	if (o) {
+		for (int i = 0; i < o->npids; i++) {
+			__u8 one = 1;
+
+			err = bpf_map__update_elem(s->maps.pid_filter, &o->pids[i],
+						   sizeof(o->pids[i]), &one, 1, BPF_ANY);
+			if (err)
+				goto fail;
+		}
+	}
+	res->step = "attach";
+	err = netbpf__attach(s);
+	if (err)
+		goto fail;
+	res->ok = true;
+	res->err = 0;
+	return s;
+fail:
+	res->err = err < 0 ? err : -EINVAL;
+	netbpf__destroy(s);
+	return NULL;
+}
+
+int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_result *res)
+{
+	struct nb_opts o = { .proto_mask = ~0u, .btf_path = btf_path };
+	struct netbpf *s;
+
+	memset(res, 0, sizeof(*res));
+	s = open_rung(b, &o, recv_nargs(btf_path), res);
+	netbpf__destroy(s);
+	return res->ok ? 0 : res->err;
+}
+
+int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
+{
+	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
+
+	memset(l, 0, sizeof(*l));
+	l->procs_fd = l->info_fd = l->drops_fd = -1;
+	l->recv_nargs = recv_nargs(o->btf_path);
+	if (o->backend != NB_BACKEND_AUTO)
+		first = last = o->backend;
+	for (enum nb_backend b = first; b <= last; b++) {
+		l->skel = open_rung(b, o, l->recv_nargs, &l->rungs[b]);
+		if (l->skel) {
+			l->backend = b;
+			l->procs_fd = bpf_map__fd(l->skel->maps.procs);
+			l->info_fd = bpf_map__fd(l->skel->maps.proc_info);
+			l->drops_fd = bpf_map__fd(l->skel->maps.drops);
+			l->procs_max = bpf_map__max_entries(l->skel->maps.procs);
+			return 0;
+		}
+	}
+	return l->rungs[last].err ? l->rungs[last].err : -ENOENT;
+}
+
+void nb_loader_close(struct nb_loader *l)
+{
+	/* destroying the skeleton detaches every link it made */
+	netbpf__destroy(l->skel);
+	l->skel = NULL;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Open, probe, load, attach and detach the socket accounting programs. */
+#ifndef NB_LOADER_H
+#define NB_LOADER_H
+
+#include <stdbool.h>
+#include "opts.h"
+
+struct netbpf;	/* the skeleton */
+
+/* The outcome of trying one rung, for doctor and --verbose. */
+struct nb_rung_result {
+	bool tried;
+	bool ok;
+	int err;		/* negative errno of the failing step */
+	const char *step;	/* "open", "load" or "attach" */
+};
+
+struct nb_loader {
+	struct netbpf *skel;
+	enum nb_backend backend;	/* the rung in use */
+	struct nb_rung_result rungs[NB_NBACKENDS];
+	int recv_nargs;
+	int procs_fd, info_fd, drops_fd;
+	unsigned int procs_max;
+};
+
+/*
+ * Load and attach the first rung that works (or the forced one). Returns 0,
+ * or a negative errno with every rung's outcome in l->rungs. Safe to call
+ * nb_loader_close() on any state.
+ */
+int nb_loader_open(struct nb_loader *l, const struct nb_opts *o);
+/* Try one rung for real: open, load, attach, detach. */
+int nb_loader_probe(enum nb_backend b, const char *btf_path,
+		    struct nb_rung_result *res);
+void nb_loader_close(struct nb_loader *l);
+
+/* Print libbpf's messages on stderr (on with -v). */
+void nb_libbpf_verbose(bool on);
+/* "Operation not permitted" with a hint, for one-line errors. */
+const char *nb_errhint(int err);
+
+#endif

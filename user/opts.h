@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line: parsed into struct nb_opts, with errors as one line. */
+#ifndef NB_OPTS_H
+#define NB_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include "netbpf.h"
+
+#define NB_MAX_PIDS 64
+#define NB_MAX_IFACES 64
+
+enum nb_command {
+	NB_CMD_DEFAULT = 0,	/* top on a terminal, else trace */
+	NB_CMD_TOP,
+	NB_CMD_TRACE,
+	NB_CMD_SERVE,
+	NB_CMD_DOCTOR,
+};
+
+enum nb_backend {
+	NB_BACKEND_AUTO = 0,
+	NB_BACKEND_TRACEPOINT,
+	NB_BACKEND_FENTRY,
+	NB_BACKEND_KPROBE,
+	NB_NBACKENDS,
+};
+
+/* --by: bit per enum nb_row_type */
+#define NB_BY(t) (1u << (t))
+
+struct nb_opts {
+	enum nb_command command;
+	uint32_t pids[NB_MAX_PIDS];
+	int npids;
+	char comm[NB_COMM_LEN];
+	bool has_comm;
+	char ifaces[NB_MAX_IFACES][16];
+	int nifaces;
+	uint32_t proto_mask;	/* bit per enum nb_proto */
+	double interval;	/* seconds */
+	uint64_t count;		/* 0: until stopped */
+	uint32_t by;
+	enum nb_backend backend;
+	const char *btf_path;
+	bool json, bits, verbose, help, version;
+};
+
+extern const char *const nb_backend_names[NB_NBACKENDS];
+extern const char *const nb_proto_names[NB_NPROTO];
+extern const char *const nb_rowtype_names[];
+
+/* 0: parsed; 2: bad usage, with the message (no "netbpf: " prefix) in err. */
+int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t errlen);
+void nb_usage(FILE *f);
+
+#endif

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "stats.h"
+
+void nb_table_init(struct nb_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void nb_table_free(struct nb_table *t)
+{
+	for (uint32_t i = 0; i < t->nrows; i++)
+		free(t->rows[i]);
+	free(t->rows);
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint64_t key_hash(const struct nb_rowkey *key)
+{
+	/* FNV-1a over the key bytes */
+	const unsigned char *p = (const unsigned char *)key;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(*key); i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void index_put(uint32_t *index, uint32_t cap, const struct nb_rowkey *key,
+		      uint32_t rowno)
+{
+	uint32_t mask = cap - 1, i = key_hash(key) & mask;
+
+	while (index[i])
+		i = (i + 1) & mask;
+	index[i] = rowno + 1;
+}
+
+static int grow(struct nb_table *t)
+{
+	if (t->nrows == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		struct nb_row **rows = realloc(t->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -1;
+		t->rows = rows;
+		t->cap = cap;
+	}
+	/* keep the index at most half full */
+	if ((t->nrows + 1) * 2 > t->index_cap) {
+		uint32_t cap = t->index_cap ? t->index_cap * 2 : 128;
+		uint32_t *index = calloc(cap, sizeof(*index));
+
+		if (!index)
+			return -1;
+		for (uint32_t i = 0; i < t->nrows; i++)
+			index_put(index, cap, &t->rows[i]->key, i);
+		free(t->index);
+		t->index = index;
+		t->index_cap = cap;
+	}
+	return 0;
+}
+
+struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
+			    bool create)
+{
+	struct nb_row *r;
+
+	if (t->index_cap) {
+		uint32_t mask = t->index_cap - 1, i = key_hash(key) & mask;
+
+		for (; t->index[i]; i = (i + 1) & mask) {
+			r = t->rows[t->index[i] - 1];
+			if (!memcmp(&r->key, key, sizeof(*key)))
+				return r;
+		}
+	}
+	if (!create || grow(t))
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->key = *key;
+	t->rows[t->nrows] = r;
+	index_put(t->index, t->index_cap, key, t->nrows);
+	t->nrows++;
+	return r;
+}
+
+void nb_table_begin(struct nb_table *t)
+{
+	for (uint32_t i = 0; i < t->nrows; i++)
+		t->rows[i]->seen = false;
+}
+
+void nb_row_set(struct nb_row *r, const struct nb_counts *cum)
+{
+	r->cur = *cum;
+	r->seen = true;
+}
+
+void nb_table_end(struct nb_table *t, double interval_s)
+{
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		struct nb_row *r = t->rows[i];
+
+		r->delta.tx_bytes = nb_counter_delta(r->cur.tx_bytes, r->prev.tx_bytes);
+		r->delta.rx_bytes = nb_counter_delta(r->cur.rx_bytes, r->prev.rx_bytes);
+		r->delta.tx_packets = nb_counter_delta(r->cur.tx_packets, r->prev.tx_packets);
+		r->delta.rx_packets = nb_counter_delta(r->cur.rx_packets, r->prev.rx_packets);
+		r->tx_rate = nb_rate(r->delta.tx_bytes, interval_s);
+		r->rx_rate = nb_rate(r->delta.rx_bytes, interval_s);
+		r->moved = r->delta.tx_bytes || r->delta.rx_bytes;
+		r->prev = r->cur;
+	}
+}
+
+void nb_table_sum(const struct nb_table *t, uint32_t type,
+		  struct nb_counts *cum, struct nb_counts *delta)
+{
+	memset(cum, 0, sizeof(*cum));
+	memset(delta, 0, sizeof(*delta));
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		const struct nb_row *r = t->rows[i];
+
+		if (r->key.type != type)
+			continue;
+		cum->tx_bytes += r->cur.tx_bytes;
+		cum->rx_bytes += r->cur.rx_bytes;
+		cum->tx_packets += r->cur.tx_packets;
+		cum->rx_packets += r->cur.rx_packets;
+		delta->tx_bytes += r->delta.tx_bytes;
+		delta->rx_bytes += r->delta.rx_bytes;
+		delta->tx_packets += r->delta.tx_packets;
+		delta->rx_packets += r->delta.rx_packets;
+	}
+}

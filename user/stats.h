@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The collector's table: one row per process, flow, cgroup or interface,
+ * holding cumulative counters and the rates of the last interval. Pure
+ * arithmetic, no BPF: the loader fills it, the front ends read it.
+ */
+#ifndef NB_STATS_H
+#define NB_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "netbpf.h"
+
+enum nb_row_type {
+	NB_ROW_PROCESS = 0,
+	NB_ROW_FLOW,
+	NB_ROW_CGROUP,
+	NB_ROW_IFACE,
+	NB_ROW_TOTAL,
+	NB_NROWTYPES,
+};
+
+struct nb_rowkey {
+	uint32_t type;
+	uint32_t pad;
+	uint64_t k[7];
+};
+
+struct nb_counts {
+	uint64_t tx_bytes, rx_bytes;
+	uint64_t tx_packets, rx_packets;
+};
+
+struct nb_row {
+	struct nb_rowkey key;
+	struct nb_counts cur;	/* cumulative since netbpf started */
+	struct nb_counts prev;	/* cumulative at the end of the last interval */
+	struct nb_counts delta;	/* moved during the last interval */
+	double tx_rate, rx_rate;	/* bytes per second over the last interval */
+	bool moved;	/* moved bytes in the last interval */
+	bool seen;	/* present in the last read of the maps */
+	bool exited;	/* process: exited; iface: gone */
+	bool reported_gone;
+
+	/* labels, by type */
+	uint32_t pid;
+	char comm[NB_COMM_LEN];
+	uint64_t cgroup_id;
+	uint32_t ifindex;
+	char ifname[16];
+	uint64_t proto_bytes[NB_NPROTO][2];
+};
+
+struct nb_table {
+	struct nb_row **rows;	/* in order of first appearance */
+	uint32_t nrows, cap;
+	uint32_t *index;	/* open addressing: row number + 1, 0 empty */
+	uint32_t index_cap;	/* power of two */
+};
+
+void nb_table_init(struct nb_table *t);
+void nb_table_free(struct nb_table *t);
+/* Find the row with this key; create it (zeroed) when 'create' is set. */
+struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
+			    bool create);
+/* Start a read of the maps: every row is marked not seen. */
+void nb_table_begin(struct nb_table *t);
+/* Record the cumulative counters a map read gave for this row. */
+void nb_row_set(struct nb_row *r, const struct nb_counts *cum);
+/* End the interval: deltas and rates against the previous end. */
+void nb_table_end(struct nb_table *t, double interval_s);
+/* Sum of the rows of one type, cumulative and last delta. */
+void nb_table_sum(const struct nb_table *t, uint32_t type,
+		  struct nb_counts *cum, struct nb_counts *delta);
+
+/* Counter difference that survives a reset (new < old gives new). */
+static inline uint64_t nb_counter_delta(uint64_t now, uint64_t before)
+{
+	return now >= before ? now - before : now;
+}
+
+static inline double nb_rate(uint64_t delta, double interval_s)
+{
+	return interval_s > 0 ? (double)delta / interval_s : 0.0;
+}
+
+#endif

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cgroup.h"
+#include "format.h"
+#include "json.h"
+#include "trace.h"
+
+/* One printed row: the table row plus how it is shown. */
+struct view {
+	const struct nb_row *r;
+	uint64_t tx_bytes, rx_bytes;
+	double tx_rate, rx_rate;
+};
+
+static int by_rate(const void *a, const void *b)
+{
+	const struct view *x = a, *y = b;
+	double rx = x->tx_rate + x->rx_rate, ry = y->tx_rate + y->rx_rate;
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	if (x->tx_bytes + x->rx_bytes != y->tx_bytes + y->rx_bytes)
+		return x->tx_bytes + x->rx_bytes < y->tx_bytes + y->rx_bytes ? 1 : -1;
+	return (int)x->r->pid - (int)y->r->pid;
+}
+
+/* Rows of one type: those that moved (interval) or all (summary), sorted. */
+static struct view *collect(const struct nb_collector *c, uint32_t type, bool summary,
+			    double span, int *n)
+{
+	const struct nb_table *t = &c->table;
+	struct view *v = calloc(t->nrows ? t->nrows : 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		const struct nb_row *r = t->rows[i];
+
+		if (r->key.type != type || (!summary && !r->moved))
+			continue;
+		if (summary && !r->cur.tx_bytes && !r->cur.rx_bytes)
+			continue;
+		v[*n].r = r;
+		v[*n].tx_bytes = r->cur.tx_bytes;
+		v[*n].rx_bytes = r->cur.rx_bytes;
+		v[*n].tx_rate = summary ? nb_rate(r->cur.tx_bytes, span) : r->tx_rate;
+		v[*n].rx_rate = summary ? nb_rate(r->cur.rx_bytes, span) : r->rx_rate;
+		(*n)++;
+	}
+	qsort(v, *n, sizeof(*v), by_rate);
+	return v;
+}
+
+static void json_common(struct nb_json *j, const char *type, const struct nb_collector *c,
+			double span, const struct view *v, bool summary)
+{
+	nb_json_str(j, "type", type);
+	nb_json_double(j, "ts", c->ts, 6);
+	nb_json_double(j, "interval_s", span, 6);
+	nb_json_u64(j, "tx_bytes", v->tx_bytes);
+	nb_json_u64(j, "rx_bytes", v->rx_bytes);
+	nb_json_double(j, "tx_rate", v->tx_rate, 3);
+	nb_json_double(j, "rx_rate", v->rx_rate, 3);
+	nb_json_bool(j, "summary", summary);
+}
+
+static void total_view(const struct nb_collector *c, bool summary, double span,
+		       struct view *tv)
+{
+	struct nb_counts cum, delta;
+
+	/* Until per-interface counting exists, the total is the sum of the
+	 * process rows: socket payload, not wire bytes. */
+	nb_table_sum(&c->table, NB_ROW_PROCESS, &cum, &delta);
+	memset(tv, 0, sizeof(*tv));
+	tv->tx_bytes = cum.tx_bytes;
+	tv->rx_bytes = cum.rx_bytes;
+	tv->tx_rate = nb_rate(summary ? cum.tx_bytes : delta.tx_bytes, span);
+	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
+}
+
+static void print_json(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
+		       bool summary)
+{
+	double span = summary ? c->last_mono - c->start_mono : c->interval_s;
+	struct nb_json j;
+	struct view tv;
+	int n;
+
+	if (o->by & NB_BY(NB_ROW_PROCESS)) {
+		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
+
+		for (int i = 0; v && i < n; i++) {
+			nb_json_begin(&j, f);
+			json_common(&j, "process", c, span, &v[i], summary);
+			nb_json_u64(&j, "pid", v[i].r->pid);
+			nb_json_str(&j, "comm", v[i].r->comm);
+			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
+			nb_json_bool(&j, "exited", v[i].r->exited);
+			nb_json_end(&j);
+		}
+		free(v);
+	}
+	if (!(o->by & NB_BY(NB_ROW_TOTAL)))
+		return;
+	total_view(c, summary, span, &tv);
+	nb_json_begin(&j, f);
+	json_common(&j, "total", c, span, &tv, summary);
+	nb_json_end(&j);
+}
+
+static void print_text(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
+		       bool summary)
+{
+	double span = summary ? c->last_mono - c->start_mono : c->interval_s;
+	char a[32], b[32], d[32], e[32], when[32], name[32];
+	time_t now = (time_t)c->ts;
+	struct view tv;
+	struct tm tm;
+	int n;
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	total_view(c, summary, span, &tv);
+	if (o->by & NB_BY(NB_ROW_TOTAL))
+		fprintf(f, "%s  %s  up %s  down %s  (sent %s, received %s)\n",
+		when, summary ? "summary" : "total",
+		nb_fmt_rate(a, sizeof(a), tv.tx_rate, o->bits),
+		nb_fmt_rate(b, sizeof(b), tv.rx_rate, o->bits),
+		nb_fmt_bytes(d, sizeof(d), tv.tx_bytes),
+		nb_fmt_bytes(e, sizeof(e), tv.rx_bytes));
+	if (o->by & NB_BY(NB_ROW_PROCESS)) {
+		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
+
+		if (v && n)
+			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "PID", "COMMAND",
+				"SENT/s", "RECV/s", "SENT", "RECEIVED");
+		for (int i = 0; v && i < n; i++) {
+			nb_fmt_trunc(name, sizeof(name), v[i].r->comm, 16);
+			fprintf(f, "%8u %-16s %13s %13s %11s %11s%s\n", v[i].r->pid, name,
+				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
+				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
+				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
+				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
+				v[i].r->exited ? "  (exited)" : "");
+		}
+		free(v);
+	}
+	fputc('\n', f);
+}
+
+void nb_trace_interval(FILE *f, const struct nb_collector *c, const struct nb_opts *o)
+{
+	if (o->json)
+		print_json(f, c, o, false);
+	else
+		print_text(f, c, o, false);
+	fflush(f);
+}
+
+void nb_trace_summary(FILE *f, const struct nb_collector *c, const struct nb_opts *o)
+{
+	if (o->json)
+		print_json(f, c, o, true);
+	else
+		print_text(f, c, o, true);
+	fflush(f);
+}
