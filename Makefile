@@ -14,7 +14,7 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
 	    -I$(OUTPUT) -Ibpf -Iuser -DNETBPF_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	    -Ivmlinux -Ibpf -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lm
+LDLIBS   := -lbpf -lelf -lz -lm -lmnl
 
 ifeq ($(V),1)
 Q :=
@@ -25,8 +25,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 USER_SRCS := $(wildcard user/*.c)
-# objects that need no libbpf: unit-tested without root
-CORE_OBJS := $(addprefix $(OUTPUT)/,stats.o format.o json.o opts.o)
+# unit tests link everything but main(); they need no root
+UNIT_OBJS = $(filter-out $(OUTPUT)/main.o,$(USER_OBJS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -55,8 +55,17 @@ $(OUTPUT)/netbpf.skel.h: $(OUTPUT)/netbpf.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name netbpf > $@
 
+# interface accounting: the TC classifier and its skeleton (struct tc_bpf)
+$(OUTPUT)/tc.bpf.o: bpf/tc.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tc.skel.h: $(OUTPUT)/tc.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tc_bpf > $@
+
 # every user object may include the skeleton
-$(USER_OBJS): $(OUTPUT)/netbpf.skel.h
+$(USER_OBJS): $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h
 
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
@@ -66,13 +75,25 @@ netbpf: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(CORE_OBJS) -lcmocka -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(UNIT_OBJS) -lcmocka $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# TC tools: BPF_PROG_TEST_RUN on the skeleton, and a watcher on user/tc.c
+$(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/tc_watch: tests/tools/tc_watch.c $(OUTPUT)/tc.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/tc.o $(LDLIBS) -o $@
+
+.PHONY: tools
+tools: $(TOOL_BINS)
 
 unit: test-deps $(UNIT_BINS)
 	$(Q)tests/run.sh --unit

@@ -4,6 +4,7 @@
 set -u
 
 build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
+build="$build libmnl-dev"	# netlink link events (user/tc.c)
 test="libcmocka-dev iproute2 jq util-linux procps"
 
 case "${1:-build}" in

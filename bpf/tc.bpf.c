@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * netbpf interface accounting: bytes and packets per ifindex and direction,
+ * counted by a TC classifier that never changes a packet's fate.
+ *
+ * Two entry points share one handler, count(): nb_tc_ingress and
+ * nb_tc_egress. Both are plain SEC("tc") (BPF_PROG_TYPE_SCHED_CLS)
+ * programs, so the loader attaches them either with tcx links
+ * (BPF_TCX_INGRESS/BPF_TCX_EGRESS, Linux 6.6+) or as direct-action filters
+ * of a clsact qdisc.
+ *
+ * They always return TC_ACT_UNSPEC (TCX_NEXT in tcx terms): the next
+ * program or filter still runs, and the packet goes on as if netbpf were
+ * not there. TC_ACT_OK would end the chain and skip the programs after us.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "tc.h"
+
+#define TC_ACT_UNSPEC	(-1)	/* a macro in uapi, not in vmlinux.h */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Who loaded us: set by the loader before load, never read here. */
+const volatile struct nb_tc_owner owner = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NB_TC_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct nb_tc_counts);
+} ifaces SEC(".maps");
+
+/* Updates lost because 'ifaces' was full, per CPU, by enum nb_tc_drop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NB_TC_NDROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tc_drops SEC(".maps");
+
+static __always_inline void drop(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&tc_drops, &which);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline int count(struct __sk_buff *skb, int ingress)
+{
+	struct nb_tc_counts *c;
+	__u32 key = skb->ifindex;
+	__u64 len = skb->len;
+
+	c = bpf_map_lookup_elem(&ifaces, &key);
+	if (!c) {
+		struct nb_tc_counts zero = {};
+
+		/* Another CPU may insert the same key first: BPF_NOEXIST
+		 * then fails, and the lookup finds its entry. */
+		bpf_map_update_elem(&ifaces, &key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&ifaces, &key);
+		if (!c) {
+			drop(NB_TC_DROP_IFACES);
+			return TC_ACT_UNSPEC;
+		}
+	}
+	/*
+	 * Per-CPU values. The TC hooks run with bottom halves off, so no
+	 * other instance of these programs runs on this CPU between a load
+	 * and its store; but BPF_PROG_TEST_RUN runs them with only preemption
+	 * off, and a softirq may then come in. An uncontended atomic add on a
+	 * CPU-local line costs little and keeps every increment in both cases.
+	 */
+	if (ingress) {
+		__sync_fetch_and_add(&c->rx_bytes, len);
+		__sync_fetch_and_add(&c->rx_packets, 1);
+	} else {
+		__sync_fetch_and_add(&c->tx_bytes, len);
+		__sync_fetch_and_add(&c->tx_packets, 1);
+	}
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int nb_tc_ingress(struct __sk_buff *skb)
+{
+	return count(skb, 1);
+}
+
+SEC("tc")
+int nb_tc_egress(struct __sk_buff *skb)
+{
+	return count(skb, 0);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types and constants shared by the TC accounting program (bpf/tc.bpf.c)
+ * and its loader (user/tc.c). Fixed-width types only: no vmlinux.h, no
+ * libbpf, no size_t or long, so the layout is the same on both sides.
+ *
+ * Not to be confused with user/tc.h, the loader's interface: from user/
+ * include this one as "../bpf/tc.h".
+ */
+#ifndef NB_BPF_TC_H
+#define NB_BPF_TC_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* userspace; BPF gets __u32 from vmlinux.h */
+#endif
+
+/* Entries of the per-ifindex map (one per interface ever seen). */
+#define NB_TC_MAX_IFACES	4096
+
+/* Program names: a clsact filter running one of these, with netbpf's
+ * handle and priority, was put there by netbpf. */
+#define NB_TC_PROG_INGRESS	"nb_tc_ingress"
+#define NB_TC_PROG_EGRESS	"nb_tc_egress"
+
+/* Per-CPU value of the map 'ifaces', keyed by __u32 ifindex. Bytes are
+ * skb->len at the TC hook: the whole frame, link-layer header included. */
+struct nb_tc_counts {
+	__u64 rx_bytes;
+	__u64 rx_packets;
+	__u64 tx_bytes;
+	__u64 tx_packets;
+};
+
+/* Which map a dropped update was meant for (index into 'tc_drops'). */
+enum nb_tc_drop {
+	NB_TC_DROP_IFACES = 0,
+	NB_TC_NDROPS,
+};
+
+/*
+ * The process that loaded the program, in .rodata. A later netbpf reads it
+ * back from a clsact filter's program to tell a leftover (its owner is
+ * gone) from the filter of a netbpf that still runs.
+ */
+struct nb_tc_owner {
+	__u32 pid;
+	__u32 pad;
+	__u64 start;	/* field 22 of /proc/PID/stat: start time in clock ticks */
+};
+
+#endif /* NB_BPF_TC_H */

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Helpers for netbpf's end-to-end tests: throwaway namespaces, the traffic
+# generator, netbpf in the background, and checks that print PASS/FAIL.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NETBPF=$ROOT/netbpf
+NBGEN=$ROOT/.output/tests/nbgen
+T=$(mktemp -d /tmp/netbpf-test.XXXXXX)
+NSA=nbA$$
+NSB=nbB$$
+NB_PID=
+CLEANUPS=()
+
+cleanup() {
+	local i
+	[ -n "$NB_PID" ] && kill -KILL "$NB_PID" 2>/dev/null
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUPS[i]}" >/dev/null 2>&1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# check NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+
+# Root and BPF are needed by every e2e test: skip (not pass) without them.
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "${1:-all}" "needs root"
+		exit 0
+	fi
+	if [ ! -x "$NETBPF" ] || [ ! -x "$NBGEN" ]; then
+		fail "${1:-all}" "build first: make test"
+		exit 1
+	fi
+}
+
+# Two namespaces joined by a veth pair: A 10.77.0.1 fd77::1, B 10.77.0.2 fd77::2
+netns_up() {
+	ip netns add "$NSA" && CLEANUPS+=("ip netns del $NSA")
+	ip netns add "$NSB" && CLEANUPS+=("ip netns del $NSB")
+	ip link add "va$$" netns "$NSA" type veth peer name "vb$$" netns "$NSB" || return 1
+	ip -n "$NSA" addr add 10.77.0.1/24 dev "va$$"
+	ip -n "$NSB" addr add 10.77.0.2/24 dev "vb$$"
+	ip -n "$NSA" addr add fd77::1/64 dev "va$$" nodad
+	ip -n "$NSB" addr add fd77::2/64 dev "vb$$" nodad
+	for ns in "$NSA" "$NSB"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NSA" link set "va$$" up
+	ip -n "$NSB" link set "vb$$" up
+}
+
+# Start netbpf trace --json in the background with extra arguments; wait
+# until its hooks are attached.
+nb_start() {
+	"$NETBPF" trace --json -v -d 0.2 "$@" >"$T/nb.json" 2>"$T/nb.err" &
+	NB_PID=$!
+	for _ in $(seq 100); do
+		grep -q "per-process hooks" "$T/nb.err" 2>/dev/null && return 0
+		kill -0 "$NB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "netbpf did not start:" >&2
+	cat "$T/nb.err" >&2
+	return 1
+}
+
+# Stop it as a user would (SIGINT); its exit status goes to NB_RC.
+nb_stop() {
+	kill -INT "$NB_PID"
+	wait "$NB_PID"
+	NB_RC=$?
+	NB_PID=
+}
+
+# summary_field PID FIELD: a field of the summary row of that process
+summary_field() {
+	jq -r --argjson pid "$1" "select(.summary == true and .type == \"process\" and .pid == \$pid) | .$2" "$T/nb.json" | head -1
+}
+
+# gen_field FILE FIELD: a field of nbgen's report in FILE
+gen_field() {
+	jq -r ".$2" "$1" | head -1
+}
+
+# Compare netbpf's summary for the generator whose report is in FILE.
+check_gen() {	# NAME FILE
+	local name=$1 f=$2 pid sent recv
+	pid=$(gen_field "$f" pid)
+	sent=$(gen_field "$f" sent)
+	recv=$(gen_field "$f" received)
+	if [ -z "$pid" ] || [ "$pid" = null ]; then
+		fail "$name" "the generator reported nothing: $(cat "$f")"
+		return
+	fi
+	check_eq "$name tx_bytes" "$sent" "$(summary_field "$pid" tx_bytes)"
+	check_eq "$name rx_bytes" "$recv" "$(summary_field "$pid" rx_bytes)"
+}

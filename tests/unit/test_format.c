@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Human units and JSON escaping. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "format.h"
+#include "json.h"
+
+static void test_bytes(void **state)
+{
+	char b[32];
+
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 0), "0 B");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 1023), "1023 B");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 1024), "1.0 KiB");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 1536), "1.5 KiB");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 1048575), "1.0 MiB");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), 5.0 * 1024 * 1024 * 1024), "5.0 GiB");
+	assert_string_equal(nb_fmt_bytes(b, sizeof(b), -5), "0 B");
+}
+
+static void test_rates(void **state)
+{
+	char b[32];
+
+	assert_string_equal(nb_fmt_rate(b, sizeof(b), 0, false), "0 B/s");
+	assert_string_equal(nb_fmt_rate(b, sizeof(b), 2048, false), "2.0 KiB/s");
+	/* bits: SI steps, 125000 B/s = 1 Mbit/s */
+	assert_string_equal(nb_fmt_rate(b, sizeof(b), 125000, true), "1.0 Mbit/s");
+	assert_string_equal(nb_fmt_rate(b, sizeof(b), 100, true), "800 bit/s");
+	assert_string_equal(nb_fmt_rate(b, sizeof(b), 1.25e9, true), "10.0 Gbit/s");
+}
+
+static void test_trunc(void **state)
+{
+	char b[32];
+
+	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "curl", 8), "curl");
+	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "verylongcommand", 8), "verylon+");
+	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "12345678", 8), "12345678");
+	assert_string_equal(nb_fmt_trunc(b, 4, "abcdef", 10), "ab+");
+}
+
+static char *json_of(const char *s)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+	struct nb_json j;
+
+	nb_json_begin(&j, f);
+	nb_json_str(&j, "s", s);
+	nb_json_end(&j);
+	fclose(f);
+	return out;
+}
+
+static void test_json_escape(void **state)
+{
+	char *o;
+
+	o = json_of("plain");
+	assert_string_equal(o, "{\"s\":\"plain\"}\n");
+	free(o);
+	o = json_of("a\"b\\c");
+	assert_string_equal(o, "{\"s\":\"a\\\"b\\\\c\"}\n");
+	free(o);
+	o = json_of("tab\there\nnl\x01\x1f\x7f");
+	assert_string_equal(o, "{\"s\":\"tab\\there\\nnl\\u0001\\u001f\\u007f\"}\n");
+	free(o);
+	o = json_of("caf\xc3\xa9");	/* UTF-8 passes through */
+	assert_string_equal(o, "{\"s\":\"caf\xc3\xa9\"}\n");
+	free(o);
+}
+
+static void test_json_fields(void **state)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+	struct nb_json j;
+
+	nb_json_begin(&j, f);
+	nb_json_u64(&j, "a", 18446744073709551615ull);
+	nb_json_bool(&j, "b", true);
+	nb_json_double(&j, "c", 1.5, 3);
+	nb_json_double(&j, "d", 0.0 / 0.0, 1);	/* NaN is not JSON */
+	nb_json_open(&j, "e", '[');
+	nb_json_open(&j, NULL, '{');
+	nb_json_i64(&j, "x", -1);
+	nb_json_close(&j, '}');
+	nb_json_open(&j, NULL, '{');
+	nb_json_close(&j, '}');
+	nb_json_close(&j, ']');
+	nb_json_str(&j, "f", NULL);
+	nb_json_end(&j);
+	fclose(f);
+	assert_string_equal(out, "{\"a\":18446744073709551615,\"b\":true,\"c\":1.500,\"d\":0.0,"
+			    "\"e\":[{\"x\":-1},{}],\"f\":\"\"}\n");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_trunc),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

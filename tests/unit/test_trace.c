@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* trace's JSON Lines and text from a hand-filled table (no BPF, no root). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "collector.h"
+#include "trace.h"
+
+static struct nb_collector c;
+static struct nb_opts o;
+
+static void proc(uint32_t pid, const char *comm, uint64_t tx, uint64_t rx, bool exited)
+{
+	struct nb_rowkey k = nb_proc_rowkey(pid, 1000 + pid);
+	struct nb_row *r = nb_table_get(&c.table, &k, true);
+	struct nb_counts n = { .tx_bytes = tx, .rx_bytes = rx };
+
+	r->pid = pid;
+	strncpy(r->comm, comm, sizeof(r->comm) - 1);
+	r->cgroup_id = 0;	/* unknown: "" */
+	r->exited = exited;
+	nb_row_set(r, &n);
+}
+
+static int setup(void **state)
+{
+	memset(&c, 0, sizeof(c));
+	nb_table_init(&c.table);
+	memset(&o, 0, sizeof(o));
+	o.by = NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_TOTAL);
+	o.json = true;
+	c.ts = 1700000000.5;
+	c.start_mono = 100;
+	/* interval 1: two processes move bytes */
+	proc(10, "curl", 1000, 4000, false);
+	proc(11, "we\"ird\\name", 10, 0, false);
+	c.last_mono = 100.5;
+	c.interval_s = 0.5;
+	nb_table_end(&c.table, c.interval_s);
+	/* interval 2: only pid 10 moves, pid 11 has exited */
+	nb_table_begin(&c.table);
+	proc(10, "curl", 1500, 4000, false);
+	proc(11, "we\"ird\\name", 10, 0, true);
+	c.last_mono = 102.5;
+	c.interval_s = 2.0;
+	nb_table_end(&c.table, c.interval_s);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	nb_table_free(&c.table);
+	return 0;
+}
+
+static char *capture(bool summary)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	if (summary)
+		nb_trace_summary(f, &c, &o);
+	else
+		nb_trace_interval(f, &c, &o);
+	fclose(f);
+	return out;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_interval_json(void **state)
+{
+	char *out = capture(false);
+
+	/* only the row that moved, then the total */
+	assert_int_equal(count_lines(out), 2);
+	assert_string_equal(out,
+		"{\"type\":\"process\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
+		"\"tx_bytes\":1500,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
+		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}\n"
+		"{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
+		"\"tx_bytes\":1510,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
+		"\"summary\":false}\n");
+	free(out);
+}
+
+static void test_summary_json(void **state)
+{
+	char *out = capture(true);
+
+	/* every process, the exited one too, then the total; rates over 2.5 s */
+	assert_int_equal(count_lines(out), 3);
+	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}"));
+	assert_non_null(strstr(out, "\"tx_bytes\":10,\"rx_bytes\":0,\"tx_rate\":4.000,"
+				    "\"rx_rate\":0.000,\"summary\":true,\"pid\":11,"
+				    "\"comm\":\"we\\\"ird\\\\name\",\"cgroup\":\"\",\"exited\":true}"));
+	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
+				    "\"tx_bytes\":1510,\"rx_bytes\":4000,\"tx_rate\":604.000,"
+				    "\"rx_rate\":1600.000,\"summary\":true}\n"));
+	free(out);
+}
+
+static void test_by_process_only(void **state)
+{
+	char *out;
+
+	o.by = NB_BY(NB_ROW_PROCESS);
+	out = capture(false);
+	assert_null(strstr(out, "\"total\""));
+	assert_int_equal(count_lines(out), 1);
+	free(out);
+}
+
+static void test_text(void **state)
+{
+	char *out;
+
+	o.json = false;
+	out = capture(true);
+	assert_non_null(strstr(out, "summary  up "));
+	assert_non_null(strstr(out, "(sent 1.5 KiB, received 3.9 KiB)"));
+	assert_non_null(strstr(out, "      10 curl"));
+	assert_non_null(strstr(out, "(exited)"));
+	free(out);
+	o.bits = true;
+	out = capture(false);
+	assert_non_null(strstr(out, "total  up 2.0 kbit/s  down 0 bit/s"));
+	assert_null(strstr(out, "we\"ird"));	/* did not move in this interval */
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_interval_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_by_process_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
