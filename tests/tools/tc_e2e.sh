@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # End-to-end check of netbpf's interface accounting (user/tc.c), through
 # its driver tc_watch, in two throwaway network namespaces joined by a veth
-# pair. Needs root; build first: make .output/tests/tc_watch .output/tests/nbgen
+# pair. Needs root; build first: make tools
 #
 # For each attach method (tcx, clsact):
 #   - a foreign clsact qdisc with BPF filters (a packet counter that returns
@@ -47,6 +47,12 @@ trap 'exit 1' INT TERM HUP
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
+# verdict NAME WHY-IF-NOT COMMAND...: PASS if the command succeeds
+verdict() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
 info() { echo "# $*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -55,7 +61,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for b in "$WATCH" "$NBGEN"; do
 	if [ ! -x "$b" ]; then
-		fail build "no $b (hint: make .output/tests/tc_watch .output/tests/nbgen)"
+		fail build "no $b (hint: make tools)"
 		exit 1
 	fi
 done
@@ -151,7 +157,7 @@ w_start() {
 w_reap() {
 	exec 3>&- 4<&-
 	wait "$W_PID" 2>/dev/null
-	W_PID= W_REAL=
+	W_PID='' W_REAL=''
 }
 
 # w_dump: the samples into $T/dump ("NAME IFINDEX RXB TXB RXP TXP GONE"),
@@ -191,6 +197,7 @@ w_kill() {
 
 # sys_stats NS IF: "RXB TXB RXP TXP" from /sys/class/net/IF/statistics
 sys_stats() {
+	# shellcheck disable=SC2016 # $(cat ...) runs in the namespace's shell
 	ip netns exec "$1" sh -c 'cd /sys/class/net/'"$2"'/statistics &&
 		echo $(cat rx_bytes tx_bytes rx_packets tx_packets)'
 }
@@ -386,7 +393,7 @@ run_method() {
 	else
 		pass "${m}_no_errors"
 	fi
-	[ "${W_DROPS:-x}" = 0 ] && pass "${m}_no_drops" || fail "${m}_no_drops" "drops: ${W_DROPS:-?}"
+	verdict "${m}_no_drops" "drops: ${W_DROPS:-?}" [ "${W_DROPS:-x}" = 0 ]
 
 	# clsact: a filter someone adds on a clsact netbpf created keeps it
 	if [ "$m" = clsact ]; then
@@ -422,8 +429,7 @@ run_method() {
 		if w_start -m "$m"; then
 			local n
 			n=$(tc -n "$NSA" filter show dev "$VA" ingress | grep -c 'nb_tc_')
-			[ "$n" = 1 ] && pass "${m}_leftover_replaced" ||
-				fail "${m}_leftover_replaced" "$n netbpf filters on $VA ingress"
+			verdict "${m}_leftover_replaced" "$n netbpf filters on $VA ingress" [ "$n" = 1 ]
 			w_quit || fail "${m}_close_after_leftover" "no CLOSED"
 			check_foreign "${m}_foreign_after_leftover_cleanup"
 			no_leftovers "${m}_no_leftovers_after_restart"
@@ -476,14 +482,14 @@ own_qdisc_check() {
 auto_check() {
 	local m out
 	if w_start; then
-		[ "$W_METHOD" = tcx ] && pass auto_is_tcx || fail auto_is_tcx "auto chose $W_METHOD"
+		verdict auto_is_tcx "auto chose $W_METHOD" [ "$W_METHOD" = tcx ]
 		w_quit
 	else
 		fail auto_is_tcx "tc_watch did not start"
 	fi
 	for m in auto tcx clsact; do
 		out=$(nsa "$WATCH" -p $m)
-		[ "$out" = "PROBE $m 0" ] && pass "probe_$m" || fail "probe_$m" "got: $out"
+		verdict "probe_$m" "got: $out" [ "$out" = "PROBE $m 0" ]
 	done
 	no_leftovers probe_no_leftovers
 	tc -n "$NSA" qdisc show dev lo | grep -q clsact &&

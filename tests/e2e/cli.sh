@@ -1,0 +1,129 @@
+#!/bin/bash
+# The command line contract of SPEC.md: exit codes, one-line errors,
+# --pid ending with the traced process, --count, signals, filters, doctor,
+# and nothing left attached afterwards.
+. "$(dirname "$0")/lib.sh"
+require_root cli
+
+# expect_error NAME CODE PATTERN -- ARGS...: exit CODE, one stderr line
+# starting "netbpf: " that matches PATTERN
+expect_error() {
+	local name=$1 code=$2 pat=$3 rc err
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	err=$(cat "$T/err")
+	if [ "$rc" != "$code" ]; then
+		fail "$name" "exit $rc, expected $code; stderr: $err"
+	elif [ "$(wc -l <"$T/err")" != 1 ] || [[ "$err" != "netbpf: "* ]]; then
+		fail "$name" "expected one 'netbpf: ' line on stderr, got: $err"
+	elif ! grep -qE "$pat" "$T/err"; then
+		fail "$name" "message '$err' does not match '$pat'"
+	else
+		pass "$name"
+	fi
+}
+
+expect_error "unknown option: exit 2" 2 "unknown option '--nope'" -- "$NETBPF" --nope
+expect_error "bad interval: exit 2" 2 "bad interval '-1'" -- "$NETBPF" trace -d -1
+expect_error "bad pid: exit 2" 2 "bad pid 'x1'" -- "$NETBPF" --pid x1
+expect_error "unknown command: exit 2" 2 "unknown command 'tpo'" -- "$NETBPF" tpo
+# a pid that does not exist: the highest possible pid is never in use here
+maxpid=$(cat /proc/sys/kernel/pid_max)
+expect_error "no such pid: exit 2" 2 "no such process: $((maxpid - 1))" -- "$NETBPF" --pid $((maxpid - 1)) -n 1
+expect_error "no BTF: exit 1" 1 "no kernel BTF at /nonexistent" -- "$NETBPF" trace --btf /nonexistent -n 1
+expect_error "backend not on this kernel: exit 1" 1 "no usable hook.*kprobe" -- "$NETBPF" trace --backend kprobe -n 1
+if command -v setpriv >/dev/null; then
+	expect_error "not root: exit 1" 1 "not permitted.*root" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NETBPF" trace -n 1
+	expect_error "doctor not root: exit 1" 1 "cannot run here" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NETBPF" doctor
+else
+	fail "not root" "setpriv (util-linux) is missing"
+fi
+
+"$NETBPF" --help >"$T/help"
+check_eq "--help exits 0" 0 $?
+grep -q -- "--pid PID" "$T/help" && pass "--help lists --pid" || fail "--help lists --pid" "$(head -3 "$T/help")"
+check_eq "--version" "netbpf" "$("$NETBPF" --version | cut -d' ' -f1)"
+
+# doctor: exit 0 and tracepoint chosen on this kernel
+"$NETBPF" doctor --json >"$T/doc"
+check_eq "doctor exits 0" 0 $?
+check_eq "doctor chooses tp_btf" tracepoint "$(jq -r .backend "$T/doc")"
+check_eq "doctor can_run" true "$(jq -r .can_run "$T/doc")"
+check_eq "doctor: tracepoint works" true "$(jq -r '.backends[] | select(.name == "tracepoint") | .works' "$T/doc")"
+
+# -n: exactly N interval totals, then the summary total
+"$NETBPF" trace --json -d 0.1 -n 3 >"$T/n3"
+check_eq "-n 3 exits 0" 0 $?
+check_eq "-n 3: three interval totals" 3 "$(jq -c 'select(.type == "total" and .summary == false)' "$T/n3" | wc -l)"
+check_eq "-n 3: one summary total, last" '{"type":"total","summary":true}' "$(tail -1 "$T/n3" | jq -c '{type, summary}')"
+check_eq "-n 3: intervals are positive" true "$(jq -s '[.[] | select(.summary == false) | .interval_s] | all(. > 0)' "$T/n3")"
+
+# --pid: counts only that process, and ends (exit 0) when it exits
+"$NBGEN" tcp-server 127.0.0.1 7101 5000 3 >"$T/srv" &
+SRV=$!
+sleep 0.2
+"$NETBPF" --json -d 0.2 --pid "$SRV" >"$T/pid.json" 2>"$T/pid.err" &
+NBP=$!
+sleep 1
+for i in 1 2 3; do "$NBGEN" tcp-client 127.0.0.1 7101 $((i * 1000)) >/dev/null; done
+wait "$SRV"
+for _ in $(seq 50); do kill -0 "$NBP" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$NBP" 2>/dev/null; then
+	fail "--pid ends when the process exits" "still running"
+	kill -INT "$NBP"
+fi
+wait "$NBP"
+check_eq "--pid exit status" 0 $?
+check_eq "--pid: only that pid" "$SRV" "$(jq -r 'select(.type == "process") | .pid' "$T/pid.json" | sort -u | tr '\n' ' ' | xargs)"
+check_eq "--pid: exact bytes" "15000 6000 true" "$(jq -r --argjson p "$SRV" 'select(.summary and .pid == $p) | "\(.tx_bytes) \(.rx_bytes) \(.exited)"' "$T/pid.json")"
+
+# --proto and --comm filters, in the kernel
+nb_start --proto udp
+"$NBGEN" udp-recv 127.0.0.1 7102 3000 10 >"$T/u.rcv" 2>"$T/u.err" &
+BG=$!
+for _ in $(seq 50); do grep -q ready "$T/u.err" && break; sleep 0.1; done
+"$NBGEN" udp-send 127.0.0.1 7102 300 10 >"$T/u.snd"
+wait "$BG"
+"$NBGEN" tcp-server 127.0.0.1 7103 4000 >"$T/t.srv" &
+BG=$!
+"$NBGEN" tcp-client 127.0.0.1 7103 4000 >"$T/t.cli"
+wait "$BG"
+sleep 0.3
+nb_stop
+check_gen "--proto udp: udp sender" "$T/u.snd"
+check_gen "--proto udp: udp receiver" "$T/u.rcv"
+check_eq "--proto udp: tcp not counted" "" "$(summary_field "$(gen_field "$T/t.cli" pid)" tx_bytes)"
+
+# --comm: the server is nbgen, its 5 clients are named nbkid00..04
+nb_start --comm nbgen
+"$NBGEN" tcp-server 127.0.0.1 7104 100 5 >"$T/c.srv" &
+BG=$!
+"$NBGEN" burst 127.0.0.1 7104 5 2000 >"$T/c.kids"
+wait "$BG"
+sleep 0.3
+nb_stop
+check_gen "--comm nbgen: the nbgen server" "$T/c.srv"
+check_eq "--comm nbgen: the clients did send" 5 "$(grep -c "\"sent\":200" "$T/c.kids")"
+check_eq "--comm nbgen: the nbkid clients not counted" "" "$(jq -r 'select(.type == "process" and .comm != "nbgen") | .comm' "$T/nb.json" | sort -u | xargs)"
+
+# signals: SIGTERM and SIGINT end with the summary and exit 0; after them
+# and after SIGKILL, no netbpf program is left in the kernel
+netbpf_progs() { bpftool prog show 2>/dev/null | grep -cE ' name (tp_send|tp_recv|nb_exit) ' ; }
+for sig in TERM INT KILL; do
+	"$NETBPF" trace --json -d 0.2 >"$T/sig.json" 2>/dev/null &
+	P=$!
+	for _ in $(seq 50); do [ "$(netbpf_progs)" -ge 3 ] && break; sleep 0.1; done
+	check_eq "SIG$sig: programs attached while running" 3 "$(netbpf_progs)"
+	kill -$sig "$P"
+	wait "$P" 2>/dev/null
+	rc=$?
+	if [ $sig != KILL ]; then
+		check_eq "SIG$sig: exit 0" 0 $rc
+		check_eq "SIG$sig: summary printed" true "$(tail -1 "$T/sig.json" | jq .summary)"
+	fi
+	for _ in $(seq 30); do [ "$(netbpf_progs)" = 0 ] && break; sleep 0.1; done
+	check_eq "SIG$sig: nothing left attached" 0 "$(netbpf_progs)"
+done
