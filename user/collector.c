@@ -32,6 +32,14 @@ struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns)
 	return k;
 }
 
+struct nb_rowkey nb_iface_rowkey(uint32_t ifindex)
+{
+	struct nb_rowkey k = { .type = NB_ROW_IFACE };
+
+	k.k[0] = ifindex;
+	return k;
+}
+
 static int read_one_by_one(int fd, uint32_t key_size, uint32_t value_size,
 			   uint32_t max, char *keys, char *vals)
 {
@@ -83,12 +91,13 @@ int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max
 	return read_one_by_one(fd, key_size, value_size, max, keys, vals);
 }
 
-int nb_collector_init(struct nb_collector *c, struct nb_loader *l)
+int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc)
 {
 	size_t n = l->procs_max;
 
 	memset(c, 0, sizeof(*c));
 	c->loader = l;
+	c->tc = tc;
 	c->batch_ok = true;
 	nb_table_init(&c->table);
 	c->ncpus = libbpf_num_possible_cpus();
@@ -112,7 +121,49 @@ void nb_collector_free(struct nb_collector *c)
 	free(c->vals);
 	free(c->info_keys);
 	free(c->info_vals);
+	free(c->ifs);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Interface rows from the TC counters; a removed interface comes once
+ * more with its final counts, marked gone. */
+static int read_ifaces(struct nb_collector *c)
+{
+	int want, n;
+
+	if (!c->tc)
+		return 0;
+	want = nb_tc_count(c->tc);
+	if (want > c->ifs_cap) {
+		struct nb_iface_sample *p = realloc(c->ifs, want * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		c->ifs = p;
+		c->ifs_cap = want;
+	}
+	n = nb_tc_read(c->tc, c->ifs, c->ifs_cap);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		const struct nb_iface_sample *f = &c->ifs[i];
+		struct nb_rowkey k = nb_iface_rowkey(f->ifindex);
+		struct nb_row *r = nb_table_get(&c->table, &k, true);
+		struct nb_counts cnt = {
+			.tx_bytes = f->tx_bytes, .rx_bytes = f->rx_bytes,
+			.tx_packets = f->tx_packets, .rx_packets = f->rx_packets,
+		};
+
+		if (!r)
+			return -ENOMEM;
+		r->ifindex = f->ifindex;
+		memcpy(r->ifname, f->ifname, sizeof(r->ifname));
+		r->ifname[sizeof(r->ifname) - 1] = '\0';
+		r->exited = f->gone;
+		nb_row_set(r, &cnt);
+	}
+	c->tc_drops = nb_tc_drops(c->tc);
+	return 0;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -189,6 +240,9 @@ int nb_collector_poll(struct nb_collector *c)
 		nb_row_set(r, &sum);
 	}
 	read_drops(c);
+	n = read_ifaces(c);
+	if (n < 0)
+		return n;
 
 	now = nb_mono_now();
 	c->interval_s = now - c->last_mono;

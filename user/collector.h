@@ -10,9 +10,14 @@
 #include <stdint.h>
 #include "loader.h"
 #include "stats.h"
+#include "tc.h"
 
 struct nb_collector {
 	struct nb_loader *loader;
+	struct nb_tc *tc;		/* interface counters, or NULL */
+	struct nb_iface_sample *ifs;	/* buffer for nb_tc_read */
+	int ifs_cap;
+	uint64_t tc_drops;
 	struct nb_table table;
 	int ncpus;
 	double start_ts;		/* Unix time at start */
@@ -26,7 +31,7 @@ struct nb_collector {
 	void *keys, *vals, *info_keys, *info_vals;
 };
 
-int nb_collector_init(struct nb_collector *c, struct nb_loader *l);
+int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);
 /* Read all maps and end an interval. 0 or negative errno. */
 int nb_collector_poll(struct nb_collector *c);
 void nb_collector_free(struct nb_collector *c);
@@ -41,7 +46,8 @@ int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max
 double nb_mono_now(void);
 double nb_wall_now(void);
 
-/* The key of a process row. */
+/* The keys of process and interface rows. */
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);
+struct nb_rowkey nb_iface_rowkey(uint32_t ifindex);
 
 #endif

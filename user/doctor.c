@@ -10,6 +10,7 @@
 #include "doctor.h"
 #include "json.h"
 #include "loader.h"
+#include "tc.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
 
@@ -81,6 +82,9 @@ int nb_doctor(const struct nb_opts *o)
 	enum nb_backend chosen = NB_BACKEND_AUTO;
 	bool has_btf = access(btf, R_OK) == 0;
 	int stats = read_int_file("/proc/sys/kernel/bpf_stats_enabled");
+	static const char *const tc_methods[] = { "tcx", "clsact" };
+	int tc_err[2] = { -EPERM, -EPERM };
+	const char *tc_chosen = NULL;
 	bool batch = false;
 	struct utsname u;
 	struct nb_json j;
@@ -95,6 +99,11 @@ int nb_doctor(const struct nb_opts *o)
 				chosen = b;
 		}
 		batch = batch_works();
+		for (int m = 0; m < 2; m++) {
+			tc_err[m] = nb_tc_probe(tc_methods[m]);
+			if (!tc_err[m] && !tc_chosen)
+				tc_chosen = tc_methods[m];
+		}
 	}
 
 	if (o->json) {
@@ -123,7 +132,17 @@ int nb_doctor(const struct nb_opts *o)
 		}
 		nb_json_close(&j, ']');
 		nb_json_str(&j, "backend", chosen ? nb_backend_names[chosen] : "");
-		nb_json_bool(&j, "can_run", chosen != NB_BACKEND_AUTO);
+		nb_json_open(&j, "attach_methods", '[');
+		for (int m = 0; m < 2; m++) {
+			nb_json_open(&j, NULL, '{');
+			nb_json_str(&j, "name", tc_methods[m]);
+			nb_json_bool(&j, "works", !tc_err[m]);
+			nb_json_str(&j, "error", tc_err[m] ? strerror(-tc_err[m]) : "");
+			nb_json_close(&j, '}');
+		}
+		nb_json_close(&j, ']');
+		nb_json_str(&j, "attach_method", tc_chosen ? tc_chosen : "");
+		nb_json_bool(&j, "can_run", chosen != NB_BACKEND_AUTO && tc_chosen);
 		nb_json_end(&j);
 	} else {
 		printf("kernel        %s (%s)\n", u.release, u.machine);
@@ -147,7 +166,18 @@ int nb_doctor(const struct nb_opts *o)
 				printf("  %-11s %-5s %s failed: %s\n", nb_backend_names[b], "no",
 				       res[b].step, strerror(-res[b].err));
 		}
-		printf("\nnetbpf will use: %s\n", chosen ? nb_backend_names[chosen] : "nothing");
+		printf("\ninterface counters (TC classifier), first that works is used:\n");
+		for (int m = 0; m < 2; m++)
+			printf("  %-11s %-5s %s\n", tc_methods[m], tc_err[m] ? "no" : "yes",
+			       tc_err[m] ? strerror(-tc_err[m]) :
+			       m ? "clsact qdisc, netbpf's own filter handle and priority" :
+				   "tcx links (Linux 6.6+), detached by the kernel when netbpf exits");
+		printf("\nnetbpf will use: %s for processes, %s for interfaces\n",
+		       chosen ? nb_backend_names[chosen] : "nothing", tc_chosen ? tc_chosen : "nothing");
+	}
+	if (chosen != NB_BACKEND_AUTO && !tc_chosen) {
+		fprintf(stderr, "netbpf: cannot run here: neither tcx nor clsact can attach the interface counters (hint: modprobe sch_ingress cls_bpf)\n");
+		return 1;
 	}
 	if (chosen == NB_BACKEND_AUTO) {
 		if (!has_btf)

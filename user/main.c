@@ -5,36 +5,20 @@
  * collector's table once per interval.
  */
 #include <errno.h>
-#include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #include "collector.h"
 #include "doctor.h"
 #include "loader.h"
 #include "opts.h"
+#include "session.h"
 #include "trace.h"
 
 #ifndef NETBPF_VERSION
 #define NETBPF_VERSION "0.0.0"
 #endif
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
-static int pidfd_open(pid_t pid)
-{
-	return syscall(SYS_pidfd_open, pid, 0);
-}
 
 #define die(code, ...) do { \
 	fprintf(stderr, "netbpf: " __VA_ARGS__); \
@@ -42,122 +26,40 @@ static int pidfd_open(pid_t pid)
 	return code; \
 } while (0)
 
-/* Wait until 'deadline' (monotonic seconds), a signal, or until every
- * traced pid has exited. Returns true when the pids are all gone. */
-static bool wait_interval(double deadline, struct pollfd *pfds, int npfds)
+/* netbpf trace: a block per interval until a signal, --count, or the
+ * traced pids are gone; then the summary. */
+static int run_trace(const struct nb_opts *o)
 {
-	while (!exiting) {
-		double left = deadline - nb_mono_now();
-		int alive = 0, r;
+	struct nb_session s;
+	uint64_t n = 0, lost = 0;
+	int ret = nb_session_open(&s, o);
 
-		for (int i = 0; i < npfds; i++)
-			alive += pfds[i].fd >= 0;
-		if (npfds && !alive)
-			return true;
-		if (left <= 0)
-			return false;
-		r = poll(pfds, npfds, (int)ceil(left * 1000));
-		if (r > 0) {
-			for (int i = 0; i < npfds; i++) {
-				if (pfds[i].revents) {
-					close(pfds[i].fd);
-					pfds[i].fd = -1;	/* poll ignores it now */
-				}
-			}
-		} else if (r < 0 && errno != EINTR) {
-			return false;
-		}
-	}
-	return false;
-}
+	if (ret)
+		return ret;
+	for (;;) {
+		enum nb_wake w = nb_session_wait(&s, -1);
+		uint64_t drops;
 
-static int run(const struct nb_opts *o)
-{
-	struct pollfd pfds[NB_MAX_PIDS];
-	struct nb_collector c;
-	struct nb_loader l;
-	struct sigaction sa;
-	bool pids_gone = false;
-	uint64_t n = 0;
-	double next;
-	int err, ret = 0;
-
-	for (int i = 0; i < o->npids; i++) {
-		pfds[i].fd = pidfd_open(o->pids[i]);
-		pfds[i].events = POLLIN;
-		if (pfds[i].fd < 0 && errno == ESRCH) {
-			for (int k = 0; k < i; k++)
-				close(pfds[k].fd);
-			die(2, "no such process: %u (hint: check the pid with ps -p %u)",
-			    o->pids[i], o->pids[i]);
-		}
-	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	err = nb_loader_open(&l, o);
-	if (err) {
-		char why[512] = "";
-
-		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
-			if (!l.rungs[b].tried)
-				continue;
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s %s: %s",
-				 *why ? "; " : "", nb_backend_names[b], l.rungs[b].step,
-				 nb_errhint(l.rungs[b].err));
-		}
-		nb_loader_close(&l);
-		die(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
-	}
-	if (o->verbose)
-		fprintf(stderr, "netbpf: per-process hooks: %s\n", nb_backend_names[l.backend]);
-
-	err = nb_collector_init(&c, &l);
-	if (err) {
-		nb_loader_close(&l);
-		die(1, "cannot set up the collector: %s", strerror(-err));
-	}
-
-	next = c.start_mono;
-	while (!exiting && !pids_gone) {
-		next += o->interval;
-		pids_gone = wait_interval(next, pfds, o->npids);
-		if (exiting && !pids_gone)
+		if (w == NB_WAKE_RESIZE || w == NB_WAKE_FD)
+			continue;
+		/* on a signal or the pids' exit mid-interval, read once more so
+		 * the summary is exact */
+		ret = nb_session_poll(&s);
+		if (ret)
 			break;
-		err = nb_collector_poll(&c);
-		if (err) {
-			fprintf(stderr, "netbpf: reading the BPF maps failed: %s\n", strerror(-err));
-			ret = 1;
-			break;
+		nb_trace_interval(stdout, &s.c, o);
+		drops = s.c.drops[NB_DROP_PROCS] + s.c.drops[NB_DROP_INFO] + s.c.tc_drops;
+		if (drops > lost) {
+			lost = drops;
+			fprintf(stderr, "netbpf: warning: %llu updates lost because a map was full (hint: fewer processes or interfaces, or --pid)\n",
+				(unsigned long long)lost);
 		}
-		nb_trace_interval(stdout, &c, o);
-		if (c.drops[NB_DROP_PROCS] + c.drops[NB_DROP_INFO] > c.drops_reported) {
-			c.drops_reported = c.drops[NB_DROP_PROCS] + c.drops[NB_DROP_INFO];
-			fprintf(stderr, "netbpf: warning: %llu updates lost, the process map is full (%u entries)\n",
-				(unsigned long long)c.drops_reported, l.procs_max);
-		}
-		if (o->count && ++n >= o->count)
+		if (w != NB_WAKE_INTERVAL || (o->count && ++n >= o->count))
 			break;
-		if (next < nb_mono_now())	/* fell behind: don't try to catch up */
-			next = nb_mono_now();
 	}
-	if (exiting && ret == 0) {
-		/* a signal came mid-interval: read once more so the summary is exact */
-		if (nb_collector_poll(&c) == 0)
-			nb_trace_interval(stdout, &c, o);
-	}
-	if (ret == 0)
-		nb_trace_summary(stdout, &c, o);
-
-	for (int i = 0; i < o->npids; i++)
-		if (pfds[i].fd >= 0)
-			close(pfds[i].fd);
-	nb_collector_free(&c);
-	nb_loader_close(&l);
+	if (!ret)
+		nb_trace_summary(stdout, &s.c, o);
+	nb_session_close(&s);
 	return ret;
 }
 
@@ -197,5 +99,5 @@ int main(int argc, char **argv)
 		    o.command == NB_CMD_TOP ? "top" : "trace");
 	if (o.command == NB_CMD_TOP && !o.json)
 		fprintf(stderr, "netbpf: the full-screen view is not in this version yet; printing the trace\n");
-	return run(&o);
+	return run_trace(&o);
 }

@@ -176,9 +176,17 @@ static int our_slot(uint32_t ifindex, int which)
 	struct bpf_tc_opts o;
 	int fd, ret = 3;
 
+	libbpf_print_fn_t print;
+	int err;
+
 	tc_hook_init(&h, ifindex, which);
 	tc_opts_init(&o);
-	if (bpf_tc_query(&h, &o))
+	/* no clsact is the common case: keep libbpf from reporting the
+	 * kernel's "Parent Qdisc doesn't exists" under -v */
+	print = libbpf_set_print(NULL);
+	err = bpf_tc_query(&h, &o);
+	libbpf_set_print(print);
+	if (err)
 		return 0;	/* no such filter, or no clsact at all */
 	fd = bpf_prog_get_fd_by_id(o.prog_id);
 	if (fd < 0)

@@ -23,7 +23,9 @@ static int by_rate(const void *a, const void *b)
 		return rx < ry ? 1 : -1;
 	if (x->tx_bytes + x->rx_bytes != y->tx_bytes + y->rx_bytes)
 		return x->tx_bytes + x->rx_bytes < y->tx_bytes + y->rx_bytes ? 1 : -1;
-	return (int)x->r->pid - (int)y->r->pid;
+	if (x->r->pid != y->r->pid)
+		return x->r->pid < y->r->pid ? -1 : 1;
+	return x->r->ifindex < y->r->ifindex ? -1 : x->r->ifindex > y->r->ifindex;
 }
 
 /* Rows of one type: those that moved (interval) or all (summary), sorted. */
@@ -72,9 +74,8 @@ static void total_view(const struct nb_collector *c, bool summary, double span,
 {
 	struct nb_counts cum, delta;
 
-	/* Until per-interface counting exists, the total is the sum of the
-	 * process rows: socket payload, not wire bytes. */
-	nb_table_sum(&c->table, NB_ROW_PROCESS, &cum, &delta);
+	/* the total is the sum over the interfaces, like ip -s link */
+	nb_table_sum(&c->table, NB_ROW_IFACE, &cum, &delta);
 	memset(tv, 0, sizeof(*tv));
 	tv->tx_bytes = cum.tx_bytes;
 	tv->rx_bytes = cum.rx_bytes;
@@ -100,6 +101,20 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_str(&j, "comm", v[i].r->comm);
 			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
 			nb_json_bool(&j, "exited", v[i].r->exited);
+			nb_json_end(&j);
+		}
+		free(v);
+	}
+	if (o->by & NB_BY(NB_ROW_IFACE)) {
+		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
+
+		for (int i = 0; v && i < n; i++) {
+			nb_json_begin(&j, f);
+			json_common(&j, "iface", c, span, &v[i], summary);
+			nb_json_str(&j, "ifname", v[i].r->ifname);
+			nb_json_u64(&j, "ifindex", v[i].r->ifindex);
+			nb_json_u64(&j, "tx_packets", v[i].r->cur.tx_packets);
+			nb_json_u64(&j, "rx_packets", v[i].r->cur.rx_packets);
 			nb_json_end(&j);
 		}
 		free(v);
@@ -146,6 +161,23 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
 				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
 				v[i].r->exited ? "  (exited)" : "");
+		}
+		free(v);
+	}
+	if (o->by & NB_BY(NB_ROW_IFACE)) {
+		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
+
+		if (v && n)
+			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "IFINDEX", "INTERFACE",
+				"UP/s", "DOWN/s", "SENT", "RECEIVED");
+		for (int i = 0; v && i < n; i++) {
+			nb_fmt_trunc(name, sizeof(name), v[i].r->ifname, 16);
+			fprintf(f, "%8u %-16s %13s %13s %11s %11s%s\n", v[i].r->ifindex, name,
+				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
+				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
+				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
+				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
+				v[i].r->exited ? "  (gone)" : "");
 		}
 		free(v);
 	}

@@ -52,6 +52,8 @@ check_eq "--version" "netbpf" "$("$NETBPF" --version | cut -d' ' -f1)"
 check_eq "doctor exits 0" 0 $?
 check_eq "doctor chooses tp_btf" tracepoint "$(jq -r .backend "$T/doc")"
 check_eq "doctor can_run" true "$(jq -r .can_run "$T/doc")"
+check_eq "doctor chooses tcx" tcx "$(jq -r .attach_method "$T/doc")"
+check_eq "doctor: clsact works too" true "$(jq -r '.attach_methods[] | select(.name == "clsact") | .works' "$T/doc")"
 check_eq "doctor: tracepoint works" true "$(jq -r '.backends[] | select(.name == "tracepoint") | .works' "$T/doc")"
 
 # -n: exactly N interval totals, then the summary total
@@ -111,12 +113,12 @@ check_eq "--comm nbgen: the nbkid clients not counted" "" "$(jq -r 'select(.type
 
 # signals: SIGTERM and SIGINT end with the summary and exit 0; after them
 # and after SIGKILL, no netbpf program is left in the kernel
-netbpf_progs() { bpftool prog show 2>/dev/null | grep -cE ' name (tp_send|tp_recv|nb_exit) ' ; }
+netbpf_progs() { bpftool prog show 2>/dev/null | grep -cE ' name (tp_send|tp_recv|nb_exit|nb_tc_ingress|nb_tc_egress) ' ; }
 for sig in TERM INT KILL; do
 	"$NETBPF" trace --json -d 0.2 >"$T/sig.json" 2>/dev/null &
 	P=$!
-	for _ in $(seq 50); do [ "$(netbpf_progs)" -ge 3 ] && break; sleep 0.1; done
-	check_eq "SIG$sig: programs attached while running" 3 "$(netbpf_progs)"
+	for _ in $(seq 50); do [ "$(netbpf_progs)" -ge 5 ] && break; sleep 0.1; done
+	check_eq "SIG$sig: programs attached while running" 5 "$(netbpf_progs)"
 	kill -$sig "$P"
 	wait "$P" 2>/dev/null
 	rc=$?

@@ -25,18 +25,31 @@ static void proc(uint32_t pid, const char *comm, uint64_t tx, uint64_t rx, bool 
 	nb_row_set(r, &n);
 }
 
+static void iface(uint32_t ifindex, const char *name, uint64_t bytes, uint64_t pkts)
+{
+	struct nb_rowkey k = nb_iface_rowkey(ifindex);
+	struct nb_row *r = nb_table_get(&c.table, &k, true);
+	struct nb_counts n = { bytes, bytes + 20, pkts, pkts + 1 };
+
+	r->ifindex = ifindex;
+	strcpy(r->ifname, name);
+	nb_row_set(r, &n);
+}
+
 static int setup(void **state)
 {
 	memset(&c, 0, sizeof(c));
 	nb_table_init(&c.table);
 	memset(&o, 0, sizeof(o));
-	o.by = NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_TOTAL);
+	o.by = NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL);
 	o.json = true;
 	c.ts = 1700000000.5;
 	c.start_mono = 100;
 	/* interval 1: two processes move bytes */
 	proc(10, "curl", 1000, 4000, false);
 	proc(11, "we\"ird\\name", 10, 0, false);
+	iface(1, "lo", 600, 6);
+	iface(2, "eth0", 50, 1);
 	c.last_mono = 100.5;
 	c.interval_s = 0.5;
 	nb_table_end(&c.table, c.interval_s);
@@ -44,6 +57,8 @@ static int setup(void **state)
 	nb_table_begin(&c.table);
 	proc(10, "curl", 1500, 4000, false);
 	proc(11, "we\"ird\\name", 10, 0, true);
+	iface(1, "lo", 1000, 10);
+	iface(2, "eth0", 50, 1);
 	c.last_mono = 102.5;
 	c.interval_s = 2.0;
 	nb_table_end(&c.table, c.interval_s);
@@ -83,14 +98,17 @@ static void test_interval_json(void **state)
 {
 	char *out = capture(false);
 
-	/* only the row that moved, then the total */
-	assert_int_equal(count_lines(out), 2);
+	/* only the rows that moved, then the total of the interfaces */
+	assert_int_equal(count_lines(out), 3);
 	assert_string_equal(out,
 		"{\"type\":\"process\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1500,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
 		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}\n"
+		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
+		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
+		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11}\n"
 		"{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
-		"\"tx_bytes\":1510,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
+		"\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":200.000,\"rx_rate\":200.000,"
 		"\"summary\":false}\n");
 	free(out);
 }
@@ -99,15 +117,18 @@ static void test_summary_json(void **state)
 {
 	char *out = capture(true);
 
-	/* every process, the exited one too, then the total; rates over 2.5 s */
-	assert_int_equal(count_lines(out), 3);
+	/* every process and interface, the exited one too, then the total;
+	 * rates over the whole 2.5 s */
+	assert_int_equal(count_lines(out), 5);
 	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}"));
 	assert_non_null(strstr(out, "\"tx_bytes\":10,\"rx_bytes\":0,\"tx_rate\":4.000,"
 				    "\"rx_rate\":0.000,\"summary\":true,\"pid\":11,"
 				    "\"comm\":\"we\\\"ird\\\\name\",\"cgroup\":\"\",\"exited\":true}"));
 	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
-				    "\"tx_bytes\":1510,\"rx_bytes\":4000,\"tx_rate\":604.000,"
-				    "\"rx_rate\":1600.000,\"summary\":true}\n"));
+				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
+				    "\"rx_rate\":436.000,\"summary\":true}\n"));
+	assert_non_null(strstr(out, "\"summary\":true,\"ifname\":\"eth0\",\"ifindex\":2,"
+				    "\"tx_packets\":1,\"rx_packets\":2}\n"));
 	free(out);
 }
 
@@ -118,6 +139,7 @@ static void test_by_process_only(void **state)
 	o.by = NB_BY(NB_ROW_PROCESS);
 	out = capture(false);
 	assert_null(strstr(out, "\"total\""));
+	assert_null(strstr(out, "\"iface\""));
 	assert_int_equal(count_lines(out), 1);
 	free(out);
 }
@@ -129,13 +151,14 @@ static void test_text(void **state)
 	o.json = false;
 	out = capture(true);
 	assert_non_null(strstr(out, "summary  up "));
-	assert_non_null(strstr(out, "(sent 1.5 KiB, received 3.9 KiB)"));
+	assert_non_null(strstr(out, "(sent 1.0 KiB, received 1.1 KiB)"));
+	assert_non_null(strstr(out, "       2 eth0"));
 	assert_non_null(strstr(out, "      10 curl"));
 	assert_non_null(strstr(out, "(exited)"));
 	free(out);
 	o.bits = true;
 	out = capture(false);
-	assert_non_null(strstr(out, "total  up 2.0 kbit/s  down 0 bit/s"));
+	assert_non_null(strstr(out, "total  up 1.6 kbit/s  down 1.6 kbit/s"));
 	assert_null(strstr(out, "we\"ird"));	/* did not move in this interval */
 	free(out);
 }

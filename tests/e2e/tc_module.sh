@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # End-to-end check of netbpf's interface accounting (user/tc.c), through
-# its driver tc_watch, in two throwaway network namespaces joined by a veth
-# pair. Needs root; build first: make tools
+# its driver tc_watch (tests/tools/tc_watch.c), in two throwaway network namespaces joined by a veth
+# pair. Needs root; built by make test
 #
 # For each attach method (tcx, clsact):
 #   - a foreign clsact qdisc with BPF filters (a packet counter that returns

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "session.h"
+
+volatile sig_atomic_t nb_exiting, nb_resized;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		nb_resized = 1;
+	else
+		nb_exiting = 1;
+}
+
+#define fail(code, ...) do { \
+	fprintf(stderr, "netbpf: " __VA_ARGS__); \
+	fputc('\n', stderr); \
+	return code; \
+} while (0)
+
+static int open_tc(struct nb_session *s)
+{
+	const char *bad = NULL;
+	int err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces,
+			     "auto", &bad);
+
+	if (err == -ENODEV && bad)
+		fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
+	if (err)
+		fail(1, "cannot attach the interface counters%s%s: %s (hint: netbpf doctor)",
+		     bad ? " to " : "", bad ? bad : "", nb_errhint(err));
+	return 0;
+}
+
+int nb_session_open(struct nb_session *s, const struct nb_opts *o)
+{
+	struct sigaction sa;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->loader.procs_fd = -1;
+	for (int i = 0; i < o->npids; i++) {
+		s->pidfds[i] = syscall(SYS_pidfd_open, o->pids[i], 0);
+		if (s->pidfds[i] < 0 && errno == ESRCH) {
+			s->npids_alive = i;
+			nb_session_close(s);
+			fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
+			     o->pids[i], o->pids[i]);
+		}
+		s->npids_alive++;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = nb_loader_open(&s->loader, o);
+	if (err) {
+		char why[512] = "";
+
+		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+			if (!s->loader.rungs[b].tried)
+				continue;
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s %s: %s",
+				 *why ? "; " : "", nb_backend_names[b], s->loader.rungs[b].step,
+				 nb_errhint(s->loader.rungs[b].err));
+		}
+		nb_session_close(s);
+		fail(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
+	}
+	err = open_tc(s);
+	if (err) {
+		nb_session_close(s);
+		return err;
+	}
+	if (o->verbose)
+		fprintf(stderr, "netbpf: per-process hooks: %s; interfaces: %s\n",
+			nb_backend_names[s->loader.backend], nb_tc_method(s->tc));
+	err = nb_collector_init(&s->c, &s->loader, s->tc);
+	if (err) {
+		nb_session_close(s);
+		fail(1, "cannot set up the collector: %s", strerror(-err));
+	}
+	s->next = s->c.start_mono + o->interval;
+	return 0;
+}
+
+void nb_session_rearm(struct nb_session *s)
+{
+	s->next = nb_mono_now() + s->o->interval;
+}
+
+enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd)
+{
+	struct pollfd p[NB_MAX_PIDS + 2];
+	int n, nlfd = nb_tc_netlink_fd(s->tc);
+
+	for (;;) {
+		double left = s->next - nb_mono_now();
+		int r;
+
+		if (nb_exiting)
+			return NB_WAKE_SIGNAL;
+		if (nb_resized) {
+			nb_resized = 0;
+			return NB_WAKE_RESIZE;
+		}
+		if (s->o->npids && !s->npids_alive)
+			return NB_WAKE_PIDS_GONE;
+		if (left <= 0) {
+			s->next += s->o->interval;
+			if (s->next < nb_mono_now())	/* fell behind: no catching up */
+				s->next = nb_mono_now() + s->o->interval;
+			return NB_WAKE_INTERVAL;
+		}
+		n = 0;
+		for (int i = 0; i < s->o->npids; i++)
+			p[n++] = (struct pollfd){ s->pidfds[i], POLLIN, 0 };	/* -1 is skipped */
+		p[n++] = (struct pollfd){ nlfd, POLLIN, 0 };
+		p[n++] = (struct pollfd){ extra_fd, POLLIN, 0 };
+		r = poll(p, n, (int)ceil(left * 1000));
+		if (r < 0 && errno != EINTR)
+			return NB_WAKE_SIGNAL;
+		if (r <= 0)
+			continue;
+		for (int i = 0; i < s->o->npids; i++) {
+			if (p[i].revents && s->pidfds[i] >= 0) {
+				close(s->pidfds[i]);
+				s->pidfds[i] = -1;
+				s->npids_alive--;
+			}
+		}
+		if (p[n - 2].revents)
+			nb_tc_handle_links(s->tc);	/* a vanished link is no error */
+		if (p[n - 1].revents)
+			return NB_WAKE_FD;
+	}
+}
+
+int nb_session_poll(struct nb_session *s)
+{
+	int err = nb_collector_poll(&s->c);
+
+	if (err)
+		fail(1, "reading the BPF maps failed: %s", strerror(-err));
+	return 0;
+}
+
+void nb_session_close(struct nb_session *s)
+{
+	for (int i = 0; i < s->o->npids; i++)
+		if (s->pidfds[i] > 0)
+			close(s->pidfds[i]);
+	s->npids_alive = 0;
+	nb_collector_free(&s->c);
+	nb_tc_close(s->tc);
+	s->tc = NULL;
+	nb_loader_close(&s->loader);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A running netbpf: the socket programs (loader.c), the TC counters
+ * (tc.c), the collector, the traced pids and the signals. Front ends (trace,
+ * top) each run their own loop on it: wait, poll, show.
+ */
+#ifndef NB_SESSION_H
+#define NB_SESSION_H
+
+#include <poll.h>
+#include <signal.h>
+#include "collector.h"
+#include "loader.h"
+#include "opts.h"
+#include "tc.h"
+
+struct nb_session {
+	const struct nb_opts *o;
+	struct nb_loader loader;
+	struct nb_tc *tc;
+	struct nb_collector c;
+	int pidfds[NB_MAX_PIDS];
+	int npids_alive;
+	double next;	/* monotonic deadline of the current interval */
+};
+
+enum nb_wake {
+	NB_WAKE_INTERVAL,	/* the interval is over: poll and show */
+	NB_WAKE_FD,		/* the caller's fd is readable (a key in top) */
+	NB_WAKE_PIDS_GONE,	/* every traced pid has exited */
+	NB_WAKE_SIGNAL,		/* SIGINT or SIGTERM */
+	NB_WAKE_RESIZE,		/* SIGWINCH */
+};
+
+/* Check the pids, load and attach everything. Prints the one-line error
+ * itself; returns 0, or the exit status (1 or 2). */
+int nb_session_open(struct nb_session *s, const struct nb_opts *o);
+/* Wait for the end of the interval, handling interface events meanwhile.
+ * extra_fd (or -1) is polled too. */
+enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd);
+/* Read the maps and end an interval. 0, or prints the error and returns 1. */
+int nb_session_poll(struct nb_session *s);
+/* Start the next interval now (after a change of -d in top, say). */
+void nb_session_rearm(struct nb_session *s);
+/* Detach everything; safe on a half-open session. */
+void nb_session_close(struct nb_session *s);
+/* Set by the signal handlers. */
+extern volatile sig_atomic_t nb_exiting, nb_resized;
+
+#endif
