@@ -212,6 +212,7 @@ int nb_collector_poll(struct nb_collector *c)
 		if (!r)
 			return -ENOMEM;
 		r->pid = ik[i].tgid;
+		r->start_ns = ik[i].start_ns;
 		memcpy(r->comm, iv[i].comm, NB_COMM_LEN);
 		r->comm[NB_COMM_LEN - 1] = '\0';
 		r->cgroup_id = iv[i].cgroup_id;

@@ -43,12 +43,19 @@ struct nb_row {
 	bool reported_gone;
 
 	/* labels, by type */
-	uint32_t pid;
-	char comm[NB_COMM_LEN];
-	uint64_t cgroup_id;
-	uint32_t ifindex;
-	char ifname[16];
-	uint64_t proto_bytes[NB_NPROTO][2];
+	uint32_t pid;		/* process, flow */
+	char comm[NB_COMM_LEN];	/* process, flow */
+	uint64_t cgroup_id;	/* process, cgroup */
+	uint32_t ifindex;	/* iface */
+	char ifname[16];	/* iface */
+	uint64_t proto_bytes[NB_NPROTO][2];	/* process: bytes by protocol, tx/rx */
+	/* flow: enum nb_proto, 4 or 6, addresses in network order (IPv4 in
+	 * the first 4 bytes), ports in host order; the flow's process row has
+	 * key nb_proc_rowkey(pid, start_ns) with the same start_ns */
+	uint8_t proto, family;
+	uint16_t lport, rport;
+	uint8_t laddr[16], raddr[16];
+	uint64_t start_ns;	/* process, flow: start time of the process */
 };
 
 struct nb_table {
