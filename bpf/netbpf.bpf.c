@@ -23,6 +23,7 @@
 #define IPPROTO_ICMPV6	58	/* a macro in uapi, not an enum member */
 
 #define NB_MAX_PROCS	16384
+#define NB_MAX_FLOWS	65536
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -31,6 +32,9 @@ const volatile __u32 filter_pids = 0;		/* only tgids in pid_filter */
 const volatile __u32 filter_comm_on = 0;
 const volatile char filter_comm[NB_COMM_LEN] = {};
 const volatile __u32 proto_mask = ~0u;		/* bit per enum nb_proto */
+const volatile __u32 family_mask = 3;		/* bit 0: IPv4, bit 1: IPv6 */
+const volatile __u32 filter_ports = 0;		/* only ports in port_filter */
+const volatile __u32 flows_on = 0;		/* count per flow too */
 /* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
  * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
  * the count from the kernel's BTF. */
@@ -56,6 +60,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } pid_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, NB_MAX_FLOWS);
+	__type(key, struct nb_flow_key);
+	__type(value, struct nb_flow_counts);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} port_filter SEC(".maps");
 
 /* Updates lost because a map was full, per CPU, indexed by enum nb_drop. */
 struct {
@@ -115,6 +133,59 @@ static __always_inline int comm_matches(const char *comm)
 	return 1;
 }
 
+static __always_inline bool v4mapped(const __u8 *a)
+{
+	for (int i = 0; i < 10; i++)
+		if (a[i])
+			return false;
+	return a[10] == 0xff && a[11] == 0xff;
+}
+
+/* Addresses and ports of the socket into the flow key; IPv4 on an IPv6
+ * socket becomes IPv4. */
+static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_flow_key *f)
+{
+	/* inet_sport, not skc_num: the kernel zeroes skc_num when a closing
+	 * socket is unhashed, and data can still be read after that */
+	f->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	f->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		f->family = 4;
+		BPF_CORE_READ_INTO((__u32 *)f->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)f->raddr, sk, __sk_common.skc_daddr);
+		return;
+	}
+	f->family = 6;
+	BPF_CORE_READ_INTO(&f->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+	BPF_CORE_READ_INTO(&f->raddr, sk, __sk_common.skc_v6_daddr);
+	if (v4mapped(f->raddr) || (v4mapped(f->laddr) && !f->raddr[10])) {
+		f->family = 4;
+		__builtin_memcpy(f->laddr, f->laddr + 12, 4);
+		__builtin_memcpy(f->raddr, f->raddr + 12, 4);
+		__builtin_memset(f->laddr + 4, 0, 12);
+		__builtin_memset(f->raddr + 4, 0, 12);
+	}
+}
+
+static __always_inline void count_flow(struct nb_flow_key *f, long len, int dir)
+{
+	struct nb_flow_counts *c = bpf_map_lookup_elem(&flows, f);
+
+	if (!c) {
+		struct nb_flow_counts zero = {};
+
+		if (!bpf_map_update_elem(&flows, f, &zero, BPF_NOEXIST))
+			drop(NB_FLOW_INSERTS);
+		c = bpf_map_lookup_elem(&flows, f);
+		if (!c) {
+			drop(NB_DROP_FLOWS);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&c->bytes[dir], len);
+	__sync_fetch_and_add(&c->calls[dir], 1);
+}
+
 /*
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
@@ -123,6 +194,7 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 {
 	struct nb_proc_counts *c;
 	struct nb_proc_key key = {};
+	struct nb_flow_key f = {};
 	struct task_struct *task, *leader;
 	__u16 family;
 	__u32 proto;
@@ -135,6 +207,14 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	proto = classify(BPF_CORE_READ(sk, sk_type), BPF_CORE_READ(sk, sk_protocol));
 	if (!(proto_mask & (1u << proto)))
 		return;
+	if (flows_on || filter_ports || family_mask != 3) {
+		flow_addrs(sk, family, &f);
+		if (!(family_mask & (f.family == 4 ? 1 : 2)))
+			return;
+		if (filter_ports && !bpf_map_lookup_elem(&port_filter, &f.lport) &&
+		    !bpf_map_lookup_elem(&port_filter, &f.rport))
+			return;
+	}
 
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	if (key.tgid == 0)
@@ -178,6 +258,13 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	 * between our load and store. The atomic add keeps every increment. */
 	__sync_fetch_and_add(&c->bytes[proto][dir], len);
 	__sync_fetch_and_add(&c->calls[proto][dir], 1);
+
+	if (flows_on) {
+		f.tgid = key.tgid;
+		f.start_ns = key.start_ns;
+		f.proto = proto;
+		count_flow(&f, len, dir);
+	}
 }
 
 /* Rung 1: socket tracepoints, every family, in sock_sendmsg/sock_recvmsg. */

@@ -34,6 +34,8 @@ enum nb_drop {
 	NB_DROP_PROCS = 0,
 	NB_DROP_INFO,
 	NB_DROP_STASH,
+	NB_DROP_FLOWS,	/* could not insert even after an LRU eviction */
+	NB_FLOW_INSERTS,	/* not a drop: new flows, to tell evictions */
 	NB_NDROPS,
 };
 
@@ -59,6 +61,32 @@ struct nb_proc_info {
 	char comm[NB_COMM_LEN];
 	__u32 exited;	/* set by the exit hook when the whole group is gone */
 	__u32 pad;
+};
+
+/*
+ * A flow: one process's traffic on one socket 4-tuple. IPv4 (also IPv4 on
+ * an IPv6 socket, ::ffff:a.b.c.d) has family 4 and its address in the
+ * first 4 bytes. Ports in host order. An unconnected UDP socket has no
+ * remote: raddr and rport are 0.
+ */
+struct nb_flow_key {
+	__u32 tgid;
+	__u8 proto;	/* enum nb_proto */
+	__u8 family;	/* 4 or 6 */
+	__u16 lport;
+	__u16 rport;
+	__u16 pad;
+	__u32 pad2;
+	__u64 start_ns;	/* of the process, as in nb_proc_key */
+	__u8 laddr[16];
+	__u8 raddr[16];
+};
+
+/* Per-CPU, in an LRU map: evicted flows lose their row, never bytes from
+ * the per-process totals. */
+struct nb_flow_counts {
+	__u64 bytes[2];
+	__u64 calls[2];
 };
 
 #endif /* NETBPF_H */

@@ -40,6 +40,15 @@ struct nb_rowkey nb_iface_rowkey(uint32_t ifindex)
 	return k;
 }
 
+struct nb_rowkey nb_flow_rowkey(const struct nb_flow_key *f)
+{
+	struct nb_rowkey k = { .type = NB_ROW_FLOW };
+
+	_Static_assert(sizeof(*f) <= sizeof(k.k), "flow key fits a row key");
+	memcpy(k.k, f, sizeof(*f));
+	return k;
+}
+
 static int read_one_by_one(int fd, uint32_t key_size, uint32_t value_size,
 			   uint32_t max, char *keys, char *vals)
 {
@@ -109,6 +118,12 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 	c->info_vals = calloc(n, sizeof(struct nb_proc_info));
 	if (!c->keys || !c->vals || !c->info_keys || !c->info_vals)
 		return -ENOMEM;
+	if (l->flows_on) {
+		c->flow_keys = calloc(l->flows_max, sizeof(struct nb_flow_key));
+		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_flow_counts) * c->ncpus);
+		if (!c->flow_keys || !c->flow_vals)
+			return -ENOMEM;
+	}
 	c->start_ts = c->ts = nb_wall_now();
 	c->start_mono = c->last_mono = nb_mono_now();
 	return 0;
@@ -122,6 +137,8 @@ void nb_collector_free(struct nb_collector *c)
 	free(c->info_keys);
 	free(c->info_vals);
 	free(c->ifs);
+	free(c->flow_keys);
+	free(c->flow_vals);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -164,6 +181,60 @@ static int read_ifaces(struct nb_collector *c)
 	}
 	c->tc_drops = nb_tc_drops(c->tc);
 	return 0;
+}
+
+/*
+ * Flow rows. Called after the process rows are up to date: a flow of an
+ * exited process has made its last increment, so it is read a last time
+ * and freed. Returns how many flow entries are left in the map.
+ */
+static int read_flows(struct nb_collector *c)
+{
+	struct nb_loader *l = c->loader;
+	struct nb_flow_key *k = c->flow_keys;
+	struct nb_flow_counts *v = c->flow_vals;
+	int n, left;
+
+	n = nb_map_read_all(l->flows_fd, sizeof(*k), sizeof(*v) * c->ncpus, l->flows_max,
+			    k, v, &c->batch_ok);
+	if (n < 0)
+		return n;
+	left = n;
+	for (int i = 0; i < n; i++) {
+		struct nb_rowkey rk = nb_flow_rowkey(&k[i]);
+		struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
+		struct nb_row *r = nb_table_get(&c->table, &rk, true);
+		struct nb_row *p = nb_table_get(&c->table, &pk, false);
+		const struct nb_flow_counts *fc = &v[(size_t)i * c->ncpus];
+		struct nb_counts sum = {};
+
+		if (!r)
+			return -ENOMEM;
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			sum.tx_bytes += fc[cpu].bytes[NB_TX];
+			sum.rx_bytes += fc[cpu].bytes[NB_RX];
+			sum.tx_packets += fc[cpu].calls[NB_TX];
+			sum.rx_packets += fc[cpu].calls[NB_RX];
+		}
+		r->pid = k[i].tgid;
+		r->start_ns = k[i].start_ns;
+		r->proto = k[i].proto;
+		r->family = k[i].family;
+		r->lport = k[i].lport;
+		r->rport = k[i].rport;
+		memcpy(r->laddr, k[i].laddr, 16);
+		memcpy(r->raddr, k[i].raddr, 16);
+		if (p) {
+			memcpy(r->comm, p->comm, sizeof(r->comm));
+			r->exited = p->exited;
+		}
+		nb_row_set(r, &sum);
+		if (r->exited && !bpf_map_delete_elem(l->flows_fd, &k[i])) {
+			c->flows_deleted++;
+			left--;
+		}
+	}
+	return left;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -241,6 +312,16 @@ int nb_collector_poll(struct nb_collector *c)
 		nb_row_set(r, &sum);
 	}
 	read_drops(c);
+	if (l->flows_on) {
+		n = read_flows(c);
+		if (n < 0)
+			return n;
+		/* what was inserted and is neither in the map nor freed by us
+		 * was evicted by the LRU map */
+		c->flow_evictions = c->drops[NB_FLOW_INSERTS] - c->flows_deleted - n;
+		if ((int64_t)c->flow_evictions < 0)
+			c->flow_evictions = 0;
+	}
 	n = read_ifaces(c);
 	if (n < 0)
 		return n;

@@ -18,6 +18,8 @@ struct nb_collector {
 	struct nb_iface_sample *ifs;	/* buffer for nb_tc_read */
 	int ifs_cap;
 	uint64_t tc_drops;
+	uint64_t flows_deleted;		/* entries of exited processes we freed */
+	uint64_t flow_evictions;	/* flows the LRU map pushed out */
 	struct nb_table table;
 	int ncpus;
 	double start_ts;		/* Unix time at start */
@@ -28,7 +30,7 @@ struct nb_collector {
 	uint64_t drops_reported;
 	bool batch_ok;			/* bpf_map_lookup_batch works here */
 	/* buffers sized for the maps */
-	void *keys, *vals, *info_keys, *info_vals;
+	void *keys, *vals, *info_keys, *info_vals, *flow_keys, *flow_vals;
 };
 
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);
@@ -49,5 +51,6 @@ double nb_wall_now(void);
 /* The keys of process and interface rows. */
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);
 struct nb_rowkey nb_iface_rowkey(uint32_t ifindex);
+struct nb_rowkey nb_flow_rowkey(const struct nb_flow_key *f);
 
 #endif

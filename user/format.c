@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "format.h"
 
 static char *scaled(char *buf, size_t len, double v, double step,
@@ -61,5 +62,27 @@ char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width)
 		buf[width - 1] = '+';
 		buf[width] = '\0';
 	}
+	return buf;
+}
+
+char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr)
+{
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+char *nb_fmt_endpoint(char *buf, size_t len, int family, const unsigned char *addr,
+		      unsigned port)
+{
+	static const unsigned char zero[16];
+	char ip[64];
+
+	if (!port && !memcmp(addr, zero, family == 4 ? 4 : 16)) {
+		snprintf(buf, len, "*");
+		return buf;
+	}
+	nb_fmt_ip(ip, sizeof(ip), family, addr);
+	snprintf(buf, len, family == 4 ? "%s:%u" : "[%s]:%u", ip, port);
 	return buf;
 }

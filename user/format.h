@@ -13,4 +13,10 @@ char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
 /* Copy s into buf, cut to width columns with a trailing '+' when cut. */
 char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width);
 
+/* An address in text: "10.0.0.1" (family 4, 4 bytes) or "fd00::1" (6). */
+char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr);
+/* "10.0.0.1:80", "[fd00::1]:443", "*" for no address and port. */
+char *nb_fmt_endpoint(char *buf, size_t len, int family, const unsigned char *addr,
+		      unsigned port);
+
 #endif

@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "stats.h"
 #include "netbpf.skel.h"
 
 static bool verbose;
@@ -98,6 +99,9 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 	if (o) {
 		s->rodata->filter_pids = o->npids > 0;
 		s->rodata->proto_mask = o->proto_mask;
+		s->rodata->family_mask = o->family_mask ? o->family_mask : 3;
+		s->rodata->filter_ports = o->nports > 0;
+		s->rodata->flows_on = (o->by & NB_BY(NB_ROW_FLOW)) || o->command == NB_CMD_TOP;
 		if (o->has_comm) {
 			s->rodata->filter_comm_on = 1;
 			memcpy((char *)s->rodata->filter_comm, o->comm, NB_COMM_LEN);
@@ -117,6 +121,14 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 				goto fail;
 		}
 	}
+	for (int i = 0; o && i < o->nports; i++) {
+		__u8 one = 1;
+
+		err = bpf_map__update_elem(s->maps.port_filter, &o->ports[i],
+					   sizeof(o->ports[i]), &one, 1, BPF_ANY);
+		if (err)
+			goto fail;
+	}
 	res->step = "attach";
 	err = netbpf__attach(s);
 	if (err)
@@ -132,7 +144,9 @@ fail:
 
 int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_result *res)
 {
-	struct nb_opts o = { .proto_mask = ~0u, .btf_path = btf_path };
+	/* flows on, so the probe proves the whole counting path loads */
+	struct nb_opts o = { .proto_mask = ~0u, .family_mask = 3, .btf_path = btf_path,
+			     .by = NB_BY(NB_ROW_FLOW) };
 	struct netbpf *s;
 
 	memset(res, 0, sizeof(*res));
@@ -146,7 +160,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
-	l->procs_fd = l->info_fd = l->drops_fd = -1;
+	l->procs_fd = l->info_fd = l->drops_fd = l->flows_fd = -1;
 	l->recv_nargs = recv_nargs(o->btf_path);
 	if (o->backend != NB_BACKEND_AUTO)
 		first = last = o->backend;
@@ -158,6 +172,9 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 			l->info_fd = bpf_map__fd(l->skel->maps.proc_info);
 			l->drops_fd = bpf_map__fd(l->skel->maps.drops);
 			l->procs_max = bpf_map__max_entries(l->skel->maps.procs);
+			l->flows_fd = bpf_map__fd(l->skel->maps.flows);
+			l->flows_max = bpf_map__max_entries(l->skel->maps.flows);
+			l->flows_on = l->skel->rodata->flows_on;
 			return 0;
 		}
 	}

@@ -21,8 +21,9 @@ struct nb_loader {
 	enum nb_backend backend;	/* the rung in use */
 	struct nb_rung_result rungs[NB_NBACKENDS];
 	int recv_nargs;
-	int procs_fd, info_fd, drops_fd;
-	unsigned int procs_max;
+	int procs_fd, info_fd, drops_fd, flows_fd;
+	unsigned int procs_max, flows_max;
+	bool flows_on;
 };
 
 /*

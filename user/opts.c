@@ -23,7 +23,10 @@ const char *const nb_rowtype_names[] = {
 };
 
 /* --by values this version can print */
-#define NB_BY_SUPPORTED (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
+#define NB_BY_SUPPORTED (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_FLOW) | NB_BY(NB_ROW_IFACE) | \
+			 NB_BY(NB_ROW_TOTAL))
+/* what --by gives when not asked */
+#define NB_BY_DEFAULT (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
 
 void nb_usage(FILE *f)
 {
@@ -45,12 +48,15 @@ void nb_usage(FILE *f)
 "                           trace ends when they have all exited\n"
 "      --comm NAME          only processes with this command name\n"
 "      --proto P[,P...]     only these protocols: tcp,udp,icmp,sctp,raw,other\n"
+"      --port N[,N...]      only traffic with this local or remote port\n"
+"  -4, -6                   only IPv4 (IPv4 on IPv6 sockets too) / only IPv6\n"
 "  -i, --iface IF[,IF...]   only these interfaces (default: all, and the ones\n"
 "                           that appear later)\n"
 "  -d, --interval SECONDS   refresh interval, decimal seconds (default 1)\n"
 "  -n, --count N            stop after N intervals and print the summary\n"
 "  -j, --json               JSON Lines (trace, doctor)\n"
-"      --by VIEWS           rows trace prints: process,iface,total (default all)\n"
+"      --by VIEWS           rows trace prints: process,flow,iface,total\n"
+"                           (default process,iface,total)\n"
 "      --bits               rates in bit/s in human output\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
@@ -64,6 +70,7 @@ void nb_usage(FILE *f)
 "  sudo netbpf top\n"
 "  sudo netbpf --pid 1234\n"
 "  sudo netbpf trace --json -n 10 | jq .\n"
+"  sudo netbpf trace --by flow --port 80,443,8080\n"
 "  sudo netbpf doctor\n", f);
 }
 
@@ -141,6 +148,19 @@ static int add_iface(const char *s, void *arg)
 	return 0;
 }
 
+static int add_port(const char *s, void *arg)
+{
+	struct ctx *c = arg;
+	uint64_t v;
+
+	if (parse_u64(s, 65535, &v) || v == 0)
+		return fail(c->err, c->errlen, "bad port '%s': expected 1 to 65535", s);
+	if (c->o->nports == NB_MAX_PORTS)
+		return fail(c->err, c->errlen, "too many ports: at most %d", NB_MAX_PORTS);
+	c->o->ports[c->o->nports++] = (uint16_t)v;
+	return 0;
+}
+
 static int lookup_name(const char *s, const char *const *names, int n)
 {
 	for (int i = 0; i < n && names[i]; i++)
@@ -178,7 +198,7 @@ static int add_by(const char *s, void *arg)
 
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
-	OPT_LATER,
+	OPT_PORT, OPT_LATER,
 };
 
 static const struct option longopts[] = {
@@ -198,7 +218,7 @@ static const struct option longopts[] = {
 	/* in SPEC.md, not in this version yet: a clear error, not "unknown" */
 	{ "iface",    required_argument, NULL, 'i' },
 	{ "cgroup",   required_argument, NULL, OPT_LATER },
-	{ "port",     required_argument, NULL, OPT_LATER },
+	{ "port",     required_argument, NULL, OPT_PORT },
 	{ "listen",   required_argument, NULL, OPT_LATER },
 	{ "metrics-pid", no_argument,    NULL, OPT_LATER },
 	{ NULL, 0, NULL, 0 },
@@ -283,7 +303,17 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			if ((r = each_item(optarg, add_iface, &c)))
 				return r > 0 ? r : fail(err, errlen, "bad interface list '%s'", optarg);
 			break;
-		case '4': case '6': case OPT_LATER:
+		case OPT_PORT:
+			if ((r = each_item(optarg, add_port, &c)))
+				return r > 0 ? r : fail(err, errlen, "bad port list '%s'", optarg);
+			break;
+		case '4':
+			o->family_mask |= 1;
+			break;
+		case '6':
+			o->family_mask |= 2;
+			break;
+		case OPT_LATER:
 			return fail(err, errlen, "%s is not available in this version of netbpf",
 				    argv[optind - 1]);
 		case ':':
@@ -307,6 +337,8 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 	if (!o->proto_mask)
 		o->proto_mask = (1u << NB_NPROTO) - 1;
 	if (!o->by)
-		o->by = NB_BY_SUPPORTED;
+		o->by = NB_BY_DEFAULT;
+	if (!o->family_mask)
+		o->family_mask = 3;
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #define NB_MAX_PIDS 64
 #define NB_MAX_IFACES 64
+#define NB_MAX_PORTS 64
 
 enum nb_command {
 	NB_CMD_DEFAULT = 0,	/* top on a terminal, else trace */
@@ -40,6 +41,9 @@ struct nb_opts {
 	char ifaces[NB_MAX_IFACES][16];
 	int nifaces;
 	uint32_t proto_mask;	/* bit per enum nb_proto */
+	uint32_t family_mask;	/* bit 0 IPv4, bit 1 IPv6 */
+	uint16_t ports[NB_MAX_PORTS];
+	int nports;
 	double interval;	/* seconds */
 	uint64_t count;		/* 0: until stopped */
 	uint32_t by;

@@ -105,6 +105,27 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 		}
 		free(v);
 	}
+	if (o->by & NB_BY(NB_ROW_FLOW)) {
+		struct view *v = collect(c, NB_ROW_FLOW, summary, span, &n);
+		char ip[64];
+
+		for (int i = 0; v && i < n; i++) {
+			const struct nb_row *r = v[i].r;
+
+			nb_json_begin(&j, f);
+			json_common(&j, "flow", c, span, &v[i], summary);
+			nb_json_u64(&j, "pid", r->pid);
+			nb_json_str(&j, "comm", r->comm);
+			nb_json_str(&j, "proto", r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other");
+			nb_json_u64(&j, "family", r->family);
+			nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
+			nb_json_u64(&j, "lport", r->lport);
+			nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
+			nb_json_u64(&j, "rport", r->rport);
+			nb_json_end(&j);
+		}
+		free(v);
+	}
 	if (o->by & NB_BY(NB_ROW_IFACE)) {
 		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
 
@@ -161,6 +182,29 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
 				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
 				v[i].r->exited ? "  (exited)" : "");
+		}
+		free(v);
+	}
+	if (o->by & NB_BY(NB_ROW_FLOW)) {
+		struct view *v = collect(c, NB_ROW_FLOW, summary, span, &n);
+		char la[64], ra[64];
+
+		if (v && n)
+			fprintf(f, "%8s %-16s %-5s %-28s %-28s %13s %13s %11s %11s\n", "PID",
+				"COMMAND", "PROTO", "LOCAL", "REMOTE", "SENT/s", "RECV/s",
+				"SENT", "RECEIVED");
+		for (int i = 0; v && i < n; i++) {
+			const struct nb_row *r = v[i].r;
+
+			nb_fmt_trunc(name, sizeof(name), r->comm, 16);
+			fprintf(f, "%8u %-16s %-5s %-28s %-28s %13s %13s %11s %11s\n", r->pid, name,
+				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
+				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
+				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport),
+				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
+				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
+				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
+				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes));
 		}
 		free(v);
 	}
