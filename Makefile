@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# netbpf: make (build), make test, make vmlinux, make clean. V=1 for commands.
+# netbpf: make (build), make test, make bench, make vmlinux, make clean.
+# V=1 for commands.
 
 VERSION  := 0.1.0
 OUTPUT   := .output
@@ -15,6 +16,8 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	    -Ivmlinux -Ibpf -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -lm -lmnl
+# the full-screen view (user/top.c)
+LDLIBS   += $(or $(shell pkg-config --libs ncursesw 2>/dev/null),-lncursesw -ltinfo)
 
 ifeq ($(V),1)
 Q :=
@@ -32,9 +35,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
+BENCH_BINS := $(OUTPUT)/bench/floor $(OUTPUT)/bench/nbbench
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps test unit e2e clean vmlinux install
+.PHONY: all deps test-deps bench-deps test unit e2e bench clean vmlinux install
 
 all: deps netbpf
 
@@ -44,7 +48,10 @@ deps:
 test-deps:
 	$(Q)scripts/deps.sh test
 
-$(OUTPUT) $(OUTPUT)/tests:
+bench-deps:
+	$(Q)scripts/deps.sh bench
+
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/netbpf.bpf.o: bpf/netbpf.bpf.c | $(OUTPUT)
@@ -81,7 +88,9 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(TOOL_LIBS_$*) -o $@
+
+TOOL_LIBS_nbgen := -luring
 
 # TC tools: BPF_PROG_TEST_RUN on the skeleton, and a watcher on user/tc.c
 $(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(OUTPUT)/tests
@@ -101,6 +110,28 @@ unit: test-deps $(UNIT_BINS)
 test: test-deps netbpf $(UNIT_BINS) $(TOOL_BINS)
 	$(Q)tests/run.sh
 
+# Benchmarks (not part of make test): empty programs on netbpf's hooks (the
+# floor), the load drivers, and bench/run.sh, which prints the figures and
+# writes $(OUTPUT)/bench.json. See docs/performance.md.
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/nbbench: bench/nbbench.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+bench: bench-deps netbpf $(BENCH_BINS)
+	$(Q)bench/run.sh
+
 # Regenerate the CO-RE header from a BTF file (default: this kernel's).
 BTF ?= /sys/kernel/btf/vmlinux
 vmlinux:
@@ -115,4 +146,4 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) netbpf
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/bench/*.d)

@@ -267,7 +267,76 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	}
 }
 
-/* Rung 1: socket tracepoints, every family, in sock_sendmsg/sock_recvmsg. */
+/*
+ * Rung 1: socket tracepoints, every family, in sock_sendmsg/sock_recvmsg.
+ *
+ * TCP reads that bypass sock_recvmsg (splice, tcp_read_sock, zero-copy
+ * receive) are seen by the tcp_rcv_space_adjust tracepoint, which fires in
+ * every TCP read path, recvmsg included. So on this rung TCP receives are
+ * counted as the progress of the socket's copied_seq (what the application
+ * has consumed) since the last count, at both tracepoints, and each byte
+ * is counted once whichever fires first. The FIN advances copied_seq by
+ * one when it is consumed: that one is not payload.
+ */
+#define TCP_ESTABLISHED	1
+#define SOCK_DONE_BIT	1	/* enum sock_flags: set when the FIN arrived */
+
+struct tcp_seen {
+	__u64 copied;	/* copied_seq counted up to (32 bits; 64 for the atomics) */
+	__u64 fin;	/* the FIN's sequence step was taken off */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcp_seen);
+} tcp_seen SEC(".maps");
+
+/* Bytes consumed since the last count; 'ret' is the return of the read in
+ * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
+static __always_inline long tcp_consumed(struct sock *sk, long ret)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 copied = BPF_CORE_READ(tp, copied_seq);
+	struct tcp_seen *st;
+	long delta = 0;
+
+	st = bpf_sk_storage_get(&tcp_seen, sk, 0, 0);
+	if (!st) {
+		/* a socket from before netbpf started: the read in progress
+		 * tells where to start; from tcp_rcv_space_adjust alone it
+		 * cannot be known (such splice-only reads are not counted) */
+		if (ret < 0)
+			return 0;
+		st = bpf_sk_storage_get(&tcp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!st)
+			return ret;
+		st->copied = copied - ret;
+	}
+	for (int i = 0; i < 4; i++) {
+		__u64 old = st->copied;
+
+		delta = (__s32)(copied - (__u32)old);
+		if (delta <= 0)
+			return 0;
+		/* concurrent readers: only one of them counts each step */
+		if (__sync_val_compare_and_swap(&st->copied, old, (__u64)copied) == old)
+			break;
+		delta = 0;
+	}
+	if (delta > 0 && !st->fin && copied == BPF_CORE_READ(tp, rcv_nxt) &&
+	    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE_BIT)) &&
+	    !__sync_lock_test_and_set(&st->fin, 1))
+		delta--;	/* the FIN was consumed */
+	return delta;
+}
+
+static __always_inline bool is_tcp(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
+	       BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */;
+}
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
@@ -279,8 +348,33 @@ int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 {
-	if (!(flags & MSG_PEEK))
-		count(sk, ret, NB_RX);
+	if (flags & MSG_PEEK)
+		return 0;
+	if (ret > 0 && is_tcp(sk))
+		ret = tcp_consumed(sk, ret);
+	count(sk, ret, NB_RX);
+	return 0;
+}
+
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(tp_tcp_read, struct sock *sk)
+{
+	count(sk, tcp_consumed(sk, -1), NB_RX);
+	return 0;
+}
+
+/* A new connection: start counting its reads from here. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_tcp_state, const struct sock *csk, int oldstate, int newstate)
+{
+	struct sock *sk = (struct sock *)csk;
+	struct tcp_seen *st;
+
+	if (newstate != TCP_ESTABLISHED || !is_tcp(sk))
+		return 0;
+	st = bpf_sk_storage_get(&tcp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st)
+		st->copied = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
 	return 0;
 }
 
@@ -315,6 +409,17 @@ int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
 	return 0;
 }
 
+/* The u64 at ctx[i], i a constant. Plain ctx[3] and ctx[4] in the two
+ * branches below let clang merge them into one load at a computed offset,
+ * which the verifier refuses ("dereference of modified ctx ptr", seen on
+ * Linux 6.1): each asm is a load of its own at a constant offset. */
+#define ctx_arg(ctx, i) ({						\
+	__u64 __v;							\
+	asm volatile("%0 = *(u64 *)(%1 + %2)"				\
+		     : "=r"(__v) : "r"(ctx), "i"((i) * 8));		\
+	__v;								\
+})
+
 /* recvmsg(sk, msg, len, [noblock,] flags, addr_len): see recv_nargs. */
 static __always_inline void fx_recv(__u64 *ctx)
 {
@@ -322,11 +427,11 @@ static __always_inline void fx_recv(__u64 *ctx)
 	__u64 flags, ret;
 
 	if (recv_nargs == 5) {
-		flags = ctx[3];
-		ret = ctx[5];
+		flags = ctx_arg(ctx, 3);
+		ret = ctx_arg(ctx, 5);
 	} else {
-		flags = ctx[4];
-		ret = ctx[6];
+		flags = ctx_arg(ctx, 4);
+		ret = ctx_arg(ctx, 6);
 	}
 	if (!(flags & MSG_PEEK))
 		count(sk, (int)ret, NB_RX);
@@ -377,9 +482,15 @@ static __always_inline void kp_return(long ret, int dir)
 	bpf_map_delete_elem(&stash, &id);
 }
 
+/* Both registers are always there to read: read both, then choose (a
+ * load at an offset chosen at run time is refused, see ctx_arg). */
 static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
 {
-	return recv_nargs == 5 ? PT_REGS_PARM4(ctx) : PT_REGS_PARM5(ctx);
+	__u64 p4 = PT_REGS_PARM4(ctx), p5 = PT_REGS_PARM5(ctx);
+
+	barrier_var(p4);
+	barrier_var(p5);
+	return recv_nargs == 5 ? p4 : p5;
 }
 
 SEC("kprobe/tcp_sendmsg")

@@ -1,16 +1,21 @@
 #!/bin/sh
 # Check that the Debian packages netbpf needs are installed, and install the
-# missing ones (as root, or through sudo). Usage: scripts/deps.sh build|test
+# missing ones (as root, or through sudo). Usage: scripts/deps.sh build|test|bench
 set -u
 
 build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
 build="$build libmnl-dev"	# netlink link events (user/tc.c)
-test="libcmocka-dev iproute2 jq util-linux procps"
+build="$build libncurses-dev"	# the full-screen view (user/top.c)
+test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
+test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
+# make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
+bench="iproute2 jq procps iperf3 nethogs bpftrace"
 
 case "${1:-build}" in
 build) want="$build" ;;
 test)  want="$build $test" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want="$build $bench" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

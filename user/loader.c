@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -95,6 +96,14 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		return NULL;
 	}
 	select_rung(s, b);
+	/* the flow map's size: NETBPF_MAX_FLOWS, for hosts with very many flows
+	 * (and for the test that fills it) */
+	if (getenv("NETBPF_MAX_FLOWS")) {
+		long n = strtol(getenv("NETBPF_MAX_FLOWS"), NULL, 10);
+
+		if (n >= 16 && n <= (1 << 24))
+			bpf_map__set_max_entries(s->maps.flows, n);
+	}
 	s->rodata->recv_nargs = nargs;
 	if (o) {
 		s->rodata->filter_pids = o->npids > 0;

@@ -59,6 +59,10 @@ static int run_trace(const struct nb_opts *o)
 	}
 	if (!ret)
 		nb_trace_summary(stdout, &s.c, o);
+	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
+		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
+			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
+			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
 	nb_session_close(&s);
 	return ret;
 }

@@ -60,11 +60,14 @@ netns_up() {
 }
 
 # Start netbpf trace --json in the background with extra arguments; wait
-# until its hooks are attached.
+# until its hooks are attached. NETBPF_TEST_BACKEND=fentry (or kprobe, ...)
+# forces a hook family (tests/kernel/guest.sh runs the tests once per rung);
+# NETBPF_TEST_START_S bounds the wait (default 10 s; slower under QEMU).
 nb_start() {
-	"$NETBPF" trace --json -v -d 0.2 "$@" >"$T/nb.json" 2>"$T/nb.err" &
+	"$NETBPF" trace --json -v -d 0.2 ${NETBPF_TEST_BACKEND:+--backend "$NETBPF_TEST_BACKEND"} \
+		"$@" >"$T/nb.json" 2>"$T/nb.err" &
 	NB_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq $((${NETBPF_TEST_START_S:-10} * 10))); do
 		grep -q "per-process hooks" "$T/nb.err" 2>/dev/null && return 0
 		kill -0 "$NB_PID" 2>/dev/null || break
 		sleep 0.1

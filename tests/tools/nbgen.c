@@ -12,6 +12,19 @@
  *   nbgen udp-send ADDR PORT SIZE COUNT       send COUNT datagrams of SIZE
  *   nbgen burst ADDR PORT PROCS SEND          PROCS child processes, each a
  *                                             tcp-client named nbkidNN
+ *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
+ *                                             from one process, SEND bytes each
+ *   nbgen ping ADDR COUNT SIZE                ICMP echo on a ping socket
+ *   nbgen rawping ADDR COUNT SIZE             ICMP echo on a raw socket
+ *   nbgen raw-send ADDR PROTO SIZE COUNT      raw IP datagrams of protocol PROTO
+ *   nbgen raw-recv ADDR PROTO BYTES SECONDS   receive them (IPv4: with IP header)
+ *   nbgen sendfile ADDR PORT BYTES            tcp-client sending a file with sendfile()
+ *   nbgen splice-send ADDR PORT BYTES         tcp-client sending from a pipe with splice()
+ *   nbgen splice-server ADDR PORT             accept one, read to EOF with splice()
+ *   nbgen uring ADDR PORT BYTES               tcp-client doing send and recv with io_uring
+ *   nbgen peek ADDR PORT BYTES                tcp-client that peeks before each read
+ *   nbgen mmsg-send ADDR PORT SIZE COUNT      UDP with sendmmsg, 8 datagrams a call
+ *   nbgen mmsg-recv ADDR PORT BYTES SECONDS   UDP with recvmmsg
  * ADDR "::ffff:a.b.c.d" gives an IPv6 socket with a v4-mapped address; a
  * server on "::" takes IPv4 clients on its IPv6 socket.
  */
@@ -30,6 +43,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/sendfile.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <liburing.h>
 
 static char buf[65536];
 
@@ -263,6 +280,386 @@ static int burst(const char *host, const char *port, uint64_t procs, uint64_t n)
 	return 0;
 }
 
+static int many(const char *host, const char *port, uint64_t conns, uint64_t n)
+{
+	uint64_t sent = 0, received = 0;
+
+	for (uint64_t i = 0; i < conns; i++) {
+		int fd = tcp_connect(host, port);
+
+		pump(fd, n, &sent, &received);
+		close(fd);
+	}
+	report("many", sent, received);
+	return 0;
+}
+
+/* ICMP echo: ping socket (SOCK_DGRAM) or raw socket; COUNT requests, one
+ * reply awaited after each. */
+static int ping(const char *host, uint64_t count, uint64_t size, int type)
+{
+	struct sockaddr_storage ss;
+	uint64_t sent = 0, received = 0;
+	socklen_t len;
+	int fd, v6;
+
+	addr(host, "0", &ss, &len);
+	v6 = ss.ss_family == AF_INET6;
+	fd = socket(ss.ss_family, type, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0)
+		fatal("socket (ping sockets need net.ipv4.ping_group_range)");
+	if (size < 8 || size > 1400)
+		size = 64;
+	for (uint64_t i = 0; i < count; i++) {
+		struct icmphdr *h = (struct icmphdr *)buf;
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		memset(buf, 'p', size);
+		h->type = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+		h->code = 0;
+		h->checksum = 0;
+		h->un.echo.id = htons(getpid() & 0xffff);
+		h->un.echo.sequence = htons(i);
+		if (!v6 && type == SOCK_RAW) {	/* the kernel does not sum raw ICMPv4 */
+			uint32_t sum = 0;
+
+			for (uint64_t k = 0; k + 1 < size; k += 2)
+				sum += ((uint8_t)buf[k] << 8) | (uint8_t)buf[k + 1];
+			if (size & 1)
+				sum += (uint8_t)buf[size - 1] << 8;
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			h->checksum = htons(~sum & 0xffff);
+		}
+		n = sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len);
+		if (n < 0)
+			fatal("sendto");
+		sent += n;
+		/* read what comes within 2 s: the reply (and, on a raw socket,
+		 * whatever other ICMP arrives: it is counted the same) */
+		while (poll(&p, 1, 200) > 0) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0)
+				fatal("recv");
+			received += n;
+			if (type == SOCK_DGRAM)
+				break;
+		}
+	}
+	close(fd);
+	report("ping", sent, received);
+	return 0;
+}
+
+static int raw_send(const char *host, uint64_t proto, uint64_t size, uint64_t count)
+{
+	struct sockaddr_storage ss;
+	uint64_t sent = 0;
+	socklen_t len;
+	int fd;
+
+	addr(host, "0", &ss, &len);
+	fd = socket(ss.ss_family, SOCK_RAW, proto);
+	if (fd < 0)
+		fatal("socket");
+	for (uint64_t i = 0; i < count; i++) {
+		ssize_t n = sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len);
+
+		if (n < 0)
+			fatal("sendto");
+		sent += n;
+	}
+	close(fd);
+	report("raw-send", sent, 0);
+	return 0;
+}
+
+static int raw_recv(const char *host, uint64_t proto, uint64_t want, uint64_t secs)
+{
+	struct sockaddr_storage ss;
+	uint64_t received = 0, want_pkts = want;
+	socklen_t len;
+	int fd;
+	time_t end = time(NULL) + secs;
+
+	addr(host, "0", &ss, &len);
+	fd = socket(ss.ss_family, SOCK_RAW, proto);
+	if (fd < 0)
+		fatal("socket");
+	fprintf(stderr, "nbgen: raw-recv ready\n");
+	/* 'want' counts datagrams here: their size includes an IP header */
+	for (uint64_t got = 0; got < want_pkts && time(NULL) < end;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fatal("recv");
+		received += n;
+		got++;
+	}
+	close(fd);
+	report("raw-recv", 0, received);
+	return 0;
+}
+
+static int send_file(const char *host, const char *port, uint64_t n)
+{
+	char path[] = "/tmp/nbgen.XXXXXX";
+	uint64_t sent = 0, received = 0;
+	int fd, file = mkstemp(path);
+
+	if (file < 0)
+		fatal("mkstemp");
+	unlink(path);
+	for (uint64_t left = n; left;) {
+		ssize_t w = write(file, buf, left < sizeof(buf) ? left : sizeof(buf));
+
+		if (w <= 0)
+			fatal("write");
+		left -= w;
+	}
+	fd = tcp_connect(host, port);
+	for (off_t off = 0; (uint64_t)off < n;) {
+		ssize_t w = sendfile(fd, file, &off, n - off);
+
+		if (w <= 0)
+			fatal("sendfile");
+		sent += w;
+	}
+	shutdown(fd, SHUT_WR);
+	for (ssize_t r; (r = recv(fd, buf, sizeof(buf), 0)) > 0;)
+		received += r;
+	close(fd);
+	close(file);
+	report("sendfile", sent, received);
+	return 0;
+}
+
+static int splice_send(const char *host, const char *port, uint64_t n)
+{
+	uint64_t sent = 0, received = 0;
+	int p[2], fd = tcp_connect(host, port);
+
+	if (pipe(p))
+		fatal("pipe");
+	while (sent < n) {
+		uint64_t chunk = n - sent < 16384 ? n - sent : 16384;
+		ssize_t w = write(p[1], buf, chunk);
+
+		if (w <= 0)
+			fatal("write pipe");
+		for (ssize_t left = w; left;) {
+			ssize_t s = splice(p[0], NULL, fd, NULL, left, SPLICE_F_MOVE);
+
+			if (s <= 0)
+				fatal("splice");
+			left -= s;
+			sent += s;
+		}
+	}
+	shutdown(fd, SHUT_WR);
+	for (ssize_t r; (r = recv(fd, buf, sizeof(buf), 0)) > 0;)
+		received += r;
+	close(fd);
+	report("splice-send", sent, received);
+	return 0;
+}
+
+static int splice_server(const char *host, const char *port)
+{
+	struct sockaddr_storage ss;
+	uint64_t received = 0;
+	socklen_t len;
+	int fd, c, p[2], one = 1;
+
+	addr(host, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || pipe(p))
+		fatal("socket/pipe");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8))
+		fatal("bind/listen");
+	c = accept(fd, NULL, NULL);
+	if (c < 0)
+		fatal("accept");
+	for (;;) {
+		ssize_t s = splice(c, NULL, p[1], NULL, 65536, SPLICE_F_MOVE);
+
+		if (s < 0)
+			fatal("splice");
+		if (s == 0)
+			break;
+		received += s;
+		while (s > 0) {	/* drain the pipe */
+			ssize_t r = read(p[0], buf, s < (ssize_t)sizeof(buf) ? s : (ssize_t)sizeof(buf));
+
+			if (r <= 0)
+				fatal("read pipe");
+			s -= r;
+		}
+	}
+	close(c);
+	close(fd);
+	report("splice-server", 0, received);
+	return 0;
+}
+
+static int uring(const char *host, const char *port, uint64_t n)
+{
+	struct io_uring ring;
+	uint64_t sent = 0, received = 0;
+	int fd = tcp_connect(host, port);
+
+	if (io_uring_queue_init(8, &ring, 0))
+		fatal("io_uring_queue_init");
+	for (int recv_phase = 0; recv_phase < 2; recv_phase++) {
+		for (;;) {
+			struct io_uring_sqe *sqe;
+			struct io_uring_cqe *cqe;
+			int res;
+
+			if (!recv_phase && sent == n)
+				break;
+			sqe = io_uring_get_sqe(&ring);
+			if (recv_phase)
+				io_uring_prep_recv(sqe, fd, buf, sizeof(buf), 0);
+			else
+				io_uring_prep_send(sqe, fd, buf,
+						   n - sent < sizeof(buf) ? n - sent : sizeof(buf), 0);
+			io_uring_submit(&ring);
+			if (io_uring_wait_cqe(&ring, &cqe))
+				fatal("io_uring_wait_cqe");
+			res = cqe->res;
+			io_uring_cqe_seen(&ring, cqe);
+			if (res < 0) {
+				errno = -res;
+				fatal(recv_phase ? "io_uring recv" : "io_uring send");
+			}
+			if (recv_phase && res == 0)
+				break;
+			*(recv_phase ? &received : &sent) += res;
+		}
+		if (!recv_phase)
+			shutdown(fd, SHUT_WR);
+	}
+	io_uring_queue_exit(&ring);
+	close(fd);
+	report("uring", sent, received);
+	return 0;
+}
+
+/* Peek at every chunk before reading it: only the reads count. */
+static int peek(const char *host, const char *port, uint64_t n)
+{
+	uint64_t sent = 0, received = 0, peeked = 0;
+	int fd = tcp_connect(host, port);
+
+	while (sent < n) {
+		ssize_t w = send(fd, buf, n - sent < sizeof(buf) ? n - sent : sizeof(buf), 0);
+
+		if (w <= 0)
+			fatal("send");
+		sent += w;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t p = recv(fd, buf, 1000, MSG_PEEK), r;
+
+		if (p < 0)
+			fatal("recv MSG_PEEK");
+		if (p == 0)
+			break;
+		peeked += p;
+		r = recv(fd, buf, p, 0);
+		if (r <= 0)
+			fatal("recv");
+		received += r;
+	}
+	close(fd);
+	fprintf(stderr, "nbgen: peeked %llu bytes\n", (unsigned long long)peeked);
+	report("peek", sent, received);
+	return 0;
+}
+
+static int mmsg_send(const char *host, const char *port, uint64_t size, uint64_t count)
+{
+	struct sockaddr_storage ss;
+	struct mmsghdr msgs[8];
+	struct iovec iov[8];
+	uint64_t sent = 0, done = 0;
+	socklen_t len;
+	int fd;
+
+	addr(host, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))
+		fatal("socket/connect");
+	while (done < count) {
+		unsigned int k = count - done < 8 ? count - done : 8;
+		int r;
+
+		memset(msgs, 0, sizeof(msgs));
+		for (unsigned int i = 0; i < k; i++) {
+			iov[i] = (struct iovec){ buf, size };
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(fd, msgs, k, 0);
+		if (r < 0)
+			fatal("sendmmsg");
+		for (int i = 0; i < r; i++)
+			sent += msgs[i].msg_len;
+		done += r;
+		usleep(1000);
+	}
+	close(fd);
+	report("mmsg-send", sent, 0);
+	return 0;
+}
+
+static int mmsg_recv(const char *host, const char *port, uint64_t want, uint64_t secs)
+{
+	static char bufs[8][2048];
+	struct sockaddr_storage ss;
+	struct mmsghdr msgs[8];
+	struct iovec iov[8];
+	uint64_t received = 0;
+	socklen_t len;
+	time_t end = time(NULL) + secs;
+	int fd;
+
+	addr(host, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len))
+		fatal("socket/bind");
+	fprintf(stderr, "nbgen: mmsg-recv ready\n");
+	while (received < want && time(NULL) < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int r;
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		memset(msgs, 0, sizeof(msgs));
+		for (int i = 0; i < 8; i++) {
+			iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = recvmmsg(fd, msgs, 8, MSG_DONTWAIT, NULL);
+		if (r < 0 && errno != EAGAIN)
+			fatal("recvmmsg");
+		for (int i = 0; i < r; i++)
+			received += msgs[i].msg_len;
+	}
+	close(fd);
+	report("mmsg-recv", 0, received);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -279,6 +676,30 @@ int main(int argc, char **argv)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "burst") && argc == 6)
 		return burst(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "many") && argc == 6)
+		return many(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "ping") && argc == 5)
+		return ping(argv[2], num(argv[3]), num(argv[4]), SOCK_DGRAM);
+	if (!strcmp(cmd, "rawping") && argc == 5)
+		return ping(argv[2], num(argv[3]), num(argv[4]), SOCK_RAW);
+	if (!strcmp(cmd, "raw-send") && argc == 6)
+		return raw_send(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "raw-recv") && argc == 6)
+		return raw_recv(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "sendfile") && argc == 5)
+		return send_file(argv[2], argv[3], num(argv[4]));
+	if (!strcmp(cmd, "splice-send") && argc == 5)
+		return splice_send(argv[2], argv[3], num(argv[4]));
+	if (!strcmp(cmd, "splice-server") && argc == 4)
+		return splice_server(argv[2], argv[3]);
+	if (!strcmp(cmd, "uring") && argc == 5)
+		return uring(argv[2], argv[3], num(argv[4]));
+	if (!strcmp(cmd, "peek") && argc == 5)
+		return peek(argv[2], argv[3], num(argv[4]));
+	if (!strcmp(cmd, "mmsg-send") && argc == 6)
+		return mmsg_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "mmsg-recv") && argc == 6)
+		return mmsg_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of tests/tools/nbgen.c\n");
 	return 2;
 }
