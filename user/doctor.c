@@ -69,9 +69,17 @@ static bool batch_works(void)
 
 static const char *const rung_hooks[NB_NBACKENDS] = {
 	"",
-	"tp_btf/sock_send_length, tp_btf/sock_recv_length",
+	"tp_btf/sock_send_length, tp_btf/sock_recv_length, tcp_rcv_space_adjust",
 	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg",
 	"kprobe+kretprobe on the same functions",
+};
+
+/* What each rung cannot see (README.md, "What each hook rung sees"). */
+static const char *const rung_blind[NB_NBACKENDS] = {
+	"",
+	"TCP reads by splice of connections older than netbpf",
+	"ICMP, raw and SCTP sockets; splice reads; sendfile/splice sends before Linux 6.5",
+	"ICMP, raw and SCTP sockets; splice reads; sendfile/splice sends before Linux 6.5",
 };
 
 int nb_doctor(const struct nb_opts *o)
@@ -124,6 +132,7 @@ int nb_doctor(const struct nb_opts *o)
 			nb_json_open(&j, NULL, '{');
 			nb_json_str(&j, "name", nb_backend_names[b]);
 			nb_json_str(&j, "hooks", rung_hooks[b]);
+			nb_json_str(&j, "blind_spots", rung_blind[b]);
 			nb_json_bool(&j, "tried", res[b].tried);
 			nb_json_bool(&j, "works", res[b].ok);
 			nb_json_str(&j, "failed_at", res[b].ok || !res[b].tried ? "" : res[b].step);
@@ -161,7 +170,8 @@ int nb_doctor(const struct nb_opts *o)
 			if (!res[b].tried)
 				printf("  %-11s %-5s %s\n", nb_backend_names[b], "-", "not tried");
 			else if (res[b].ok)
-				printf("  %-11s %-5s %s\n", nb_backend_names[b], "yes", rung_hooks[b]);
+				printf("  %-11s %-5s %s\n  %-17s misses: %s\n", nb_backend_names[b], "yes",
+				       rung_hooks[b], "", rung_blind[b]);
 			else
 				printf("  %-11s %-5s %s failed: %s\n", nb_backend_names[b], "no",
 				       res[b].step, strerror(-res[b].err));
