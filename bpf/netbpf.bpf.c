@@ -35,6 +35,7 @@ const volatile __u32 proto_mask = ~0u;		/* bit per enum nb_proto */
 const volatile __u32 family_mask = 3;		/* bit 0: IPv4, bit 1: IPv6 */
 const volatile __u32 filter_ports = 0;		/* only ports in port_filter */
 const volatile __u32 flows_on = 0;		/* count per flow too */
+const volatile __u32 filter_cgroup = 0;		/* only tasks under cgroup_filter[0] */
 /* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
  * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
  * the count from the kernel's BTF. */
@@ -65,7 +66,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, NB_MAX_FLOWS);
 	__type(key, struct nb_flow_key);
-	__type(value, struct nb_flow_counts);
+	__type(value, struct nb_dir_counts);
 } flows SEC(".maps");
 
 struct {
@@ -74,6 +75,21 @@ struct {
 	__type(key, __u16);
 	__type(value, __u8);
 } port_filter SEC(".maps");
+
+/* Bytes per cgroup v2 id, taken at each event (a process can move). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct nb_dir_counts);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 /* Updates lost because a map was full, per CPU, indexed by enum nb_drop. */
 struct {
@@ -167,18 +183,21 @@ static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_
 	}
 }
 
-static __always_inline void count_flow(struct nb_flow_key *f, long len, int dir)
+/* Add to the per-CPU counters of 'key' in 'map', inserting them first;
+ * 'inserted'/'dropped' index the drops array (-1: not counted). */
+static __always_inline void count_dir(void *map, void *key, long len, int dir,
+				      int inserted, int dropped)
 {
-	struct nb_flow_counts *c = bpf_map_lookup_elem(&flows, f);
+	struct nb_dir_counts *c = bpf_map_lookup_elem(map, key);
 
 	if (!c) {
-		struct nb_flow_counts zero = {};
+		struct nb_dir_counts zero = {};
 
-		if (!bpf_map_update_elem(&flows, f, &zero, BPF_NOEXIST))
-			drop(NB_FLOW_INSERTS);
-		c = bpf_map_lookup_elem(&flows, f);
+		if (!bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) && inserted >= 0)
+			drop(inserted);
+		c = bpf_map_lookup_elem(map, key);
 		if (!c) {
-			drop(NB_DROP_FLOWS);
+			drop(dropped);
 			return;
 		}
 	}
@@ -195,6 +214,7 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	struct nb_proc_counts *c;
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
+	__u64 cgid;
 	struct task_struct *task, *leader;
 	__u16 family;
 	__u32 proto;
@@ -220,6 +240,8 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	if (key.tgid == 0)
 		return;
 	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &key.tgid))
+		return;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return;
 
 	task = (struct task_struct *)bpf_get_current_task();
@@ -263,8 +285,10 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 		f.tgid = key.tgid;
 		f.start_ns = key.start_ns;
 		f.proto = proto;
-		count_flow(&f, len, dir);
+		count_dir(&flows, &f, len, dir, NB_FLOW_INSERTS, NB_DROP_FLOWS);
 	}
+	cgid = bpf_get_current_cgroup_id();
+	count_dir(&cgroups, &cgid, len, dir, -1, NB_DROP_CGROUPS);
 }
 
 /*

@@ -35,6 +35,7 @@ enum nb_drop {
 	NB_DROP_INFO,
 	NB_DROP_STASH,
 	NB_DROP_FLOWS,	/* could not insert even after an LRU eviction */
+	NB_DROP_CGROUPS,
 	NB_FLOW_INSERTS,	/* not a drop: new flows, to tell evictions */
 	NB_NDROPS,
 };
@@ -82,9 +83,9 @@ struct nb_flow_key {
 	__u8 raddr[16];
 };
 
-/* Per-CPU, in an LRU map: evicted flows lose their row, never bytes from
- * the per-process totals. */
-struct nb_flow_counts {
+/* Per-CPU bytes and calls by direction: flows (in an LRU map: evicted flows
+ * lose their row, never bytes from the per-process totals) and cgroups. */
+struct nb_dir_counts {
 	__u64 bytes[2];
 	__u64 calls[2];
 };

@@ -12,4 +12,9 @@ int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len);
  * again (at most once a second) when the id is new. */
 const char *nb_cgroup_path(uint64_t id);
 
+/* The container a cgroup path belongs to: a 12-character id (Docker,
+ * Podman, containerd, CRI-O, Kubernetes pods) or a name (LXC, systemd
+ * machines), from its deepest component that names one; "" otherwise. */
+char *nb_container_name(const char *path, char *buf, size_t len);
+
 #endif

@@ -49,6 +49,16 @@ struct nb_rowkey nb_flow_rowkey(const struct nb_flow_key *f)
 	return k;
 }
 
+struct nb_rowkey nb_cgroup_rowkey(uint64_t id)
+{
+	struct nb_rowkey k = { .type = NB_ROW_CGROUP };
+
+	k.k[0] = id;
+	return k;
+}
+
+#define NB_MAX_CGROUPS 8192	/* max_entries of the map 'cgroups' */
+
 static int read_one_by_one(int fd, uint32_t key_size, uint32_t value_size,
 			   uint32_t max, char *keys, char *vals)
 {
@@ -118,9 +128,13 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 	c->info_vals = calloc(n, sizeof(struct nb_proc_info));
 	if (!c->keys || !c->vals || !c->info_keys || !c->info_vals)
 		return -ENOMEM;
+	c->cg_keys = calloc(NB_MAX_CGROUPS, sizeof(__u64));
+	c->cg_vals = calloc(NB_MAX_CGROUPS, sizeof(struct nb_dir_counts) * c->ncpus);
+	if (!c->cg_keys || !c->cg_vals)
+		return -ENOMEM;
 	if (l->flows_on) {
 		c->flow_keys = calloc(l->flows_max, sizeof(struct nb_flow_key));
-		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_flow_counts) * c->ncpus);
+		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_dir_counts) * c->ncpus);
 		if (!c->flow_keys || !c->flow_vals)
 			return -ENOMEM;
 	}
@@ -139,6 +153,8 @@ void nb_collector_free(struct nb_collector *c)
 	free(c->ifs);
 	free(c->flow_keys);
 	free(c->flow_vals);
+	free(c->cg_keys);
+	free(c->cg_vals);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -192,7 +208,7 @@ static int read_flows(struct nb_collector *c)
 {
 	struct nb_loader *l = c->loader;
 	struct nb_flow_key *k = c->flow_keys;
-	struct nb_flow_counts *v = c->flow_vals;
+	struct nb_dir_counts *v = c->flow_vals;
 	int n, left;
 
 	n = nb_map_read_all(l->flows_fd, sizeof(*k), sizeof(*v) * c->ncpus, l->flows_max,
@@ -205,7 +221,7 @@ static int read_flows(struct nb_collector *c)
 		struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
 		struct nb_row *r = nb_table_get(&c->table, &rk, true);
 		struct nb_row *p = nb_table_get(&c->table, &pk, false);
-		const struct nb_flow_counts *fc = &v[(size_t)i * c->ncpus];
+		const struct nb_dir_counts *fc = &v[(size_t)i * c->ncpus];
 		struct nb_counts sum = {};
 
 		if (!r)
@@ -235,6 +251,34 @@ static int read_flows(struct nb_collector *c)
 		}
 	}
 	return left;
+}
+
+/* Cgroup rows: cumulative bytes per cgroup id. */
+static int read_cgroups(struct nb_collector *c)
+{
+	__u64 *k = c->cg_keys;
+	struct nb_dir_counts *v = c->cg_vals;
+	int n = nb_map_read_all(c->loader->cgroups_fd, sizeof(*k), sizeof(*v) * c->ncpus,
+				NB_MAX_CGROUPS, k, v, &c->batch_ok);
+
+	for (int i = 0; i < n; i++) {
+		struct nb_rowkey rk = nb_cgroup_rowkey(k[i]);
+		struct nb_row *r = nb_table_get(&c->table, &rk, true);
+		const struct nb_dir_counts *dc = &v[(size_t)i * c->ncpus];
+		struct nb_counts sum = {};
+
+		if (!r)
+			return -ENOMEM;
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			sum.tx_bytes += dc[cpu].bytes[NB_TX];
+			sum.rx_bytes += dc[cpu].bytes[NB_RX];
+			sum.tx_packets += dc[cpu].calls[NB_TX];
+			sum.rx_packets += dc[cpu].calls[NB_RX];
+		}
+		r->cgroup_id = k[i];
+		nb_row_set(r, &sum);
+	}
+	return n < 0 ? n : 0;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -322,6 +366,9 @@ int nb_collector_poll(struct nb_collector *c)
 		if ((int64_t)c->flow_evictions < 0)
 			c->flow_evictions = 0;
 	}
+	n = read_cgroups(c);
+	if (n < 0)
+		return n;
 	n = read_ifaces(c);
 	if (n < 0)
 		return n;

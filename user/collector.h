@@ -31,6 +31,7 @@ struct nb_collector {
 	bool batch_ok;			/* bpf_map_lookup_batch works here */
 	/* buffers sized for the maps */
 	void *keys, *vals, *info_keys, *info_vals, *flow_keys, *flow_vals;
+	void *cg_keys, *cg_vals;
 };
 
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);
@@ -52,5 +53,6 @@ double nb_wall_now(void);
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);
 struct nb_rowkey nb_iface_rowkey(uint32_t ifindex);
 struct nb_rowkey nb_flow_rowkey(const struct nb_flow_key *f);
+struct nb_rowkey nb_cgroup_rowkey(uint64_t id);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "loader.h"
 #include "stats.h"
 #include "netbpf.skel.h"
@@ -110,6 +114,7 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		s->rodata->proto_mask = o->proto_mask;
 		s->rodata->family_mask = o->family_mask ? o->family_mask : 3;
 		s->rodata->filter_ports = o->nports > 0;
+		s->rodata->filter_cgroup = o->cgroup != NULL;
 		s->rodata->flows_on = (o->by & NB_BY(NB_ROW_FLOW)) || o->command == NB_CMD_TOP;
 		if (o->has_comm) {
 			s->rodata->filter_comm_on = 1;
@@ -138,6 +143,23 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		if (err)
 			goto fail;
 	}
+	if (o && o->cgroup) {
+		char dir[4096];
+		__u32 zero = 0;
+		int cg;
+
+		err = nb_cgroup_dir(o->cgroup, dir, sizeof(dir));
+		cg = err ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg < 0) {
+			err = -ENOENT;
+			goto fail;
+		}
+		err = bpf_map__update_elem(s->maps.cgroup_filter, &zero, sizeof(zero),
+					   &cg, sizeof(cg), BPF_ANY);
+		close(cg);
+		if (err)
+			goto fail;
+	}
 	res->step = "attach";
 	err = netbpf__attach(s);
 	if (err)
@@ -149,6 +171,23 @@ fail:
 	res->err = err < 0 ? err : -EINVAL;
 	netbpf__destroy(s);
 	return NULL;
+}
+
+int nb_cgroup_dir(const char *path, char *out, size_t len)
+{
+	char root[4096];
+	struct stat st;
+
+	if (nb_cgroup2_mount("/proc/self/mountinfo", root, sizeof(root)))
+		return -ENOENT;
+	if (!strncmp(path, root, strlen(root)) &&
+	    (path[strlen(root)] == '/' || !path[strlen(root)]))
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out, len, "%s/%s", root, path[0] == '/' ? path + 1 : path);
+	if (stat(out, &st) || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	return 0;
 }
 
 int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_result *res)
@@ -169,7 +208,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
-	l->procs_fd = l->info_fd = l->drops_fd = l->flows_fd = -1;
+	l->procs_fd = l->info_fd = l->drops_fd = l->flows_fd = l->cgroups_fd = -1;
 	l->recv_nargs = recv_nargs(o->btf_path);
 	if (o->backend != NB_BACKEND_AUTO)
 		first = last = o->backend;
@@ -184,6 +223,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 			l->flows_fd = bpf_map__fd(l->skel->maps.flows);
 			l->flows_max = bpf_map__max_entries(l->skel->maps.flows);
 			l->flows_on = l->skel->rodata->flows_on;
+			l->cgroups_fd = bpf_map__fd(l->skel->maps.cgroups);
 			return 0;
 		}
 	}

@@ -21,7 +21,7 @@ struct nb_loader {
 	enum nb_backend backend;	/* the rung in use */
 	struct nb_rung_result rungs[NB_NBACKENDS];
 	int recv_nargs;
-	int procs_fd, info_fd, drops_fd, flows_fd;
+	int procs_fd, info_fd, drops_fd, flows_fd, cgroups_fd;
 	unsigned int procs_max, flows_max;
 	bool flows_on;
 };
@@ -32,6 +32,9 @@ struct nb_loader {
  * nb_loader_close() on any state.
  */
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o);
+/* The folder of --cgroup PATH: PATH under the cgroup2 mount, or PATH
+ * itself when it is already there. 0, or -ENOENT. */
+int nb_cgroup_dir(const char *path, char *out, size_t len);
 /* Try one rung for real: open, load, attach, detach. */
 int nb_loader_probe(enum nb_backend b, const char *btf_path,
 		    struct nb_rung_result *res);

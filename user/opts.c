@@ -23,8 +23,8 @@ const char *const nb_rowtype_names[] = {
 };
 
 /* --by values this version can print */
-#define NB_BY_SUPPORTED (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_FLOW) | NB_BY(NB_ROW_IFACE) | \
-			 NB_BY(NB_ROW_TOTAL))
+#define NB_BY_SUPPORTED (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_FLOW) | NB_BY(NB_ROW_CGROUP) | \
+			 NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
 /* what --by gives when not asked */
 #define NB_BY_DEFAULT (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
 
@@ -50,12 +50,13 @@ void nb_usage(FILE *f)
 "      --proto P[,P...]     only these protocols: tcp,udp,icmp,sctp,raw,other\n"
 "      --port N[,N...]      only traffic with this local or remote port\n"
 "  -4, -6                   only IPv4 (IPv4 on IPv6 sockets too) / only IPv6\n"
+"      --cgroup PATH        only processes in this cgroup v2 or below it\n"
 "  -i, --iface IF[,IF...]   only these interfaces (default: all, and the ones\n"
 "                           that appear later)\n"
 "  -d, --interval SECONDS   refresh interval, decimal seconds (default 1)\n"
 "  -n, --count N            stop after N intervals and print the summary\n"
 "  -j, --json               JSON Lines (trace, doctor)\n"
-"      --by VIEWS           rows trace prints: process,flow,iface,total\n"
+"      --by VIEWS           rows trace prints: process,flow,cgroup,iface,total\n"
 "                           (default process,iface,total)\n"
 "      --bits               rates in bit/s in human output\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
@@ -198,7 +199,7 @@ static int add_by(const char *s, void *arg)
 
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
-	OPT_PORT, OPT_LATER,
+	OPT_PORT, OPT_CGROUP, OPT_LATER,
 };
 
 static const struct option longopts[] = {
@@ -217,7 +218,7 @@ static const struct option longopts[] = {
 	{ "help",     no_argument,       NULL, 'h' },
 	/* in SPEC.md, not in this version yet: a clear error, not "unknown" */
 	{ "iface",    required_argument, NULL, 'i' },
-	{ "cgroup",   required_argument, NULL, OPT_LATER },
+	{ "cgroup",   required_argument, NULL, OPT_CGROUP },
 	{ "port",     required_argument, NULL, OPT_PORT },
 	{ "listen",   required_argument, NULL, OPT_LATER },
 	{ "metrics-pid", no_argument,    NULL, OPT_LATER },
@@ -306,6 +307,11 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 		case OPT_PORT:
 			if ((r = each_item(optarg, add_port, &c)))
 				return r > 0 ? r : fail(err, errlen, "bad port list '%s'", optarg);
+			break;
+		case OPT_CGROUP:
+			if (!*optarg)
+				return fail(err, errlen, "--cgroup needs a path, e.g. /system.slice/nginx.service");
+			o->cgroup = optarg;
 			break;
 		case '4':
 			o->family_mask |= 1;

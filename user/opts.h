@@ -49,6 +49,7 @@ struct nb_opts {
 	uint32_t by;
 	enum nb_backend backend;
 	const char *btf_path;
+	const char *cgroup;	/* --cgroup PATH */
 	bool json, bits, verbose, help, version;
 };
 

@@ -57,6 +57,16 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		s->npids_alive++;
 	}
 
+	if (o->cgroup) {
+		char dir[4096];
+
+		if (nb_cgroup_dir(o->cgroup, dir, sizeof(dir))) {
+			nb_session_close(s);
+			fail(2, "no such cgroup: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+			     o->cgroup);
+		}
+	}
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -126,6 +126,21 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 		}
 		free(v);
 	}
+	if (o->by & NB_BY(NB_ROW_CGROUP)) {
+		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
+		char ctr[64];
+
+		for (int i = 0; v && i < n; i++) {
+			const char *path = nb_cgroup_path(v[i].r->cgroup_id);
+
+			nb_json_begin(&j, f);
+			json_common(&j, "cgroup", c, span, &v[i], summary);
+			nb_json_str(&j, "cgroup", path);
+			nb_json_str(&j, "container", nb_container_name(path, ctr, sizeof(ctr)));
+			nb_json_end(&j);
+		}
+		free(v);
+	}
 	if (o->by & NB_BY(NB_ROW_IFACE)) {
 		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
 
@@ -201,6 +216,26 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
 				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
 				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport),
+				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
+				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
+				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
+				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes));
+		}
+		free(v);
+	}
+	if (o->by & NB_BY(NB_ROW_CGROUP)) {
+		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
+		char ctr[64], path[48];
+
+		if (v && n)
+			fprintf(f, "%-40s %-12s %13s %13s %11s %11s\n", "CGROUP", "CONTAINER",
+				"SENT/s", "RECV/s", "SENT", "RECEIVED");
+		for (int i = 0; v && i < n; i++) {
+			const char *p = nb_cgroup_path(v[i].r->cgroup_id);
+
+			nb_fmt_trunc(path, sizeof(path), *p ? p : "?", 40);
+			fprintf(f, "%-40s %-12s %13s %13s %11s %11s\n", path,
+				*nb_container_name(p, ctr, sizeof(ctr)) ? ctr : "-",
 				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
 				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
 				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
