@@ -3,6 +3,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -26,9 +27,15 @@ static void on_signal(int sig)
 
 static int open_tc(struct nb_session *s)
 {
-	const char *bad = NULL;
-	int err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces,
-			     "auto", &bad);
+	const char *method = getenv("NETBPF_TC_METHOD"), *bad = NULL;
+	int err;
+
+	/* NETBPF_TC_METHOD=tcx|clsact forces an attach method (default auto) */
+	if (!method || !*method)
+		method = "auto";
+	if (strcmp(method, "auto") && strcmp(method, "tcx") && strcmp(method, "clsact"))
+		fail(2, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", method);
+	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method, &bad);
 
 	if (err == -ENODEV && bad)
 		fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
