@@ -100,13 +100,21 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		return NULL;
 	}
 	select_rung(s, b);
-	/* the flow map's size: NETBPF_MAX_FLOWS, for hosts with very many flows
-	 * (and for the test that fills it) */
+	/* map sizes: NETBPF_MAX_FLOWS and NETBPF_MAX_PROCS, for hosts with
+	 * very many flows or processes (and for the tests that fill them) */
 	if (getenv("NETBPF_MAX_FLOWS")) {
 		long n = strtol(getenv("NETBPF_MAX_FLOWS"), NULL, 10);
 
 		if (n >= 16 && n <= (1 << 24))
 			bpf_map__set_max_entries(s->maps.flows, n);
+	}
+	if (getenv("NETBPF_MAX_PROCS")) {
+		long n = strtol(getenv("NETBPF_MAX_PROCS"), NULL, 10);
+
+		if (n >= 16 && n <= (1 << 22)) {
+			bpf_map__set_max_entries(s->maps.procs, n);
+			bpf_map__set_max_entries(s->maps.proc_info, n);
+		}
 	}
 	s->rodata->recv_nargs = nargs;
 	if (o) {
