@@ -15,7 +15,7 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
 	    -I$(OUTPUT) -Ibpf -Iuser -DNETBPF_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	    -Ivmlinux -Ibpf -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lm -lmnl
+LDLIBS   := -lbpf -lelf -lz -lm -lmnl -lmicrohttpd -lpthread
 # the full-screen view (user/top.c)
 LDLIBS   += $(or $(shell pkg-config --libs ncursesw 2>/dev/null),-lncursesw -ltinfo)
 

@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include "collector.h"
 #include "doctor.h"
 #include "loader.h"
 #include "opts.h"
+#include "serve.h"
 #include "session.h"
+#include "top.h"
 #include "trace.h"
 
 #ifndef NETBPF_VERSION
@@ -85,8 +88,14 @@ int main(int argc, char **argv)
 	}
 	if (o.command == NB_CMD_DEFAULT)
 		o.command = o.npids || !isatty(STDOUT_FILENO) ? NB_CMD_TRACE : NB_CMD_TOP;
-	if (o.command == NB_CMD_SERVE)
-		die(2, "'serve' is not available in this version of netbpf yet (hint: use 'netbpf trace --json')");
+	if (o.command == NB_CMD_TOP && !o.json && !isatty(STDOUT_FILENO))
+		die(2, "top needs a terminal (hint: use netbpf trace)");
+	if (o.command == NB_CMD_SERVE && o.listen) {
+		struct sockaddr_storage ss;
+
+		if (nb_parse_listen(o.listen, &ss))
+			die(2, "bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)", o.listen);
+	}
 	nb_libbpf_verbose(o.verbose);
 	if (o.command == NB_CMD_DOCTOR)
 		return nb_doctor(&o);
@@ -100,8 +109,10 @@ int main(int argc, char **argv)
 		die(1, "no kernel BTF at %s: netbpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (or --btf FILE)", btf);
 	if (!nb_privileged())
 		die(1, "not permitted to load BPF programs: run as root, e.g. sudo netbpf %s",
-		    o.command == NB_CMD_TOP ? "top" : "trace");
+		    o.command == NB_CMD_TOP ? "top" : o.command == NB_CMD_SERVE ? "serve" : "trace");
+	if (o.command == NB_CMD_SERVE)
+		return nb_serve_run(&o);
 	if (o.command == NB_CMD_TOP && !o.json)
-		fprintf(stderr, "netbpf: the full-screen view is not in this version yet; printing the trace\n");
+		return nb_top_run(&o);
 	return run_trace(&o);
 }

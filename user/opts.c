@@ -37,10 +37,11 @@ void nb_usage(FILE *f)
 "kernel with eBPF. No packet is copied to userspace.\n"
 "\n"
 "Commands:\n"
-"  top      live full-screen view (default on a terminal; this version\n"
-"           prints the trace until the full-screen view exists)\n"
+"  top      live full-screen view: processes, interfaces, cgroups, flows\n"
+"           (default on a terminal; h shows its keys)\n"
 "  trace    one block of rows per interval (default when stdout is not a\n"
 "           terminal, or when --pid is given)\n"
+"  serve    Prometheus metrics on http://ADDR:PORT/metrics (--listen)\n"
 "  doctor   what this kernel supports and which hooks netbpf will use\n"
 "\n"
 "Options:\n"
@@ -60,6 +61,10 @@ void nb_usage(FILE *f)
 "                           (default process,iface,total)\n"
 "      --bits               rates in bit/s in human output\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
+"      --listen ADDR:PORT   serve: where to listen (default 127.0.0.1:9976;\n"
+"                           [::1]:9976 for IPv6)\n"
+"      --metrics-pid        serve: a pid label on process metrics (unbounded\n"
+"                           cardinality: for short runs)\n"
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 "  -v, --verbose            say which hooks were chosen; libbpf's messages\n"
 "  -V, --version            print the version\n"
@@ -72,6 +77,7 @@ void nb_usage(FILE *f)
 "  sudo netbpf --pid 1234\n"
 "  sudo netbpf trace --json -n 10 | jq .\n"
 "  sudo netbpf trace --by flow --port 80,443,8080\n"
+"  sudo netbpf serve --listen 0.0.0.0:9976\n"
 "  sudo netbpf doctor\n", f);
 }
 
@@ -199,7 +205,7 @@ static int add_by(const char *s, void *arg)
 
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
-	OPT_PORT, OPT_CGROUP, OPT_LATER,
+	OPT_PORT, OPT_CGROUP, OPT_LISTEN, OPT_METRICS_PID,
 };
 
 static const struct option longopts[] = {
@@ -216,12 +222,11 @@ static const struct option longopts[] = {
 	{ "verbose",  no_argument,       NULL, 'v' },
 	{ "version",  no_argument,       NULL, 'V' },
 	{ "help",     no_argument,       NULL, 'h' },
-	/* in SPEC.md, not in this version yet: a clear error, not "unknown" */
 	{ "iface",    required_argument, NULL, 'i' },
 	{ "cgroup",   required_argument, NULL, OPT_CGROUP },
 	{ "port",     required_argument, NULL, OPT_PORT },
-	{ "listen",   required_argument, NULL, OPT_LATER },
-	{ "metrics-pid", no_argument,    NULL, OPT_LATER },
+	{ "listen",   required_argument, NULL, OPT_LISTEN },
+	{ "metrics-pid", no_argument,    NULL, OPT_METRICS_PID },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -313,15 +318,18 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 				return fail(err, errlen, "--cgroup needs a path, e.g. /system.slice/nginx.service");
 			o->cgroup = optarg;
 			break;
+		case OPT_LISTEN:
+			o->listen = optarg;
+			break;
+		case OPT_METRICS_PID:
+			o->metrics_pid = true;
+			break;
 		case '4':
 			o->family_mask |= 1;
 			break;
 		case '6':
 			o->family_mask |= 2;
 			break;
-		case OPT_LATER:
-			return fail(err, errlen, "%s is not available in this version of netbpf",
-				    argv[optind - 1]);
 		case ':':
 			return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
 		default:

@@ -50,6 +50,8 @@ struct nb_opts {
 	enum nb_backend backend;
 	const char *btf_path;
 	const char *cgroup;	/* --cgroup PATH */
+	const char *listen;	/* serve: ADDR:PORT */
+	bool metrics_pid;	/* serve: a pid label on process metrics */
 	bool json, bits, verbose, help, version;
 };
 

@@ -771,6 +771,15 @@ const char *nb_tc_method(const struct nb_tc *tc)
 	return tc && !tc->tcx ? "clsact" : "tcx";
 }
 
+int nb_tc_prog_fds(const struct nb_tc *tc, int fds[2])
+{
+	if (!tc || !tc->skel)
+		return 0;
+	fds[0] = bpf_program__fd(tc->skel->progs.nb_tc_ingress);
+	fds[1] = bpf_program__fd(tc->skel->progs.nb_tc_egress);
+	return 2;
+}
+
 static uint64_t sum_drops(int fd, int ncpus)
 {
 	__u32 key = NB_TC_DROP_IFACES;

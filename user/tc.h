@@ -77,6 +77,9 @@ int nb_tc_read(struct nb_tc *tc, struct nb_iface_sample *out, int max);
 int nb_tc_count(const struct nb_tc *tc);
 /* "tcx" or "clsact": the method in use. */
 const char *nb_tc_method(const struct nb_tc *tc);
+/* The fds of the ingress and egress programs, for their run time
+ * statistics (top). Returns how many were written: 2, or 0 for NULL. */
+int nb_tc_prog_fds(const struct nb_tc *tc, int fds[2]);
 /* Packets not counted because the per-interface map was full. */
 uint64_t nb_tc_drops(const struct nb_tc *tc);
 /* Detach everything netbpf attached; safe on half-built state and NULL. */
