@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include "format.h"
+#include "layout.h"
+
+/* Take up to excess columns from the shown columns (only the flexible ones,
+ * those with a max, when flex_only), rightmost first; returns what is left. */
+static int shrink(const struct nb_col *cols, int n, int *w, int excess, bool flex_only)
+{
+	for (int i = n - 1; i >= 0 && excess > 0; i--) {
+		int take = w[i] - cols[i].min;
+
+		if (!w[i] || take <= 0 || (flex_only && !cols[i].max))
+			continue;
+		if (take > excess)
+			take = excess;
+		w[i] -= take;
+		excess -= take;
+	}
+	return excess;
+}
+
+int nb_layout_widths(const struct nb_col *cols, int n, int total, int *w)
+{
+	int shown = n, need, spare;
+
+	for (int i = 0; i < n; i++)
+		w[i] = cols[i].width;
+	for (;;) {
+		int slack = 0, worst = -1;
+
+		need = shown > 1 ? shown - 1 : 0;
+		for (int i = 0; i < n; i++) {
+			need += w[i];
+			if (w[i] && cols[i].max)
+				slack += w[i] - cols[i].min;
+		}
+		if (need <= total)
+			break;
+		if (need - slack <= total) {
+			need = total + shrink(cols, n, w, need - total, true);
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			if (w[i] && cols[i].drop && (worst < 0 || cols[i].drop >= cols[worst].drop))
+				worst = i;
+		if (worst < 0) {
+			/* nothing left to drop: shrink the flexible columns, then
+			 * the others; what still does not fit is cut at the edge */
+			int excess = shrink(cols, n, w, need - total, true);
+
+			need = total + shrink(cols, n, w, excess, false);
+			break;
+		}
+		w[worst] = 0;
+		shown--;
+	}
+	spare = total - need;
+	for (int i = 0; i < n && spare > 0; i++) {
+		int give;
+
+		if (!w[i] || cols[i].max <= w[i])
+			continue;
+		give = cols[i].max - w[i];
+		if (give > spare)
+			give = spare;
+		w[i] += give;
+		spare -= give;
+	}
+	return shown;
+}
+
+/* One character of s: its length in bytes and display width; *bad when it
+ * does not decode or does not print (shown as '?'). */
+static int next_char(const char *s, int *width, bool *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int len;
+
+	*bad = false;
+	*width = 1;
+	if (p[0] < 0x80) {
+		*bad = p[0] < 0x20 || p[0] == 0x7f;
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		*bad = true;
+		return 1;
+	}
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*bad = true;
+			return 1;
+		}
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < 0xa0 || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff) {
+		*bad = true;
+		return 1;
+	}
+	*width = wcwidth((wchar_t)cp);
+	if (*width < 0)	/* not printable here (a C locale, say) */
+		*width = 1;
+	return len;
+}
+
+int nb_text_width(const char *s)
+{
+	int total = 0, w;
+	bool bad;
+
+	while (*s) {
+		s += next_char(s, &w, &bad);
+		total += w;
+	}
+	return total;
+}
+
+struct out {
+	char *buf;
+	size_t len, used;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->used + n >= o->len)
+		n = o->len > o->used + 1 ? o->len - o->used - 1 : 0;
+	memcpy(o->buf + o->used, s, n);
+	o->used += n;
+	o->buf[o->used] = '\0';
+}
+
+static void pad(struct out *o, int n)
+{
+	while (n-- > 0)
+		put(o, " ", 1);
+}
+
+/* Copy the characters of s that fit in width columns; returns the columns
+ * used. */
+static int copy_chars(struct out *o, const char *s, int width)
+{
+	int used = 0, w;
+	bool bad;
+
+	while (*s) {
+		int len = next_char(s, &w, &bad);
+
+		if (used + w > width)
+			break;
+		if (bad)
+			put(o, "?", 1);
+		else
+			put(o, s, len);
+		used += w;
+		s += len;
+	}
+	return used;
+}
+
+char *nb_cell(char *buf, size_t len, const char *s, int width, bool right, bool cut_left)
+{
+	struct out o = { buf, len, 0 };
+	int tw = nb_text_width(s);
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (width <= 0)
+		return buf;
+	if (tw <= width) {
+		if (right)
+			pad(&o, width - tw);
+		copy_chars(&o, s, tw);
+		if (!right)
+			pad(&o, width - tw);
+		return buf;
+	}
+	if (cut_left) {
+		/* skip characters until the rest fits in width - 1 */
+		int w, skip = tw - (width - 1);
+		bool bad;
+
+		while (*s && skip > 0) {
+			int n = next_char(s, &w, &bad);
+
+			skip -= w;
+			s += n;
+		}
+		put(&o, "+", 1);
+		pad(&o, -skip);	/* a wide character was split */
+		copy_chars(&o, s, width - 1 + skip);
+		return buf;
+	}
+	pad(&o, width - 1 - copy_chars(&o, s, width - 1));
+	put(&o, "+", 1);
+	return buf;
+}
+
+char *nb_cell_marked(char *buf, size_t len, const char *name, const char *mark, int width)
+{
+	int mw = nb_text_width(mark);
+	char tmp[256];
+
+	if (!*mark || mw >= width - 1)
+		return nb_cell(buf, len, name, width, false, false);
+	if (nb_text_width(name) + mw <= width) {
+		snprintf(tmp, sizeof(tmp), "%s%s", name, mark);
+		return nb_cell(buf, len, tmp, width, false, false);
+	}
+	nb_cell(tmp, sizeof(tmp), name, width - mw, false, false);
+	snprintf(buf, len, "%s%s", tmp, mark);
+	return buf;
+}
+
+char *nb_fmt_fit(char *buf, size_t len, double v, bool rate, bool bits, int width)
+{
+	static const char *const bytes_u[] = { "B", "K", "M", "G", "T", "P" };
+	static const char *const bits_u[] = { "b", "k", "M", "G", "T", "P" };
+	const char *const *units = rate && bits ? bits_u : bytes_u;
+	double step = rate && bits ? 1000 : 1024;
+	const char *suffix = rate ? "/s" : "";
+	char tmp[64];
+	int u = 0;
+
+	if (rate)
+		nb_fmt_rate(tmp, sizeof(tmp), v, bits);
+	else
+		nb_fmt_bytes(tmp, sizeof(tmp), v);
+	if ((int)strlen(tmp) <= width)
+		return nb_cell(buf, len, tmp, width, true, false);
+	/* the same scale as format.c, in letters */
+	if (rate && bits)
+		v *= 8;
+	if (v < 0)
+		v = 0;
+	while (v >= step && u < 5) {
+		v /= step;
+		u++;
+	}
+	if (u && u < 5 && v >= step - 0.05) {
+		v /= step;
+		u++;
+	}
+	snprintf(tmp, sizeof(tmp), u ? "%.1f%s%s" : "%.0f%s%s", v, units[u], suffix);
+	if ((int)strlen(tmp) > width)
+		snprintf(tmp, sizeof(tmp), "%.0f%s%s", v, units[u], suffix);
+	if ((int)strlen(tmp) > width)
+		snprintf(tmp, sizeof(tmp), "%.0f%s", v, units[u]);
+	return nb_cell(buf, len, tmp, width, true, false);
+}
+
+void nb_hist_push(struct nb_hist *h, double v)
+{
+	if (h->n == NB_HIST) {
+		memmove(h->v, h->v + 1, (NB_HIST - 1) * sizeof(h->v[0]));
+		h->n--;
+	}
+	h->v[h->n++] = v > 0 ? (float)v : 0;
+}
+
+char *nb_sparkline(char *buf, size_t len, const struct nb_hist *h, int width, bool utf8)
+{
+	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	static const char ascii[] = ".:-=+*#@";
+	struct out o = { buf, len, 0 };
+	int n = h->n < width ? h->n : width, first = h->n - n;
+	float max = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (width <= 0)
+		return buf;
+	for (int i = first; i < h->n; i++)
+		if (h->v[i] > max)
+			max = h->v[i];
+	pad(&o, width - n);
+	for (int i = first; i < h->n; i++) {
+		int level;
+
+		if (h->v[i] <= 0 || max <= 0) {
+			put(&o, " ", 1);
+			continue;
+		}
+		level = (int)(h->v[i] / max * 8 + 0.999) - 1;
+		if (level < 0)
+			level = 0;
+		if (level > 7)
+			level = 7;
+		if (utf8)
+			put(&o, blocks[level], strlen(blocks[level]));
+		else
+			put(&o, &ascii[level], 1);
+	}
+	return buf;
+}
+
+bool nb_field_desc(enum nb_field f)
+{
+	switch (f) {
+	case NB_F_BUSY: case NB_F_TX_RATE: case NB_F_RX_RATE: case NB_F_TX: case NB_F_RX:
+	case NB_F_TOTAL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int num_cmp(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+struct sort_ctx {
+	enum nb_field f;
+	bool reverse;
+};
+
+static int item_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct nb_item *a = pa, *b = pb;
+	const struct sort_ctx *ctx = arg;
+	int c;
+
+	switch (ctx->f) {
+	case NB_F_ID:      c = num_cmp(a->id, b->id); break;
+	case NB_F_USER:    c = strcmp(a->user, b->user); break;
+	case NB_F_NAME:    c = strcmp(a->name, b->name); break;
+	case NB_F_REMOTE:  c = strcmp(a->remote, b->remote); break;
+	case NB_F_PROTO:   c = strcmp(a->proto, b->proto); break;
+	case NB_F_TX_RATE: c = num_cmp(a->tx_rate, b->tx_rate); break;
+	case NB_F_RX_RATE: c = num_cmp(a->rx_rate, b->rx_rate); break;
+	case NB_F_TX:      c = num_cmp(a->tx, b->tx); break;
+	case NB_F_RX:      c = num_cmp(a->rx, b->rx); break;
+	case NB_F_TOTAL:   c = num_cmp(a->tx + a->rx, b->tx + b->rx); break;
+	default:           c = num_cmp(a->tx_rate + a->rx_rate, b->tx_rate + b->rx_rate); break;
+	}
+	if (nb_field_desc(ctx->f))
+		c = -c;
+	if (ctx->reverse)
+		c = -c;
+	if (c)
+		return c;
+	if ((c = num_cmp(b->tx_rate + b->rx_rate, a->tx_rate + a->rx_rate)))
+		return c;
+	if ((c = num_cmp(b->tx + b->rx, a->tx + a->rx)))
+		return c;
+	if ((c = num_cmp(a->id, b->id)))
+		return c;
+	if ((c = strcmp(a->name, b->name)))
+		return c;
+	if ((c = strcmp(a->remote, b->remote)))
+		return c;
+	return num_cmp(a->start_ns, b->start_ns);
+}
+
+void nb_items_sort(struct nb_item *v, int n, enum nb_field f, bool reverse)
+{
+	struct sort_ctx ctx = { f, reverse };
+
+	if (n > 1)
+		qsort_r(v, n, sizeof(*v), item_cmp, &ctx);
+}
+
+bool nb_item_match(const struct nb_item *it, const char *filter)
+{
+	return !*filter || strcasestr(it->name, filter) || strcasestr(it->remote, filter) ||
+	       strcasestr(it->user, filter);
+}
+
+static uint64_t key_hash(const struct nb_rowkey *key)
+{
+	/* FNV-1a, as in stats.c */
+	const unsigned char *p = (const unsigned char *)key;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(*key); i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void index_put(uint32_t *index, uint32_t cap, const struct nb_rowkey *key, uint32_t no)
+{
+	uint32_t mask = cap - 1, i = key_hash(key) & mask;
+
+	while (index[i])
+		i = (i + 1) & mask;
+	index[i] = no + 1;
+}
+
+struct nb_rowstate *nb_states_get(struct nb_states *m, const struct nb_rowkey *key)
+{
+	struct nb_rowstate *st;
+
+	if (m->index_cap) {
+		uint32_t mask = m->index_cap - 1, i = key_hash(key) & mask;
+
+		for (; m->index[i]; i = (i + 1) & mask) {
+			st = m->v[m->index[i] - 1];
+			if (!memcmp(&st->key, key, sizeof(*key)))
+				return st;
+		}
+	}
+	if (m->n == m->cap) {
+		uint32_t cap = m->cap ? m->cap * 2 : 64;
+		struct nb_rowstate **v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->v = v;
+		m->cap = cap;
+	}
+	if ((m->n + 1) * 2 > m->index_cap) {
+		uint32_t cap = m->index_cap ? m->index_cap * 2 : 128;
+		uint32_t *index = calloc(cap, sizeof(*index));
+
+		if (!index)
+			return NULL;
+		for (uint32_t i = 0; i < m->n; i++)
+			index_put(index, cap, &m->v[i]->key, i);
+		free(m->index);
+		m->index = index;
+		m->index_cap = cap;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->key = *key;
+	m->v[m->n] = st;
+	index_put(m->index, m->index_cap, key, m->n);
+	m->n++;
+	return st;
+}
+
+void nb_states_free(struct nb_states *m)
+{
+	for (uint32_t i = 0; i < m->n; i++)
+		free(m->v[i]);
+	free(m->v);
+	free(m->index);
+	memset(m, 0, sizeof(*m));
+}

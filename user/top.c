@@ -1,0 +1,1006 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * netbpf top: the live full-screen view. Runs the session loop of
+ * session.h like trace does; every interval it reads the collector's
+ * table into a snapshot (struct nb_item, layout.h) and draws it with
+ * ncursesw. Pause keeps polling (counters, histories and the freeing of
+ * exited processes' map entries go on) but freezes the snapshot, so keys
+ * (sort, views, filter) work on the frozen screen.
+ *
+ * While the screen is up, stderr goes to a temporary file that is copied
+ * back to the real stderr once the terminal is restored, so a message
+ * (libbpf's, or a read error) does not scribble over the screen and is not
+ * lost with the alternate screen.
+ */
+#define _GNU_SOURCE
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "format.h"
+#include "layout.h"
+#include "netbpf.skel.h"
+#include "session.h"
+#include "top.h"
+
+#define LINGER_S	10.0	/* exited processes, gone interfaces stay this long */
+#define LINGER_INTERVALS 3	/* ... and at least this many intervals */
+#define HEAD_LINES	4	/* three header lines and the column titles */
+#define MIN_COLS	30
+#define MIN_LINES	(HEAD_LINES + 2)
+#define MAX_COLS	1000
+#define MAX_FIELDS	10
+
+enum view { V_PROC, V_IFACE, V_CGROUP, V_FLOW, NVIEWS };
+
+struct top {
+	struct nb_session s;
+	const struct nb_opts *o;
+	struct nb_states states;
+	struct nb_item *snap;	/* every row, as of the last update */
+	int nsnap, snapcap;
+	struct nb_item *rows;	/* the view: filtered and sorted */
+	int nrows, rowscap;
+	int nflows;		/* flow rows with bytes in the table */
+	enum view view;
+	struct nb_item flow_of;	/* the process whose flows are shown */
+	enum nb_field sort[NVIEWS];
+	bool reverse[NVIEWS];
+	bool totals_first, bits, paused, help, prompt, utf8;
+	char filter[64];
+	struct nb_rowkey sel;
+	bool has_sel;
+	int first;		/* the view's row at the top of the screen */
+	/* the header, as of the last update */
+	double up, down, cpu, bpf_pct, bpf_ns;
+	uint64_t sent, received, lost;
+	bool bpf_on;
+	/* for per-interval deltas */
+	double last_cpu_s, last_mono;
+	uint64_t bpf_time, bpf_cnt;
+	bool bpf_prev;
+	int keyfd;
+	bool curses;
+	FILE *errlog;
+	int saved_stderr;
+};
+
+static struct top *active;	/* for the atexit restore */
+
+/* ---- the screen ---- */
+
+
+/* stderr into a temporary file while the screen is up */
+static void stderr_capture(struct top *t)
+{
+	t->saved_stderr = -1;
+	fflush(stderr);
+	t->errlog = tmpfile();
+	if (!t->errlog)
+		return;
+	t->saved_stderr = dup(STDERR_FILENO);
+	if (t->saved_stderr < 0 || dup2(fileno(t->errlog), STDERR_FILENO) < 0) {
+		if (t->saved_stderr >= 0)
+			close(t->saved_stderr);
+		t->saved_stderr = -1;
+		fclose(t->errlog);
+		t->errlog = NULL;
+	}
+}
+
+static void stderr_release(struct top *t)
+{
+	char buf[4096];
+	size_t n;
+
+	if (!t->errlog)
+		return;
+	fflush(stderr);
+	dup2(t->saved_stderr, STDERR_FILENO);
+	close(t->saved_stderr);
+	rewind(t->errlog);
+	while ((n = fread(buf, 1, sizeof(buf), t->errlog)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(t->errlog);
+	t->errlog = NULL;
+}
+
+/* atexit: an exit() from anywhere still restores the terminal */
+static void screen_restore(void)
+{
+	if (active && active->curses) {
+		endwin();
+		active->curses = false;
+	}
+	if (active)
+		stderr_release(active);
+}
+
+static int screen_start(struct top *t)
+{
+	SCREEN *scr;
+
+	stderr_capture(t);
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		stderr_release(t);
+		fprintf(stderr, "netbpf: cannot start the full-screen view on terminal type '%s' (hint: set TERM, or use netbpf trace)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	t->curses = true;
+	active = t;
+	atexit(screen_restore);
+	cbreak();	/* Ctrl-C still sends SIGINT: the session handles it */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_BLACK, COLOR_GREEN);	/* column titles */
+		init_pair(2, COLOR_BLACK, COLOR_CYAN);	/* selected row */
+	}
+	return 0;
+}
+
+static void screen_end(struct top *t)
+{
+	if (t->curses) {
+		endwin();
+		t->curses = false;
+	}
+	stderr_release(t);
+}
+
+/* ---- reading the table ---- */
+
+static void read_user(uint32_t pid, char *out, size_t len)
+{
+	char path[32], buf[1024];
+	struct passwd pw, *res = NULL;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	if (stat(path, &st)) {
+		snprintf(out, len, "?");
+		return;
+	}
+	if (!getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) && res)
+		snprintf(out, len, "%s", pw.pw_name);
+	else
+		snprintf(out, len, "%u", (unsigned)st.st_uid);
+}
+
+static void prog_stats(int fd, uint64_t *time, uint64_t *cnt)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	*time += info.run_time_ns;
+	*cnt += info.run_cnt;
+}
+
+static bool bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c == '1';
+}
+
+/* netbpf's own cost over the last interval: its CPU, and the run time of
+ * its BPF programs where the kernel keeps it */
+static void own_cost(struct top *t, double now)
+{
+	struct rusage ru;
+	double cpu_s, span = now - t->last_mono;
+	uint64_t time = 0, cnt = 0;
+	struct bpf_program *p;
+	int fds[2], n;
+
+	getrusage(RUSAGE_SELF, &ru);
+	cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (span > 0 && t->last_mono > 0)
+		t->cpu = (cpu_s - t->last_cpu_s) / span * 100;
+	t->last_cpu_s = cpu_s;
+
+	t->bpf_on = bpf_stats_enabled();
+	if (t->bpf_on) {
+		if (t->s.loader.skel)
+			bpf_object__for_each_program(p, t->s.loader.skel->obj)
+				prog_stats(bpf_program__fd(p), &time, &cnt);
+		n = nb_tc_prog_fds(t->s.tc, fds);
+		for (int i = 0; i < n; i++)
+			prog_stats(fds[i], &time, &cnt);
+		if (t->bpf_prev && span > 0 && time >= t->bpf_time && cnt >= t->bpf_cnt) {
+			t->bpf_pct = (time - t->bpf_time) / 1e9 / span * 100;
+			t->bpf_ns = cnt > t->bpf_cnt ?
+				(double)(time - t->bpf_time) / (cnt - t->bpf_cnt) : 0;
+		}
+		t->bpf_time = time;
+		t->bpf_cnt = cnt;
+	}
+	t->bpf_prev = t->bpf_on;
+	t->last_mono = now;
+}
+
+static bool lingered_out(const struct top *t, const struct nb_rowstate *st, double now)
+{
+	double linger = t->o->interval * LINGER_INTERVALS;
+
+	if (linger < LINGER_S)
+		linger = LINGER_S;
+	return st->gone_since > 0 && now - st->gone_since > linger;
+}
+
+static int grow_items(struct nb_item **v, int *cap, int need)
+{
+	struct nb_item *p;
+	int cap2;
+
+	if (need <= *cap)
+		return 0;
+	cap2 = *cap ? *cap : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	p = realloc(*v, cap2 * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = cap2;
+	return 0;
+}
+
+static void fill_item(struct nb_item *it, const struct nb_row *r, const struct nb_rowstate *st)
+{
+	memset(it, 0, sizeof(*it));
+	it->key = r->key;
+	it->type = r->key.type;
+	it->tx_rate = r->tx_rate;
+	it->rx_rate = r->rx_rate;
+	it->tx = r->cur.tx_bytes;
+	it->rx = r->cur.rx_bytes;
+	it->exited = r->exited;
+	it->hist = st->hist;
+	switch (r->key.type) {
+	case NB_ROW_PROCESS:
+		it->id = r->pid;
+		it->start_ns = r->start_ns;
+		snprintf(it->name, sizeof(it->name), "%s", r->comm);
+		snprintf(it->user, sizeof(it->user), "%s", st->user);
+		break;
+	case NB_ROW_IFACE:
+		it->id = r->ifindex;
+		snprintf(it->name, sizeof(it->name), "%s", r->ifname);
+		break;
+	case NB_ROW_CGROUP: {
+		const char *path = nb_cgroup_path(r->cgroup_id);
+
+		it->id = r->cgroup_id;
+		if (*path)
+			snprintf(it->name, sizeof(it->name), "%s", path);
+		else
+			snprintf(it->name, sizeof(it->name), "cgroup %llu",
+				 (unsigned long long)r->cgroup_id);
+		nb_container_name(path, it->remote, sizeof(it->remote));
+		break;
+	}
+	case NB_ROW_FLOW:
+		it->id = r->pid;
+		it->start_ns = r->start_ns;
+		nb_fmt_endpoint(it->name, sizeof(it->name), r->family, r->laddr, r->lport);
+		nb_fmt_endpoint(it->remote, sizeof(it->remote), r->family, r->raddr, r->rport);
+		snprintf(it->proto, sizeof(it->proto), "%s",
+			 r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other");
+		break;
+	}
+}
+
+/* Add one row to the snapshot unless it has been gone for long enough. */
+static int snap_add(struct top *t, const struct nb_row *r, double now)
+{
+	struct nb_rowstate *st = nb_states_get(&t->states, &r->key);
+
+	if (!st)
+		return -ENOMEM;
+	if (!lingered_out(t, st, now))
+		fill_item(&t->snap[t->nsnap++], r, st);
+	return 0;
+}
+
+static bool flow_shown(const struct top *t, const struct nb_row *r)
+{
+	return t->view == V_FLOW && r->pid == t->flow_of.id && r->start_ns == t->flow_of.start_ns;
+}
+
+/* Copy the table into the snapshot: processes and cgroups that moved bytes,
+ * every interface, the exited and gone ones for a while; flows only of the
+ * process whose flows are shown (there can be very many). */
+static int snapshot(struct top *t, double now)
+{
+	const struct nb_table *tab = &t->s.c.table;
+	struct nb_counts cum, delta;
+
+	t->nsnap = t->nflows = 0;
+	if (grow_items(&t->snap, &t->snapcap, tab->nrows ? tab->nrows : 1))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < tab->nrows; i++) {
+		const struct nb_row *r = tab->rows[i];
+
+		if (r->key.type >= NB_ROW_TOTAL)
+			continue;
+		if (r->key.type != NB_ROW_IFACE && !r->cur.tx_bytes && !r->cur.rx_bytes)
+			continue;
+		t->nflows += r->key.type == NB_ROW_FLOW;
+		if (r->key.type == NB_ROW_FLOW && !flow_shown(t, r))
+			continue;
+		if (snap_add(t, r, now))
+			return -ENOMEM;
+	}
+	/* the total is the sum over the interfaces, as in trace */
+	nb_table_sum(tab, NB_ROW_IFACE, &cum, &delta);
+	t->up = nb_rate(delta.tx_bytes, t->s.c.interval_s);
+	t->down = nb_rate(delta.rx_bytes, t->s.c.interval_s);
+	t->sent = cum.tx_bytes;
+	t->received = cum.rx_bytes;
+	return 0;
+}
+
+/* Entering the flows of a process: its flows as of the last poll, even on
+ * a paused screen. */
+static int snapshot_flows(struct top *t)
+{
+	const struct nb_table *tab = &t->s.c.table;
+	double now = nb_mono_now();
+	int n = 0;
+
+	for (int i = 0; i < t->nsnap; i++)
+		if (t->snap[i].type != NB_ROW_FLOW)
+			t->snap[n++] = t->snap[i];
+	t->nsnap = n;
+	if (grow_items(&t->snap, &t->snapcap, t->nsnap + tab->nrows + 1))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < tab->nrows; i++) {
+		const struct nb_row *r = tab->rows[i];
+
+		if (r->key.type == NB_ROW_FLOW && (r->cur.tx_bytes || r->cur.rx_bytes) &&
+		    flow_shown(t, r) && snap_add(t, r, now))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* After a poll: histories, owners, exit times; then the snapshot. */
+static int update(struct top *t)
+{
+	const struct nb_table *tab = &t->s.c.table;
+	double now = nb_mono_now();
+
+	for (uint32_t i = 0; i < tab->nrows; i++) {
+		const struct nb_row *r = tab->rows[i];
+		struct nb_rowstate *st;
+
+		if (r->key.type >= NB_ROW_TOTAL)
+			continue;
+		st = nb_states_get(&t->states, &r->key);
+		if (!st)
+			return -ENOMEM;
+		nb_hist_push(&st->hist, r->tx_rate + r->rx_rate);
+		if (r->exited && !st->gone_since)
+			st->gone_since = now;
+		if (r->key.type == NB_ROW_PROCESS && !st->user[0])
+			read_user(r->pid, st->user, sizeof(st->user));
+	}
+	own_cost(t, now);
+	t->lost = t->s.c.drops[NB_DROP_PROCS] + t->s.c.drops[NB_DROP_INFO] + t->s.c.tc_drops;
+	if (t->paused)
+		return 0;
+	return snapshot(t, now);
+}
+
+/* ---- the view ---- */
+
+static enum nb_field sort_field(const struct top *t)
+{
+	enum nb_field f = t->sort[t->view];
+
+	/* "busiest" means most bytes when totals come first */
+	return f == NB_F_BUSY && t->totals_first ? NB_F_TOTAL : f;
+}
+
+static int build_view(struct top *t)
+{
+	uint32_t type = t->view == V_PROC ? NB_ROW_PROCESS : t->view == V_IFACE ? NB_ROW_IFACE :
+			t->view == V_CGROUP ? NB_ROW_CGROUP : NB_ROW_FLOW;
+
+	if (grow_items(&t->rows, &t->rowscap, t->nsnap ? t->nsnap : 1))
+		return -ENOMEM;
+	t->nrows = 0;
+	for (int i = 0; i < t->nsnap; i++) {
+		const struct nb_item *it = &t->snap[i];
+
+		if (it->type != type)
+			continue;
+		if (t->view == V_FLOW && (it->id != t->flow_of.id ||
+					  it->start_ns != t->flow_of.start_ns))
+			continue;
+		if (!nb_item_match(it, t->filter))
+			continue;
+		t->rows[t->nrows++] = *it;
+	}
+	nb_items_sort(t->rows, t->nrows, sort_field(t), t->reverse[t->view]);
+	return 0;
+}
+
+static int add_col(struct nb_col *c, int n, const char *title, enum nb_field f, int width,
+		   int min, int max, int drop, bool right)
+{
+	c[n] = (struct nb_col){ title, f, width, min, max, drop, right, false };
+	return n + 1;
+}
+
+/* The columns of the current view; rates before totals or after. */
+static int view_cols(const struct top *t, struct nb_col *c)
+{
+	bool rates = !t->totals_first;
+	int n = 0;
+
+	switch (t->view) {
+	case V_PROC:
+		n = add_col(c, n, "PID", NB_F_ID, 7, 7, 0, 0, true);
+		n = add_col(c, n, "USER", NB_F_USER, 8, 4, 0, 3, false);
+		n = add_col(c, n, "COMMAND", NB_F_NAME, 16, 7, 24, 0, false);
+		break;
+	case V_IFACE:
+		n = add_col(c, n, "IFINDEX", NB_F_ID, 7, 4, 0, 3, true);
+		n = add_col(c, n, "INTERFACE", NB_F_NAME, 16, 6, 22, 0, false);
+		break;
+	case V_CGROUP:
+		n = add_col(c, n, "CGROUP", NB_F_NAME, 30, 10, 80, 0, false);
+		c[n - 1].cut_left = true;
+		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 12, 9, 0, 6, false);
+		break;
+	case V_FLOW:
+		n = add_col(c, n, "PROTO", NB_F_PROTO, 5, 3, 0, 3, false);
+		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 9, 47, 0, false);
+		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 22, 9, 47, 0, false);
+		break;
+	default:
+		break;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if ((pass == 0) == rates) {
+			n = add_col(c, n, t->view == V_IFACE ? "UP/s" : "SENT/s", NB_F_TX_RATE,
+				    12, 7, 0, rates ? 0 : 5, true);
+			n = add_col(c, n, t->view == V_IFACE ? "DOWN/s" : "RECV/s", NB_F_RX_RATE,
+				    12, 7, 0, rates ? 0 : 4, true);
+		} else {
+			n = add_col(c, n, "SENT", NB_F_TX, 10, 6, 0, rates ? 5 : 0, true);
+			n = add_col(c, n, "RECEIVED", NB_F_RX, 10, 6, 0, rates ? 4 : 0, true);
+		}
+	}
+	n = add_col(c, n, "HISTORY", NB_F_HIST, 16, 8, NB_HIST, 9, false);
+	return n;
+}
+
+static const char *field_title(const struct top *t, enum nb_field f)
+{
+	struct nb_col c[MAX_FIELDS];
+	int n = view_cols(t, c);
+
+	if (f == NB_F_BUSY)
+		return t->totals_first ? "most bytes" : "busiest";
+	for (int i = 0; i < n; i++)
+		if (c[i].field == f)
+			return c[i].title;
+	return "?";
+}
+
+/* A line of exactly cols display columns: text cut or padded. */
+static void put_line(int y, const char *text, int cols, attr_t attr)
+{
+	static char line[MAX_COLS * 4 + 1];
+
+	nb_cell(line, sizeof(line), text, cols, false, false);
+	if (attr)
+		attron(attr);
+	mvaddstr(y, 0, line);
+	if (attr)
+		attroff(attr);
+}
+
+static void draw_row(const struct top *t, const struct nb_item *it, const struct nb_col *c,
+		     const int *w, int n, char *line, size_t len)
+{
+	size_t used = 0;
+
+	line[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char cell[MAX_COLS * 4 + 1], num[64];
+		const char *mark = "";
+
+		if (!w[i])
+			continue;
+		if (it->exited)
+			mark = it->type == NB_ROW_IFACE ? " (gone)" : " (exited)";
+		switch (c[i].field) {
+		case NB_F_ID:
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)it->id);
+			nb_cell(cell, sizeof(cell), num, w[i], true, false);
+			break;
+		case NB_F_USER:
+			nb_cell(cell, sizeof(cell), it->user[0] ? it->user : "?", w[i], false, false);
+			break;
+		case NB_F_NAME:
+			if (c[i].cut_left)
+				nb_cell(cell, sizeof(cell), it->name, w[i], false, true);
+			else
+				nb_cell_marked(cell, sizeof(cell), it->name,
+					       it->type == NB_ROW_FLOW ? "" : mark, w[i]);
+			break;
+		case NB_F_REMOTE:
+			nb_cell(cell, sizeof(cell), it->remote, w[i], false, false);
+			break;
+		case NB_F_PROTO:
+			nb_cell(cell, sizeof(cell), it->proto, w[i], false, false);
+			break;
+		case NB_F_TX_RATE:
+			nb_fmt_fit(cell, sizeof(cell), it->tx_rate, true, t->bits, w[i]);
+			break;
+		case NB_F_RX_RATE:
+			nb_fmt_fit(cell, sizeof(cell), it->rx_rate, true, t->bits, w[i]);
+			break;
+		case NB_F_TX:
+			nb_fmt_fit(cell, sizeof(cell), it->tx, false, false, w[i]);
+			break;
+		case NB_F_RX:
+			nb_fmt_fit(cell, sizeof(cell), it->rx, false, false, w[i]);
+			break;
+		case NB_F_HIST:
+			nb_sparkline(cell, sizeof(cell), &it->hist, w[i], t->utf8);
+			break;
+		default:
+			cell[0] = '\0';
+		}
+		used += snprintf(line + used, used < len ? len - used : 0, "%s%s",
+				 used ? " " : "", cell);
+		if (used >= len)
+			break;
+	}
+}
+
+static void draw_titles(const struct top *t, const struct nb_col *c, const int *w, int n,
+			char *line, size_t len)
+{
+	enum nb_field f = sort_field(t);
+	size_t used = 0;
+
+	line[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char cell[256], title[64];
+
+		if (!w[i])
+			continue;
+		if (c[i].field == f && t->sort[t->view] != NB_F_BUSY) {
+			bool down = nb_field_desc(f) != t->reverse[t->view];
+
+			snprintf(title, sizeof(title), "%s%s", c[i].title,
+				 t->utf8 ? (down ? "▼" : "▲") : (down ? "v" : "^"));
+		} else {
+			snprintf(title, sizeof(title), "%s", c[i].title);
+		}
+		nb_cell(cell, sizeof(cell), title, w[i], c[i].right, false);
+		used += snprintf(line + used, used < len ? len - used : 0, "%s%s",
+				 used ? " " : "", cell);
+		if (used >= len)
+			break;
+	}
+}
+
+static int sel_index(struct top *t)
+{
+	for (int i = 0; t->has_sel && i < t->nrows; i++)
+		if (!memcmp(&t->rows[i].key, &t->sel, sizeof(t->sel)))
+			return i;
+	if (!t->nrows)
+		return -1;
+	t->sel = t->rows[0].key;
+	t->has_sel = true;
+	return 0;
+}
+
+static void draw_help(int cols, int lines)
+{
+	static const char *const help[] = {
+		"netbpf top: keys",
+		"",
+		"  Tab, 1 2 3     next view; processes, interfaces, cgroups",
+		"  Enter          flows of the selected process",
+		"  Esc            back from flows; clear the filter",
+		"  Up Down PgUp PgDn Home End   select a row",
+		"  < >            sort by the previous / next column",
+		"  r              reverse the order",
+		"  t              rates or totals first",
+		"  b              rates in bytes or bits per second",
+		"  p, Space       pause the screen (counting goes on)",
+		"  /              filter by name; Enter keeps it, Esc clears",
+		"  h, ?           this help",
+		"  q              quit",
+		"",
+		"Exited processes stay, marked (exited), for 10 seconds.",
+		"Any key closes this help.",
+	};
+	int n = sizeof(help) / sizeof(help[0]);
+
+	for (int i = 0; i < n && HEAD_LINES + i < lines - 1; i++)
+		put_line(HEAD_LINES + i, help[i], cols, 0);
+}
+
+static void draw(struct top *t)
+{
+	char line[MAX_COLS * 4 + 64], a[32], b[32], d[32], e[32];
+	struct nb_col c[MAX_FIELDS];
+	int w[MAX_FIELDS], n, cols = COLS, lines = LINES, body, sel;
+
+	erase();
+	if (cols > MAX_COLS)
+		cols = MAX_COLS;
+	if (cols < MIN_COLS || lines < MIN_LINES) {
+		snprintf(line, sizeof(line), "netbpf top: terminal too small (%dx%d, needs %dx%d); q quits",
+			 COLS, LINES, MIN_COLS, MIN_LINES);
+		put_line(0, line, cols, 0);
+		refresh();
+		return;
+	}
+	snprintf(line, sizeof(line), "netbpf top   up %s   down %s   sent %s   received %s",
+		 nb_fmt_rate(a, sizeof(a), t->up, t->bits), nb_fmt_rate(b, sizeof(b), t->down, t->bits),
+		 nb_fmt_bytes(d, sizeof(d), t->sent), nb_fmt_bytes(e, sizeof(e), t->received));
+	put_line(0, line, cols, A_BOLD);
+
+	n = snprintf(line, sizeof(line), "interval %g s   hooks %s   attach %s   netbpf cpu %.1f%%",
+		     t->o->interval, nb_backend_names[t->s.loader.backend], nb_tc_method(t->s.tc),
+		     t->cpu);
+	if (t->bpf_on)
+		n += snprintf(line + n, sizeof(line) - n, "   bpf %.2f%% cpu, %.0f ns/event",
+			      t->bpf_pct, t->bpf_ns);
+	else
+		n += snprintf(line + n, sizeof(line) - n, "   bpf run time: stats off");
+	if (t->lost)
+		n += snprintf(line + n, sizeof(line) - n, "   %llu updates lost (map full)",
+			      (unsigned long long)t->lost);
+	put_line(1, line, cols, 0);
+
+	if (t->view == V_FLOW)
+		n = snprintf(line, sizeof(line), "Flows of %llu %s (Esc: back)",
+			     (unsigned long long)t->flow_of.id, t->flow_of.name);
+	else
+		n = snprintf(line, sizeof(line), "%s1 Processes%s %s2 Interfaces%s %s3 Cgroups%s",
+			     t->view == V_PROC ? "[" : " ", t->view == V_PROC ? "]" : " ",
+			     t->view == V_IFACE ? "[" : " ", t->view == V_IFACE ? "]" : " ",
+			     t->view == V_CGROUP ? "[" : " ", t->view == V_CGROUP ? "]" : " ");
+	n += snprintf(line + n, sizeof(line) - n, "   sort: %s %s",
+		      field_title(t, t->sort[t->view]),
+		      nb_field_desc(sort_field(t)) != t->reverse[t->view] ? "desc" : "asc");
+	n += snprintf(line + n, sizeof(line) - n, "   %s%s", t->totals_first ? "totals" : "rates",
+		      t->bits ? ", bits" : "");
+	if (t->filter[0])
+		n += snprintf(line + n, sizeof(line) - n, "   filter: %s", t->filter);
+	if (t->paused)
+		n += snprintf(line + n, sizeof(line) - n, "   PAUSED");
+	put_line(2, line, cols, 0);
+
+	n = view_cols(t, c);
+	nb_layout_widths(c, n, cols, w);
+	draw_titles(t, c, w, n, line, sizeof(line));
+	put_line(3, line, cols, has_colors() ? COLOR_PAIR(1) : A_REVERSE);
+
+	body = lines - HEAD_LINES - 1;
+	if (t->help) {
+		draw_help(cols, lines);
+	} else if (!t->nrows) {
+		const char *note;
+
+		if (t->filter[0])
+			note = "Nothing matches the filter (Esc clears it).";
+		else if (t->view == V_FLOW)
+			note = t->s.loader.flows_on ? (t->nflows ? "No flows for this process." :
+						       "No flows seen yet.") :
+			       "Flows are not counted by this netbpf.";
+		else if (t->view == V_CGROUP)
+			note = "No cgroup has moved bytes yet.";
+		else if (t->view == V_IFACE)
+			note = "No interface counted yet.";
+		else
+			note = "No process has moved bytes yet.";
+		put_line(HEAD_LINES, note, cols, 0);
+	} else {
+		sel = sel_index(t);
+		if (sel < t->first)
+			t->first = sel;
+		if (sel >= t->first + body)
+			t->first = sel - body + 1;
+		if (t->first > t->nrows - body)
+			t->first = t->nrows - body;
+		if (t->first < 0)
+			t->first = 0;
+		for (int i = 0; i < body && t->first + i < t->nrows; i++) {
+			const struct nb_item *it = &t->rows[t->first + i];
+			attr_t attr = 0;
+
+			draw_row(t, it, c, w, n, line, sizeof(line));
+			if (t->first + i == sel)
+				attr = has_colors() ? COLOR_PAIR(2) : A_REVERSE;
+			else if (it->exited)
+				attr = A_DIM;
+			put_line(HEAD_LINES + i, line, cols, attr);
+		}
+	}
+	if (t->prompt)
+		snprintf(line, sizeof(line), "Filter: %s_   (Enter keeps, Esc clears)", t->filter);
+	else
+		snprintf(line, sizeof(line), "q Quit  Tab View  Enter Flows  Esc Back  </> Sort  r Reverse  t Rates/Totals  b Bits  p Pause  / Filter  h Help");
+	put_line(lines - 1, line, cols, A_REVERSE);
+	refresh();
+}
+
+/* ---- keys ---- */
+
+static void sort_step(struct top *t, int dir)
+{
+	struct nb_col c[MAX_FIELDS];
+	enum nb_field order[MAX_FIELDS + 1];
+	int n = view_cols(t, c), m = 0, at = 0;
+
+	order[m++] = NB_F_BUSY;
+	for (int i = 0; i < n; i++)
+		if (c[i].field != NB_F_HIST)
+			order[m++] = c[i].field;
+	for (int i = 0; i < m; i++)
+		if (order[i] == t->sort[t->view])
+			at = i;
+	t->sort[t->view] = order[(at + dir + m) % m];
+	t->reverse[t->view] = false;
+}
+
+static void set_view(struct top *t, enum view v)
+{
+	t->view = v;
+	t->has_sel = false;
+	t->first = 0;
+}
+
+/* Returns true to quit. */
+static bool key(struct top *t, int ch)
+{
+	int sel = sel_index(t), body = LINES - HEAD_LINES - 1;
+
+	if (t->prompt) {
+		size_t len = strlen(t->filter);
+
+		if (ch == 27) {
+			t->filter[0] = '\0';
+			t->prompt = false;
+		} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+			t->prompt = false;
+		} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			if (len)
+				t->filter[len - 1] = '\0';
+		} else if (ch >= 32 && ch < 256 && ch != 127 && len + 1 < sizeof(t->filter)) {
+			t->filter[len] = (char)ch;
+			t->filter[len + 1] = '\0';
+		}
+		t->has_sel = false;
+		return false;
+	}
+	if (t->help) {
+		t->help = false;
+		return ch == 'q' || ch == 'Q';
+	}
+	if (body < 1)
+		body = 1;
+	switch (ch) {
+	case 'q': case 'Q': case KEY_F(10):
+		return true;
+	case '\t':
+		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_IFACE :
+			    t->view == V_IFACE ? V_CGROUP : V_PROC);
+		break;
+	case KEY_BTAB:
+		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_CGROUP :
+			    t->view == V_IFACE ? V_PROC : V_IFACE);
+		break;
+	case '1':
+		set_view(t, V_PROC);
+		break;
+	case '2':
+		set_view(t, V_IFACE);
+		break;
+	case '3':
+		set_view(t, V_CGROUP);
+		break;
+	case '\r': case '\n': case KEY_ENTER:
+		if (t->view == V_PROC && sel >= 0) {
+			t->flow_of = t->rows[sel];
+			set_view(t, V_FLOW);
+			snapshot_flows(t);	/* out of memory: fewer rows */
+		}
+		break;
+	case 27: case KEY_BACKSPACE: case KEY_LEFT:
+		if (t->view == V_FLOW) {
+			set_view(t, V_PROC);
+			t->sel = t->flow_of.key;
+			t->has_sel = true;
+		} else if (ch == 27) {
+			t->filter[0] = '\0';
+		}
+		break;
+	case '<': case ',':
+		sort_step(t, -1);
+		break;
+	case '>': case '.':
+		sort_step(t, 1);
+		break;
+	case 'r': case 'R':
+		t->reverse[t->view] = !t->reverse[t->view];
+		break;
+	case 't': case 'T':
+		t->totals_first = !t->totals_first;
+		break;
+	case 'b': case 'B':
+		t->bits = !t->bits;
+		break;
+	case 'p': case 'P': case ' ':
+		t->paused = !t->paused;
+		if (!t->paused)	/* at once; out of memory shows fewer rows */
+			snapshot(t, nb_mono_now());
+		break;
+	case '/':
+		t->prompt = true;
+		break;
+	case 'h': case 'H': case '?': case KEY_F(1):
+		t->help = true;
+		break;
+	case KEY_UP: case 'k':
+		sel--;
+		goto move;
+	case KEY_DOWN: case 'j':
+		sel++;
+		goto move;
+	case KEY_PPAGE:
+		sel -= body;
+		goto move;
+	case KEY_NPAGE:
+		sel += body;
+		goto move;
+	case KEY_HOME: case 'g':
+		sel = 0;
+		goto move;
+	case KEY_END: case 'G':
+		sel = t->nrows - 1;
+move:
+		if (sel >= t->nrows)
+			sel = t->nrows - 1;
+		if (sel < 0)
+			sel = 0;
+		if (t->nrows) {
+			t->sel = t->rows[sel].key;
+			t->has_sel = true;
+		}
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
+static void resize(void)
+{
+	struct winsize ws;
+
+	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+}
+
+/* ---- the loop ---- */
+
+int nb_top_run(const struct nb_opts *o)
+{
+	struct top *t = calloc(1, sizeof(*t));
+	int ret;
+
+	if (!t) {
+		fprintf(stderr, "netbpf: out of memory\n");
+		return 1;
+	}
+	ret = nb_session_open(&t->s, o);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	t->o = o;
+	t->bits = o->bits;
+	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
+		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
+		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP : V_PROC;
+	t->keyfd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
+	setlocale(LC_ALL, "");
+	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	ret = screen_start(t);
+	if (ret)
+		goto out;
+	own_cost(t, nb_mono_now());
+	if (build_view(t))
+		goto nomem;
+	draw(t);
+	for (uint64_t intervals = 0;;) {
+		enum nb_wake w = nb_session_wait(&t->s, t->keyfd);
+		bool quit = false;
+		int ch;
+
+		if (w == NB_WAKE_SIGNAL || w == NB_WAKE_PIDS_GONE)
+			break;
+		if (w == NB_WAKE_RESIZE) {
+			resize();
+		} else if (w == NB_WAKE_FD) {
+			/* KEY_RESIZE is resizeterm()'s own echo of a resize
+			 * handled already (NB_WAKE_RESIZE): nothing to do */
+			while (!quit && (ch = getch()) != ERR)
+				if (ch != KEY_RESIZE)
+					quit = key(t, ch);
+			if (quit)
+				break;
+		} else {
+			ret = nb_session_poll(&t->s);
+			if (ret)
+				break;
+			if (update(t))
+				goto nomem;
+			if (o->count && ++intervals >= o->count)
+				break;
+		}
+		if (build_view(t))
+			goto nomem;
+		draw(t);
+	}
+	screen_end(t);
+	if (t->lost)
+		fprintf(stderr, "netbpf: warning: %llu updates lost because a map was full (hint: fewer processes or interfaces, or --pid)\n",
+			(unsigned long long)t->lost);
+	goto out;
+nomem:
+	screen_end(t);
+	fprintf(stderr, "netbpf: out of memory\n");
+	ret = 1;
+out:
+	active = NULL;
+	nb_session_close(&t->s);
+	nb_states_free(&t->states);
+	free(t->snap);
+	free(t->rows);
+	free(t);
+	return ret;
+}
