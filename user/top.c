@@ -761,7 +761,9 @@ static void draw(struct top *t)
 	if (t->prompt)
 		snprintf(line, sizeof(line), "Filter: %s_   (Enter keeps, Esc clears)", t->filter);
 	else
-		snprintf(line, sizeof(line), "q Quit  Tab View  Enter Flows  Esc Back  </> Sort  r Reverse  t Rates/Totals  b Bits  p Pause  / Filter  h Help");
+		snprintf(line, sizeof(line), "%s",
+			 "q Quit  Tab View  Enter Flows  Esc Back  </> Sort  r Reverse  "
+			 "t Rates/Totals  b Bits  p Pause  / Filter  h Help");
 	put_line(lines - 1, line, cols, A_REVERSE);
 	refresh();
 }
@@ -956,7 +958,7 @@ int nb_top_run(const struct nb_opts *o)
 	if (build_view(t))
 		goto nomem;
 	draw(t);
-	for (uint64_t intervals = 0;;) {
+	for (uint64_t intervals = 0, idle_wakes = 0;;) {
 		enum nb_wake w = nb_session_wait(&t->s, t->keyfd);
 		bool quit = false;
 		int ch;
@@ -966,11 +968,20 @@ int nb_top_run(const struct nb_opts *o)
 		if (w == NB_WAKE_RESIZE) {
 			resize();
 		} else if (w == NB_WAKE_FD) {
+			int nkeys = 0;
+
 			/* KEY_RESIZE is resizeterm()'s own echo of a resize
 			 * handled already (NB_WAKE_RESIZE): nothing to do */
-			while (!quit && (ch = getch()) != ERR)
+			while (!quit && (ch = getch()) != ERR) {
+				nkeys++;
 				if (ch != KEY_RESIZE)
 					quit = key(t, ch);
+			}
+			/* readable without keys, again and again: the terminal
+			 * hung up (under nohup, say); stop reading it */
+			idle_wakes = nkeys ? 0 : idle_wakes + 1;
+			if (idle_wakes > 100)
+				t->keyfd = -1;
 			if (quit)
 				break;
 		} else {

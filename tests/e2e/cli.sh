@@ -120,14 +120,15 @@ alive_ids() { for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && e
 for sig in TERM INT KILL; do
 	"$NETBPF" trace --json -d 0.2 >"$T/sig.json" 2>/dev/null &
 	P=$!
-	ids=
-	for _ in $(seq 50); do
+	ids= named=0
+	for _ in $(seq 100); do	# until all are loaded (it starts them one by one)
 		ids=$(prog_ids "$P" | xargs)
-		[ "$(wc -w <<<"$ids")" -ge 5 ] && break
+		named=$(for id in $ids; do bpftool prog show id "$id"; done |
+			grep -cE ' name (tp_send|tp_recv|nb_exit|nb_tc_ingress|nb_tc_egress) ')
+		[ "$named" -ge 5 ] && break
 		sleep 0.1
 	done
-	check_eq "SIG$sig: socket, exit and TC programs loaded" 5 \
-		"$(for id in $ids; do bpftool prog show id "$id"; done | grep -cE ' name (tp_send|tp_recv|nb_exit|nb_tc_ingress|nb_tc_egress) ')"
+	check_eq "SIG$sig: socket, exit and TC programs loaded" 5 "$named"
 	kill -$sig "$P"
 	wait "$P" 2>/dev/null
 	rc=$?

@@ -1,8 +1,9 @@
 #!/bin/bash
 # netbpf top on a real terminal: tmux at 120x40, known traffic from nbgen on
-# loopback, assertions on what capture-pane shows; keys for views, sorting,
-# drill-down, units, filter, help and pause; resizes; q, SIGTERM and
-# --count end with exit 0 and the terminal as it was.
+# loopback (in a cgroup of the test's own, counted with --cgroup),
+# assertions on what capture-pane shows; keys for views, sorting,
+# drill-down, units, filter, help and pause; resizes; q, Ctrl-C, SIGTERM
+# and --count end with exit 0 and the terminal as it was.
 . "$(dirname "$0")/lib.sh"
 require_root top
 if ! command -v tmux >/dev/null; then
@@ -10,7 +11,7 @@ if ! command -v tmux >/dev/null; then
 	exit 0
 fi
 
-PORT=7401
+PORT=7811
 # top draws UTF-8 (sparklines, sort marks) where the locale says so
 export LC_ALL=C.UTF-8
 TM=(tmux -u -L "nbtop$$" -f /dev/null)
@@ -90,7 +91,18 @@ check_eq "top without a terminal: exit 2" 2 $?
 check_eq "top without a terminal: one line" "netbpf: top needs a terminal (hint: use netbpf trace)" \
 	"$(cat "$T/notty.err")"
 
-start_top main -d 0.5
+# The traffic runs in a cgroup of the test's own, and top counts only that
+# cgroup (--cgroup, in the kernel): other processes on this machine do not
+# change the rows.
+root=$(awk '$(NF-2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+[ -n "$root" ] || { fail top "no cgroup2 mount"; exit 1; }
+CG=/nbtop$$
+mkdir "$root$CG" && CLEANUPS+=("echo 1 >$root$CG/cgroup.kill; sleep 0.2; rmdir $root$CG")
+# incg CMD...: CMD in that cgroup, as this (sub)shell's process: with &,
+# $! is CMD's pid
+incg() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$root$CG" "$@"; }
+
+start_top main -d 0.5 --cgroup "$CG"
 if ! wait_screen main "^netbpf top   up" 20; then
 	fail "top starts" "$(screen main; cat "$T/main.err")"
 	exit 1
@@ -100,23 +112,18 @@ expect "header: hooks and attach method" main "hooks (tracepoint|fentry|kprobe) 
 expect "header: netbpf's own CPU" main "netbpf cpu [0-9]+\.[0-9]%"
 expect "footer: keys" main "^q Quit  Tab View  Enter Flows"
 
-# traffic: a server that sends 200000 bytes to each of 30 clients, one
-# every 0.25 s; the clients are short-lived processes. The server runs in
-# a cgroup of the test's own.
-root=$(awk '$(NF-2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-CG=/nbtop$$
-mkdir "$root$CG" && CLEANUPS+=("rmdir $root$CG")
-sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$root$CG" \
-	"$NBGEN" tcp-server 127.0.0.1 $PORT 200000 30 >"$T/srv" &
+# traffic: a server that sends 200000 bytes to each of 40 clients, one
+# every 0.25 s; the clients are short-lived processes named nbkid00
+incg "$NBGEN" tcp-server 127.0.0.1 $PORT 200000 40 >"$T/srv" &
 SRV=$!
 CLEANUPS+=("kill $SRV; wait $SRV")
-(for _ in $(seq 30); do "$NBGEN" tcp-client 127.0.0.1 $PORT 20000 >/dev/null || break; sleep 0.25; done) &
+incg bash -c "for _ in \$(seq 40); do '$NBGEN' burst 127.0.0.1 $PORT 1 20000 >/dev/null || break; sleep 0.25; done" &
 GEN=$!
 CLEANUPS+=("kill $GEN")
 
 expect "the server appears: pid, user, name, non-zero rate" main \
 	"^ *$SRV root +nbgen +[1-9][0-9.]* (KiB|MiB|B)/s "
-expect "exited clients stay, marked" main "^ *[0-9]+ .* nbgen \(exited\) "
+expect "exited clients stay, marked" main "^ *[0-9]+ .* nbkid00 \(exited\) "
 expect "the totals in the header move" main "^netbpf top   up [1-9]"
 expect "history: a sparkline" main "^ *$SRV root +nbgen .*[▁▂▃▄▅▆▇█]"
 
@@ -202,10 +209,18 @@ keys main Escape
 expect "Esc: filter cleared" main "^ *$SRV root +nbgen "
 keys main / n b g Enter
 expect "filter nbg: the server stays" main "^ *$SRV root +nbgen "
-if rows main | grep -vq "nbgen"; then
-	fail "filter nbg: only nbgen rows" "$(rows main | grep -v nbgen | head -3)"
+if rows main | grep -q "nbkid"; then
+	fail "filter nbg: the clients go" "$(rows main | grep nbkid | head -3)"
 else
-	pass "filter nbg: only nbgen rows"
+	pass "filter nbg: the clients go"
+fi
+keys main Escape
+keys main / K I D Enter
+expect "filter KID: the clients, any case" main "^ *[0-9]+ .* nbkid00 \(exited\) "
+if rows main | grep -q "nbgen"; then
+	fail "filter KID: the server goes" "$(rows main | grep nbgen | head -3)"
+else
+	pass "filter KID: the server goes"
 fi
 keys main Escape
 
@@ -238,6 +253,15 @@ if wait_screen term "^netbpf top   up" 20; then
 	check_restored "SIGTERM" term
 else
 	fail "SIGTERM" "top did not start: $(cat "$T/term.err")"
+fi
+
+# Ctrl-C on the terminal: SIGINT, same way out
+start_top intr -d 0.5
+if wait_screen intr "^netbpf top   up" 20; then
+	keys intr C-c
+	check_restored "Ctrl-C" intr
+else
+	fail "Ctrl-C" "top did not start: $(cat "$T/intr.err")"
 fi
 
 # --count applies to top too
