@@ -38,7 +38,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/floor $(OUTPUT)/bench/nbbench
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps bench-deps test unit e2e bench clean vmlinux install
+.PHONY: all deps test-deps bench-deps test test-kernel unit e2e bench clean vmlinux install
 
 all: deps netbpf
 
@@ -109,6 +109,11 @@ unit: test-deps $(UNIT_BINS)
 
 test: test-deps netbpf $(UNIT_BINS) $(TOOL_BINS)
 	$(Q)tests/run.sh
+
+# The fexit and kprobe rungs and clsact on Debian's 6.1 kernel under QEMU
+# (also part of make test, as tests/e2e/kernel61.sh); cached in .output/kernel
+test-kernel: test-deps netbpf $(OUTPUT)/tests/nbgen
+	$(Q)tests/kernel/run.sh
 
 # Benchmarks (not part of make test): empty programs on netbpf's hooks (the
 # floor), the load drivers, and bench/run.sh, which prints the figures and

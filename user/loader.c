@@ -16,10 +16,11 @@
 #include "netbpf.skel.h"
 
 static bool verbose;
+static bool quiet;	/* trying a rung that may fall back to the next */
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!verbose || level == LIBBPF_DEBUG)
+	if (!verbose || quiet || level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -221,7 +222,12 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 	if (o->backend != NB_BACKEND_AUTO)
 		first = last = o->backend;
 	for (enum nb_backend b = first; b <= last; b++) {
+		/* a rung missing on an older kernel is no error when the next
+		 * one may work: keep libbpf's messages for the last try (the
+		 * reasons stay in l->rungs; doctor and -v --backend show them) */
+		quiet = b < last;
 		l->skel = open_rung(b, o, l->recv_nargs, &l->rungs[b]);
+		quiet = false;
 		if (l->skel) {
 			l->backend = b;
 			l->procs_fd = bpf_map__fd(l->skel->maps.procs);

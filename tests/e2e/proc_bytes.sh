@@ -71,13 +71,16 @@ done
 check_eq "udp4 receiver got every datagram" 200000 "$(gen_field "$T/udp4.rcv" received)"
 
 # the burst: every child by name, exact bytes, marked exited
-ok=0
-while read -r line; do
-	pid=$(jq -r .pid <<<"$line")
-	row=$(jq -c --argjson pid "$pid" 'select(.summary and .type == "process" and .pid == $pid)' "$T/nb.json")
-	want=$(jq -c '{comm, tx: .sent, rx: .received, exited: true}' <<<"$line")
-	got=$(jq -c '{comm, tx: .tx_bytes, rx: .rx_bytes, exited}' <<<"$row")
-	if [ "$want" = "$got" ]; then ok=$((ok + 1)); else echo "burst pid $pid: want $want got $got"; fi
-done <"$T/burst.cli"
+# (one jq run for all 50: jq takes half a second to start under QEMU)
+jq -nr --slurpfile nb "$T/nb.json" '
+	[$nb[] | select(.summary and .type == "process")] as $rows |
+	inputs as $c |
+	{comm: $c.comm, tx: $c.sent, rx: $c.received, exited: true} as $want |
+	([$rows[] | select(.pid == $c.pid)][0] // {}) as $r |
+	{comm: $r.comm, tx: $r.tx_bytes, rx: $r.rx_bytes, exited: $r.exited} as $got |
+	if $want == $got then "ok" else "burst pid \($c.pid): want \($want | tojson) got \($got | tojson)" end
+' "$T/burst.cli" >"$T/burst.check"
+grep -v '^ok$' "$T/burst.check"
+ok=$(grep -c '^ok$' "$T/burst.check")
 check_eq "50 short-lived processes, names and exact bytes" 50 "$ok"
 check_eq "burst server received the sum" "$(jq -s 'map(.sent) | add' "$T/burst.cli")" "$(summary_field "$(gen_field "$T/burst.srv" pid)" rx_bytes)"

@@ -1,0 +1,451 @@
+#!/bin/bash
+# netbpf's benchmarks (make bench): every figure is a ratio of two things
+# measured side by side in this run, alternating (A/B/B/A...) to cancel
+# drift, with the repetition count and the spread. A table goes to stdout,
+# the same as JSON to .output/bench.json. Method: docs/performance.md.
+#
+# Traffic only over the two network namespaces and the veth this script
+# creates (and their loopbacks), bounded in count and time. Needs root.
+#
+# Environment: BENCH_REPS (default 6), BENCH_RT (round trips per
+# ping-pong run, default 10000; 3 runs per condition and repetition), BENCH_IPERF_S (seconds per iperf3 run,
+# default 2), BENCH_LEVELS (default "10 1000 10000"), BENCH_KEEP=1 keeps
+# the raw samples in .output/bench.raw.jsonl, BENCH_HOLD=flows holds N
+# flows in one process instead of N processes (with e.g. BENCH_NB_ARGS="--by
+# process,flow" once flow rows exist), BENCH_NETBPF=PATH measures
+# another netbpf binary (before/after experiments), BENCH_SECTIONS (default
+# "event tcp_rr bulk procs startup") runs only some of the sections.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+NETBPF=${BENCH_NETBPF:-$ROOT/netbpf}
+FLOOR=$ROOT/.output/bench/floor
+NBB=$ROOT/.output/bench/nbbench
+OUT=$ROOT/.output/bench.json
+REPS=${BENCH_REPS:-6}
+RT=${BENCH_RT:-10000}
+PP_RUNS=3		# ping-pong runs per condition and repetition: their median counts
+IPERF_S=${BENCH_IPERF_S:-2}
+LEVELS=${BENCH_LEVELS:-10 1000 10000}
+HOLD=${BENCH_HOLD:-procs}	# procs: N processes; flows: N UDP flows in one process
+read -r -a NB_ARGS <<<"${BENCH_NB_ARGS:-}"	# more netbpf options, userspace section
+MSG=64			# bytes per ping-pong message, each way
+HOLD_MS=500		# a held process sends 8 bytes this often
+NB_D=0.5		# netbpf's interval for the userspace figures
+SECTIONS=" ${BENCH_SECTIONS:-event tcp_rr bulk procs startup} "
+want() { [[ "$SECTIONS" == *" $1 "* ]]; }
+
+NSA=nbbA$$
+NSB=nbbB$$
+VA=vbA$$
+VB=vbB$$
+AA=10.79.0.1
+AB=10.79.0.2
+PORT=7901
+T=$(mktemp -d /tmp/netbpf-bench.XXXXXX)
+RAW=$T/raw.jsonl
+PIDS=()
+BT_WHY=
+NH_WHY=
+STATS_OLD=
+TRACEFS_MOUNTED=
+T_START=$(date +%s.%N)
+
+log() { printf '  %s\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+	[ -n "$TRACEFS_MOUNTED" ] && umount /sys/kernel/tracing 2>/dev/null
+	if [ "${BENCH_KEEP:-0}" = 1 ] && [ -f "$RAW" ]; then
+		cp "$RAW" "$ROOT/.output/bench.raw.jsonl"
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, network namespaces): sudo make bench"
+for f in "$NETBPF" "$FLOOR" "$NBB"; do
+	[ -x "$f" ] || die "missing $f: run make bench"
+done
+for c in jq bpftool iperf3 ip; do
+	command -v "$c" >/dev/null || die "missing $c: scripts/deps.sh bench installs it"
+done
+
+# rec SECTION NAME VALUE [REP]: one raw sample
+rec() {
+	printf '{"section":"%s","name":"%s","value":%s,"rep":%s}\n' "$1" "$2" "$3" "${4:-0}" >>"$RAW"
+}
+
+# ---- namespaces: A (10.79.0.1) and B (10.79.0.2) joined by a veth ----
+ip netns add "$NSA" || die "cannot create network namespaces"
+ip netns add "$NSB" || die "cannot create network namespaces"
+ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" || die "cannot create a veth pair"
+ip -n "$NSA" addr add $AA/24 dev "$VA"
+ip -n "$NSB" addr add $AB/24 dev "$VB"
+for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
+ip -n "$NSA" link set "$VA" up
+ip -n "$NSB" link set "$VB" up
+inA() { ip netns exec "$NSA" "$@"; }
+# for bg: a command, not a function, so that $! is the tool's own pid
+EXA=(ip netns exec "$NSA")
+EXB=(ip netns exec "$NSB")
+
+# bg VAR CMD...: start CMD in the background, its pid in VAR (ip netns exec
+# execs, so the pid is the command's own)
+bg() {
+	local var=$1
+	shift
+	"$@" &
+	PIDS+=($!)
+	printf -v "$var" '%s' $!
+}
+
+# stop PID: SIGINT, then wait (SIGKILL after 5 s)
+stop() {
+	local i
+	kill -INT "$1" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# wait_line FILE PATTERN PID: until FILE holds PATTERN (10 s at most)
+wait_line() {
+	local i
+	for i in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "bench: '$2' never came; $1:" >&2
+	sed 's/^/    /' "$1" >&2
+	return 1
+}
+
+# netbpf trace in namespace A (every interface there: lo and the veth)
+nb_start() {	# VAR [extra netbpf args]
+	local var=$1
+	shift
+	bg "$var" "${EXA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
+	wait_line "$T/nb.err" "per-process hooks" "${!var}"
+}
+
+floor_start() {	# VAR
+	bg "$1" "${EXA[@]}" "$FLOOR" "$VA" lo 2>"$T/floor.err"
+	wait_line "$T/floor.err" "floor: attached" "${!1}"
+}
+
+# BPF programs held by a process: "id name" lines
+prog_ids() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+
+# prog_stats PID...: JSON {name: {ns, cnt}} for the programs those processes hold
+prog_stats() {
+	local ids p
+	ids=$(for p in "$@"; do prog_ids "$p"; done | paste -sd, -)
+	bpftool prog show -j | jq -c --argjson ids "[${ids}]" \
+		'[.[] | select(.id as $i | $ids | index($i)) | {key: .name, value: {ns: (.run_time_ns // 0), cnt: (.run_cnt // 0)}}] | from_entries'
+}
+
+# Client and server pinned to different CPUs: here, with other load on the
+# machine, unpinned runs vary by +-20% with the scheduler's placement,
+# pinned ones by a few per cent.
+PIN_S=() PIN_C=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
+fi
+
+pp_run() {	# prints the seconds of one ping-pong run of $RT round trips
+	inA "${PIN_C[@]}" "$NBB" pp-client $AB $PORT $MSG "$RT" | jq -r .seconds
+}
+
+pp_median() {	# the median seconds of $PP_RUNS ping-pong runs
+	local i
+	for i in $(seq "$PP_RUNS"); do pp_run; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+bg PP_SERVER "${EXB[@]}" "${PIN_S[@]}" "$NBB" pp-server $AB $PORT $MSG 2>/dev/null
+sleep 0.3
+pp_run >/dev/null || die "the ping-pong client failed"	# warm-up
+
+# ---- 1. per-event cost against the floor ----
+if want event; then
+log "per-event cost: netbpf's programs and empty ones on the same hooks, $REPS runs"
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
+for rep in $(seq "$REPS"); do
+	# the order of attachment alternates: the first attached runs first
+	if [ $((rep % 2)) = 1 ]; then
+		floor_start FL || exit 1
+		nb_start NB -d 1 || exit 1
+	else
+		nb_start NB -d 1 || exit 1
+		floor_start FL || exit 1
+	fi
+	s0=$(prog_stats "$NB" "$FL")
+	pp_run >/dev/null
+	s1=$(prog_stats "$NB" "$FL")
+	stop "$NB"
+	stop "$FL"
+	jq -nr --argjson a "$s0" --argjson b "$s1" --argjson rt "$RT" '
+		def per(n): (($b[n].ns - $a[n].ns) / (($b[n].cnt - $a[n].cnt) | if . == 0 then 1 else . end));
+		def cnt(n): ($b[n].cnt - $a[n].cnt);
+		def tot(n): ($b[n].ns - $a[n].ns);
+		[["send", "tp_send", "fl_send"], ["recv", "tp_recv", "fl_recv"],
+		 ["tcp_read", "tp_tcp_read", "fl_tcp_read"], ["tcp_state", "tp_tcp_state", "fl_tcp_state"],
+		 ["tc_ingress", "nb_tc_ingress", "fl_tc_ingress"], ["tc_egress", "nb_tc_egress", "fl_tc_egress"]]
+		| map(select($b[.[1]] != null)) as $h
+		| ($h[] | "\(.[0]) \(per(.[1])) \(per(.[2])) \(cnt(.[1])) \(cnt(.[2]))"),
+		  # all of netbpf'"'"'s programs on these hooks, per round trip
+		  "total \([$h[] | tot(.[1])] | add / $rt) \([$h[] | tot(.[2])] | add / $rt) \($rt) \($rt)"' |
+	while read -r hook nb fl nbc flc; do
+		rec event "${hook}_netbpf_ns" "$nb" "$rep"
+		rec event "${hook}_floor_ns" "$fl" "$rep"
+		rec event "${hook}_events" "$nbc" "$rep"
+		[ "$hook" != total ] && [ "$nbc" != "$flc" ] && log "note: $hook saw $nbc events in netbpf and $flc in the floor (rep $rep)"
+		rec event "${hook}_ratio" "$(awk -v a="$nb" -v b="$fl" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')" "$rep"
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+STATS_OLD=
+fi
+
+# ---- 2. small-message TCP: none, netbpf, nethogs, bpftrace ----
+if want tcp_rr; then
+BT_SCRIPT=$T/netbpf.bt
+cat >"$BT_SCRIPT" <<'EOF'
+// bytes per pid on the socket tracepoints netbpf uses: IPv4 and IPv6,
+// what the call moved, no MSG_PEEK; printed every second like netbpf trace
+BEGIN { printf("ready\n"); }
+tracepoint:sock:sock_send_length
+/args->ret > 0 && (args->family == 2 || args->family == 10)/
+{ @tx[pid, comm] = sum(args->ret); }
+tracepoint:sock:sock_recv_length
+/args->ret > 0 && (args->family == 2 || args->family == 10) && !(args->flags & 2)/
+{ @rx[pid, comm] = sum(args->ret); }
+interval:s:1 { print(@tx); print(@rx); }
+EOF
+BT_WHY=
+if ! command -v bpftrace >/dev/null; then
+	BT_WHY="bpftrace is not installed"
+else
+	if [ ! -d /sys/kernel/tracing/events ]; then
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && TRACEFS_MOUNTED=1
+	fi
+	if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
+		BT_WHY="tracepoint sock:sock_send_length not available (tracefs not mounted or kernel < 6.3)"
+	fi
+fi
+NH_WHY=
+command -v nethogs >/dev/null || NH_WHY="nethogs is not installed"
+
+tool_start() {	# COND: start the tool of this condition; its pid in TOOL
+	TOOL=
+	case "$1" in
+	netbpf) nb_start TOOL -d 1 ;;
+	nethogs)
+		# packet capture on the veth, text mode, 1 s refresh
+		bg TOOL "${EXA[@]}" nethogs -t -d 1 "$VA" >"$T/nh.out" 2>&1
+		sleep 1	# no ready line: give it time to open the capture
+		kill -0 "$TOOL" 2>/dev/null || { sed 's/^/    /' "$T/nh.out" >&2; return 1; } ;;
+	bpftrace)
+		bg TOOL bpftrace "$BT_SCRIPT" >"$T/bt.out" 2>&1
+		wait_line "$T/bt.out" "^ready" "$TOOL" ;;
+	esac
+}
+
+CONDS="none netbpf"
+[ -z "$NH_WHY" ] && CONDS="$CONDS nethogs"
+[ -z "$BT_WHY" ] && CONDS="$CONDS bpftrace"
+log "small-message TCP over the veth: $RT round trips of $MSG bytes, median of $PP_RUNS runs, $REPS repetitions of: $CONDS"
+for rep in $(seq "$REPS"); do
+	# rotate the order every repetition
+	set -- $CONDS
+	order=
+	for _ in $(seq $(( (rep - 1) % $# ))); do set -- "$@" "$1"; shift; done
+	order="$*"
+	for cond in $order; do
+		if ! tool_start "$cond"; then
+			[ "$cond" = bpftrace ] && BT_WHY="bpftrace did not attach: $(head -c 300 "$T/bt.out" | tr '\n' ' ')"
+			[ "$cond" = nethogs ] && NH_WHY="nethogs did not start: $(head -c 300 "$T/nh.out" | tr '\n' ' ')"
+			[ -n "$TOOL" ] && stop "$TOOL"
+			continue
+		fi
+		rec tcp_rr "${cond}_s" "$(pp_median)" "$rep"
+		[ -n "$TOOL" ] && stop "$TOOL"
+	done
+done
+fi
+
+# ---- 3. bulk throughput: iperf3 with and without netbpf ----
+if want bulk; then
+log "bulk TCP throughput (iperf3, ${IPERF_S} s runs after 1 s omitted), $REPS runs each"
+bg IPERF_SERVER "${EXB[@]}" "${PIN_S[@]}" iperf3 -s -B $AB -p $((PORT + 1)) >/dev/null 2>&1
+sleep 0.3
+iperf_run() {
+	inA "${PIN_C[@]}" iperf3 -c $AB -p $((PORT + 1)) -t "$IPERF_S" -O 1 -J 2>/dev/null |
+		jq -r '.end.sum_received.bits_per_second // empty'
+}
+for rep in $(seq "$REPS"); do
+	if [ $((rep % 2)) = 1 ]; then order="none netbpf"; else order="netbpf none"; fi
+	for cond in $order; do
+		TOOL=
+		[ "$cond" = netbpf ] && { nb_start TOOL -d 1 || exit 1; }
+		bps=$(iperf_run)
+		[ -n "$TOOL" ] && stop "$TOOL"
+		[ -n "$bps" ] && rec bulk "${cond}_bps" "$bps" "$rep"
+	done
+done
+stop "$IPERF_SERVER"
+fi
+
+# ---- 4. netbpf's own CPU per interval and peak RSS, with N live processes ----
+if want procs; then
+cpu_ns() {	# PID: CPU time in ns (schedstat: ns resolution), utime+stime ticks
+	local st
+	read -r st _ </proc/"$1"/schedstat
+	echo "$st $(awk '{print $14 + $15}' /proc/"$1"/stat)"
+}
+WIN=4			# intervals per sample window
+NWIN=$REPS
+log "netbpf's CPU per ${NB_D} s interval and peak RSS with $LEVELS live $([ "$HOLD" = flows ] && echo "flows (one process)" || echo processes) ($NWIN windows of $WIN intervals each)"
+for n in $LEVELS; do
+	bg HOLDER "${EXA[@]}" "$NBB" hold "$HOLD" "$n" 127.0.0.1 $((PORT + 2)) $HOLD_MS >"$T/hold.out" 2>/dev/null
+	wait_line "$T/hold.out" ready "$HOLDER" || exit 1
+	sleep 1	# every process has sent once
+	nb_start NB -d $NB_D "${NB_ARGS[@]}" || exit 1
+	sleep $(awk -v d=$NB_D 'BEGIN { print 3 * d }')	# first intervals create the rows
+	read -r c0 k0 < <(cpu_ns "$NB")
+	for w in $(seq "$NWIN"); do
+		sleep $(awk -v d=$NB_D -v w=$WIN 'BEGIN { print d * w }')
+		read -r c1 k1 < <(cpu_ns "$NB")
+		rec procs "n${n}_cpu_ms_per_interval" "$(awk -v a="$c0" -v b="$c1" -v w=$WIN 'BEGIN { printf "%.4f", (b - a) / 1e6 / w }')" "$w"
+		rec procs "n${n}_ticks_per_interval" "$(awk -v a="$k0" -v b="$k1" -v w=$WIN 'BEGIN { printf "%.3f", (b - a) / w }')" "$w"
+		c0=$c1 k0=$k1
+	done
+	rss=$(awk '/^VmHWM/ {print $2}' /proc/"$NB"/status)
+	stop "$NB"
+	stop "$HOLDER"
+	rec procs "n${n}_vmhwm_kib" "$rss" 1
+done
+fi
+
+# ---- 5. start-up: exec to all hooks attached, against the floor loader ----
+if want startup; then
+log "start-up: exec to attached, netbpf against the floor loader, $REPS runs each"
+for rep in $(seq "$REPS"); do
+	if [ $((rep % 2)) = 1 ]; then order="floor netbpf"; else order="netbpf floor"; fi
+	for cond in $order; do
+		if [ "$cond" = netbpf ]; then
+			s=$(inA "$NBB" launch "per-process hooks" 20 "$NETBPF" trace --json -v -d 1 | jq -r .seconds)
+		else
+			s=$(inA "$NBB" launch "floor: attached" 20 "$FLOOR" "$VA" lo | jq -r .seconds)
+		fi
+		[ -n "$s" ] && rec startup "${cond}_s" "$s" "$rep"
+	done
+done
+fi
+
+stop "$PP_SERVER"
+T_END=$(date +%s.%N)
+
+# ---- summary: median, min-max, IQR per figure; ratios per repetition ----
+summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY" \
+	--arg kernel "$(uname -r)" --arg levels "$LEVELS" --argjson rt "$RT" --argjson msg $MSG --argjson nb_d $NB_D --arg hold "$HOLD" --arg nb_args "${NB_ARGS[*]}" \
+	--argjson secs "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
+	--arg nproc "$(nproc)" --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
+	def q(p): sort | .[((length - 1) * p | floor)] as $lo | .[((length - 1) * p | ceil)] as $hi | ($lo + $hi) / 2;
+	def st: if length == 0 then null else { n: length, median: q(0.5), min: min, max: max, q1: q(0.25), q3: q(0.75) } end;
+	def div(a; b): if a == null or b == null or b == 0 then null else a / b end;
+	def vals(s; n): [.[] | select(.section == s and .name == n) | .value];
+	# per-repetition ratio of two figures of one section
+	def ratio(s; a; b): [ (map(select(.section == s and .name == a)) | INDEX(.rep | tostring)) as $x
+		| .[] | select(.section == s and .name == b and ($x[.rep | tostring] != null) and .value > 0)
+		| $x[.rep | tostring].value / .value ];
+	. as $raw |
+	{
+	  machine: { kernel: $kernel, cpus: ($nproc | tonumber), when: $when, bench_seconds: $secs },
+	  repetitions: ($reps | tonumber),
+	  event: ([ "send", "recv", "tcp_read", "tcp_state", "tc_ingress", "tc_egress", "total" ]
+		| map(select(. as $h | $raw | any(.[]; .section == "event" and .name == "\($h)_ratio"))) | map(. as $h | { key: $h, value: {
+		netbpf_ns: ($raw | vals("event"; "\($h)_netbpf_ns") | st),
+		floor_ns: ($raw | vals("event"; "\($h)_floor_ns") | st),
+		events_per_run: ($raw | vals("event"; "\($h)_events") | st),
+		ratio: ($raw | vals("event"; "\($h)_ratio") | st) } }) | from_entries),
+	  tcp_rr: { round_trips: $rt, message_bytes: $msg,
+		none_s: (vals("tcp_rr"; "none_s") | st),
+		netbpf_s: (vals("tcp_rr"; "netbpf_s") | st),
+		nethogs_s: (if $nh_why == "" then (vals("tcp_rr"; "nethogs_s") | st) else null end),
+		bpftrace_s: (if $bt_why == "" then (vals("tcp_rr"; "bpftrace_s") | st) else null end),
+		netbpf_ratio: (ratio("tcp_rr"; "netbpf_s"; "none_s") | st),
+		nethogs_ratio: (if $nh_why == "" then (ratio("tcp_rr"; "nethogs_s"; "none_s") | st) else { na: $nh_why } end),
+		bpftrace_ratio: (if $bt_why == "" then (ratio("tcp_rr"; "bpftrace_s"; "none_s") | st) else { na: $bt_why } end) },
+	  bulk: { none_bps: (vals("bulk"; "none_bps") | st), netbpf_bps: (vals("bulk"; "netbpf_bps") | st),
+		ratio: (ratio("bulk"; "netbpf_bps"; "none_bps") | st) },
+	  userspace: { interval_s: $nb_d, hold: $hold, netbpf_args: $nb_args, levels: ($levels | split(" ") | map(select(. != "")) | map(. as $n | { key: $n, value: {
+		cpu_ms_per_interval: ($raw | vals("procs"; "n\($n)_cpu_ms_per_interval") | st),
+		ticks_per_interval: ($raw | vals("procs"; "n\($n)_ticks_per_interval") | st),
+		vmhwm_kib: ($raw | vals("procs"; "n\($n)_vmhwm_kib") | .[0]) } }) | from_entries) },
+	  startup: { netbpf_s: (vals("startup"; "netbpf_s") | st), floor_s: (vals("startup"; "floor_s") | st),
+		ratio: (ratio("startup"; "netbpf_s"; "floor_s") | st) }
+	}
+	# growth of the userspace cost: per process, against the smallest level
+	| .userspace.levels as $l | ($l | keys_unsorted) as $k
+	| .userspace.growth = [ $k[1:][] as $n | { n: ($n | tonumber), vs: ($k[0] | tonumber),
+		cpu_ratio: div($l[$n].cpu_ms_per_interval.median; $l[$k[0]].cpu_ms_per_interval.median),
+		procs_ratio: (($n | tonumber) / ($k[0] | tonumber)) } ]
+	| .userspace.exponent = ( [ range(1; $k | length) as $i | $k[$i - 1] as $a | $k[$i] as $b
+		| { from: ($a | tonumber), to: ($b | tonumber), unit: (if $hold == "flows" then "flows" else "processes" end),
+		    exponent: (div($l[$b].cpu_ms_per_interval.median; $l[$a].cpu_ms_per_interval.median)
+				| if . == null or . <= 0 then null else log / ((($b | tonumber) / ($a | tonumber)) | log) end) } ] )
+	' "$RAW") || die "summary failed"
+echo "$summary" >"$OUT"
+
+# ---- the table ----
+jq -r '
+	def f(x; d): if x == null then "n/a" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
+	def mm(s; d): "\(f(s.median; d))  [\(f(s.min; d))-\(f(s.max; d))]";
+	def mq(s; d): "\(mm(s; d))  IQR \(f(s.q1; d))-\(f(s.q3; d))";
+	"netbpf benchmarks: kernel \(.machine.kernel), \(.machine.cpus) CPUs, \(.repetitions) repetitions, \(.machine.when)",
+	"median [min-max] (and IQR) over the repetitions; ratios taken per repetition, side by side",
+	"",
+	"per-event cost (kernel.bpf_stats_enabled: run_time_ns / run_cnt), netbpf against an empty program",
+	"  hook               netbpf ns            floor ns             ratio                events/run",
+	((.event // {}) | to_entries[] | "  \(.key | . + " " * (18 - length)) \(mm(.value.netbpf_ns; 1) | . + " " * (20 - length)) \(mm(.value.floor_ns; 1) | . + " " * (20 - length)) \(mm(.value.ratio; 2) | . + " " * (20 - length)) \(f(.value.events_per_run.median; 0))"),
+	"",
+	"small-message TCP over a veth (\(.tcp_rr.round_trips) round trips of \(.tcp_rr.message_bytes) B): time with / time without",
+	"  none      \(mm(.tcp_rr.none_s; 3)) s",
+	"  netbpf    \(mq(.tcp_rr.netbpf_ratio; 3))",
+	"  nethogs   \(if .tcp_rr.nethogs_ratio.na then "n/a: " + .tcp_rr.nethogs_ratio.na else mq(.tcp_rr.nethogs_ratio; 3) end)",
+	"  bpftrace  \(if .tcp_rr.bpftrace_ratio.na then "n/a: " + .tcp_rr.bpftrace_ratio.na else mq(.tcp_rr.bpftrace_ratio; 3) end)",
+	"",
+	"bulk TCP (iperf3 over a veth): throughput with netbpf / without",
+	"  without   \(mm(.bulk.none_bps // {} | with_entries(.value |= (if type == "number" then . / 1e9 else . end)); 2)) Gbit/s",
+	"  ratio     \(mq(.bulk.ratio; 3))",
+	"",
+	"netbpf userspace (trace --json -d \(.userspace.interval_s)\(if (.userspace.netbpf_args // "") != "" then " " + .userspace.netbpf_args else "" end) > /dev/null) with N live \(if .userspace.hold == "flows" then "flows (one process)" else "processes" end)",
+	"  N          CPU ms/interval          ticks/interval   peak RSS (VmHWM)",
+	((.userspace.levels // {}) | to_entries[] | "  \(.key | . + " " * (10 - length)) \(mm(.value.cpu_ms_per_interval; 3) | . + " " * (24 - length)) \(f(.value.ticks_per_interval.median; 2) | . + " " * (16 - length)) \(f(.value.vmhwm_kib; 0)) KiB"),
+	((.userspace.exponent // [])[] | "  growth \(.from) -> \(.to): CPU x\(if .exponent == null then "n/a" else f(pow(.to / .from; .exponent); 2) end) for x\(.to / .from) \(.unit) (exponent \(f(.exponent; 2)); 1 is linear)"),
+	"",
+	"start-up (exec to all hooks attached): netbpf / the floor loader (empty programs, same hooks)",
+	"  netbpf    \(mm(.startup.netbpf_s; 4)) s",
+	"  floor     \(mm(.startup.floor_s; 4)) s",
+	"  ratio     \(mq(.startup.ratio; 2))",
+	"",
+	"bench took \(.machine.bench_seconds) s; JSON: .output/bench.json"
+' "$OUT"
