@@ -20,6 +20,8 @@
 #define SOCK_DGRAM	2
 #define SOCK_RAW	3
 #define MSG_PEEK	2
+#define MSG_ERRQUEUE	0x2000	/* timestamps and errors, not payload */
+#define NOT_PAYLOAD	(MSG_PEEK | MSG_ERRQUEUE)
 #define IPPROTO_ICMPV6	58	/* a macro in uapi, not an enum member */
 
 #define NB_MAX_PROCS	16384
@@ -99,7 +101,7 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* kprobe rung: the socket (and MSG_PEEK) between entry and return. */
+/* kprobe rung: the socket (and MSG_PEEK or MSG_ERRQUEUE) between entry and return. */
 struct stash {
 	__u64 sk;
 	__u32 peek;
@@ -191,7 +193,7 @@ static __always_inline void count_dir(void *map, void *key, long len, int dir,
 	struct nb_dir_counts *c = bpf_map_lookup_elem(map, key);
 
 	if (!c) {
-		struct nb_dir_counts zero = {};
+		struct nb_dir_counts zero = { .born = bpf_ktime_get_ns() };
 
 		if (!bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) && inserted >= 0)
 			drop(inserted);
@@ -336,6 +338,10 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 		st = bpf_sk_storage_get(&tcp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!st)
 			return ret;
+		/* start so that this read counts ret; if it consumed the FIN
+		 * too, that step is inside the start already: mark it taken */
+		st->fin = copied == BPF_CORE_READ(tp, rcv_nxt) &&
+			  (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE_BIT));
 		st->copied = copied - ret;
 	}
 	for (int i = 0; i < 4; i++) {
@@ -372,7 +378,7 @@ int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 {
-	if (flags & MSG_PEEK)
+	if (flags & NOT_PAYLOAD)
 		return 0;
 	if (ret > 0 && is_tcp(sk))
 		ret = tcp_consumed(sk, ret);
@@ -457,7 +463,7 @@ static __always_inline void fx_recv(__u64 *ctx)
 		flags = ctx_arg(ctx, 4);
 		ret = ctx_arg(ctx, 6);
 	}
-	if (!(flags & MSG_PEEK))
+	if (!(flags & NOT_PAYLOAD))
 		count(sk, (int)ret, NB_RX);
 }
 
@@ -488,7 +494,7 @@ int fx_udp6_recv(__u64 *ctx)
 static __always_inline void kp_enter(struct sock *sk, __u64 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct stash s = { .sk = (__u64)sk, .peek = !!(flags & MSG_PEEK) };
+	struct stash s = { .sk = (__u64)sk, .peek = !!(flags & NOT_PAYLOAD) };
 
 	if (bpf_map_update_elem(&stash, &id, &s, BPF_ANY))
 		drop(NB_DROP_STASH);

@@ -88,6 +88,7 @@ struct nb_flow_key {
 struct nb_dir_counts {
 	__u64 bytes[2];
 	__u64 calls[2];
+	__u64 born;	/* ns, set on the inserting CPU: tells a re-made entry */
 };
 
 #endif /* NETBPF_H */

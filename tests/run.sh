@@ -56,7 +56,7 @@ if [ "$only" != --unit ]; then
 			PASS|FAIL|SKIP) result "$kind" "$name: $rest"; n=$((n + 1)) ;;
 			esac
 		done <"$log"
-		if [ $rc -ne 0 ] || grep -q '^FAIL' "$log"; then
+		if [ $rc -ne 0 ] || [ $n -eq 0 ] || grep -q '^FAIL' "$log"; then
 			[ $n -eq 0 ] || [ $rc -eq 0 ] || result FAIL "$name: script exited $rc"
 			[ $n -eq 0 ] && result FAIL "$name: exited $rc with no result"
 			sed 's/^/    | /' "$log" | tail -40

@@ -46,6 +46,9 @@ static int visit(const char *fpath, const struct stat *st, int flag, struct FTW 
 	(void)ftw;
 	if (flag != FTW_D)
 		return 0;
+	for (size_t i = 0; i < nentries; i++)
+		if (entries[i].id == st->st_ino)
+			return 0;	/* known: ids are never reused */
 	if (nentries == capentries) {
 		size_t cap = capentries ? capentries * 2 : 256;
 		struct entry *e = realloc(entries, cap * sizeof(*e));
@@ -62,13 +65,12 @@ static int visit(const char *fpath, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
+/* Add the cgroups that exist now; keep the ones seen before, so a removed
+ * cgroup (a container run with --rm) keeps its path for the summary. */
 static void walk(void)
 {
 	char root[4096];
 
-	for (size_t i = 0; i < nentries; i++)
-		free(entries[i].path);
-	nentries = 0;
 	if (nb_cgroup2_mount("/proc/self/mountinfo", root, sizeof(root)))
 		return;
 	rootlen = strlen(root);

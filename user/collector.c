@@ -5,6 +5,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "collector.h"
 
 double nb_mono_now(void)
@@ -223,10 +224,13 @@ static int read_flows(struct nb_collector *c)
 		struct nb_row *p = nb_table_get(&c->table, &pk, false);
 		const struct nb_dir_counts *fc = &v[(size_t)i * c->ncpus];
 		struct nb_counts sum = {};
+		uint64_t born = 0;
 
 		if (!r)
 			return -ENOMEM;
 		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			if (fc[cpu].born > born)
+				born = fc[cpu].born;
 			sum.tx_bytes += fc[cpu].bytes[NB_TX];
 			sum.rx_bytes += fc[cpu].bytes[NB_RX];
 			sum.tx_packets += fc[cpu].calls[NB_TX];
@@ -244,7 +248,7 @@ static int read_flows(struct nb_collector *c)
 			memcpy(r->comm, p->comm, sizeof(r->comm));
 			r->exited = p->exited;
 		}
-		nb_row_set(r, &sum);
+		nb_row_set_gen(r, &sum, born);
 		if (r->exited && !bpf_map_delete_elem(l->flows_fd, &k[i])) {
 			c->flows_deleted++;
 			left--;
@@ -275,6 +279,8 @@ static int read_cgroups(struct nb_collector *c)
 			sum.tx_packets += dc[cpu].calls[NB_TX];
 			sum.rx_packets += dc[cpu].calls[NB_RX];
 		}
+		if (r->cgroup_id != k[i])
+			nb_cgroup_path(k[i]);	/* resolve while it exists */
 		r->cgroup_id = k[i];
 		nb_row_set(r, &sum);
 	}
@@ -330,6 +336,8 @@ int nb_collector_poll(struct nb_collector *c)
 		r->start_ns = ik[i].start_ns;
 		memcpy(r->comm, iv[i].comm, NB_COMM_LEN);
 		r->comm[NB_COMM_LEN - 1] = '\0';
+		if (r->cgroup_id != iv[i].cgroup_id)
+			nb_cgroup_path(iv[i].cgroup_id);	/* resolve while it exists */
 		r->cgroup_id = iv[i].cgroup_id;
 		r->exited = iv[i].exited;
 	}

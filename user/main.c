@@ -51,7 +51,17 @@ static int run_trace(const struct nb_opts *o)
 		if (ret)
 			break;
 		nb_trace_interval(stdout, &s.c, o);
-		drops = s.c.drops[NB_DROP_PROCS] + s.c.drops[NB_DROP_INFO] + s.c.tc_drops;
+		if (ferror(stdout)) {
+			/* the reader went away (netbpf trace | head): a normal end */
+			if (errno != EPIPE) {
+				fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
+				ret = 1;
+			}
+			nb_session_close(&s);
+			return ret;
+		}
+		drops = s.c.drops[NB_DROP_PROCS] + s.c.drops[NB_DROP_INFO] + s.c.drops[NB_DROP_STASH] +
+			s.c.drops[NB_DROP_CGROUPS] + s.c.tc_drops;
 		if (drops > lost) {
 			lost = drops;
 			fprintf(stderr, "netbpf: warning: %llu updates lost because a map was full (hint: fewer processes or interfaces, or --pid)\n",
@@ -68,6 +78,24 @@ static int run_trace(const struct nb_opts *o)
 			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
 	nb_session_close(&s);
 	return ret;
+}
+
+/* The process a pid or thread id belongs to, from /proc; 0 if none. */
+static unsigned int tgid_of(unsigned int pid)
+{
+	char path[64], line[256];
+	unsigned int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
 }
 
 int main(int argc, char **argv)
@@ -100,10 +128,16 @@ int main(int argc, char **argv)
 	if (o.command == NB_CMD_DOCTOR)
 		return nb_doctor(&o);
 
-	for (int i = 0; i < o.npids; i++)
-		if (kill(o.pids[i], 0) && errno == ESRCH)
+	for (int i = 0; i < o.npids; i++) {
+		unsigned int tgid = tgid_of(o.pids[i]);
+
+		if (!tgid)
 			die(2, "no such process: %u (hint: check the pid with ps -p %u)",
 			    o.pids[i], o.pids[i]);
+		if (tgid != o.pids[i])
+			die(2, "%u is a thread of process %u (hint: netbpf --pid %u; threads count in their process)",
+			    o.pids[i], tgid, tgid);
+	}
 	btf = o.btf_path ? o.btf_path : "/sys/kernel/btf/vmlinux";
 	if (access(btf, R_OK))
 		die(1, "no kernel BTF at %s: netbpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (or --btf FILE)", btf);

@@ -11,6 +11,11 @@
 
 volatile sig_atomic_t nb_exiting, nb_resized;
 
+static const int fatal_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU,
+	SIGXFSZ, SIGVTALRM, SIGPROF,
+};
+
 static void on_signal(int sig)
 {
 	if (sig == SIGWINCH)
@@ -55,11 +60,16 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 	s->loader.procs_fd = -1;
 	for (int i = 0; i < o->npids; i++) {
 		s->pidfds[i] = syscall(SYS_pidfd_open, o->pids[i], 0);
-		if (s->pidfds[i] < 0 && errno == ESRCH) {
+		if (s->pidfds[i] < 0) {
+			int e = errno;
+
 			s->npids_alive = i;
 			nb_session_close(s);
-			fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
-			     o->pids[i], o->pids[i]);
+			if (e == ESRCH || e == EINVAL)	/* gone, or a thread */
+				fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
+				     o->pids[i], o->pids[i]);
+			fail(1, "cannot watch process %u: %s (hint: pidfd_open needs Linux 5.3)",
+			     o->pids[i], strerror(e));
 		}
 		s->npids_alive++;
 	}
@@ -74,10 +84,13 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		}
 	}
 
+	/* every signal that would kill netbpf ends it through its cleanup
+	 * instead (a clsact filter would stay attached otherwise); SIGPIPE is
+	 * seen as a write error on stdout */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -99,10 +99,34 @@ void nb_table_begin(struct nb_table *t)
 		t->rows[i]->seen = false;
 }
 
+static void carry(uint64_t *base, uint64_t *raw, uint64_t now, uint64_t *cur)
+{
+	if (now < *raw)
+		*base += *raw;
+	*raw = now;
+	*cur = *base + now;
+}
+
 void nb_row_set(struct nb_row *r, const struct nb_counts *cum)
 {
-	r->cur = *cum;
+	carry(&r->base.tx_bytes, &r->raw.tx_bytes, cum->tx_bytes, &r->cur.tx_bytes);
+	carry(&r->base.rx_bytes, &r->raw.rx_bytes, cum->rx_bytes, &r->cur.rx_bytes);
+	carry(&r->base.tx_packets, &r->raw.tx_packets, cum->tx_packets, &r->cur.tx_packets);
+	carry(&r->base.rx_packets, &r->raw.rx_packets, cum->rx_packets, &r->cur.rx_packets);
 	r->seen = true;
+}
+
+void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen)
+{
+	if (r->gen && gen != r->gen) {
+		r->base.tx_bytes += r->raw.tx_bytes;
+		r->base.rx_bytes += r->raw.rx_bytes;
+		r->base.tx_packets += r->raw.tx_packets;
+		r->base.rx_packets += r->raw.rx_packets;
+		memset(&r->raw, 0, sizeof(r->raw));
+	}
+	r->gen = gen;
+	nb_row_set(r, cum);
 }
 
 void nb_table_end(struct nb_table *t, double interval_s)

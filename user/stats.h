@@ -34,6 +34,9 @@ struct nb_counts {
 struct nb_row {
 	struct nb_rowkey key;
 	struct nb_counts cur;	/* cumulative since netbpf started */
+	struct nb_counts raw;	/* the map's value at the last read */
+	struct nb_counts base;	/* what entries before a re-creation had counted */
+	uint64_t gen;		/* birth time of the map entry, where it has one */
 	struct nb_counts prev;	/* cumulative at the end of the last interval */
 	struct nb_counts delta;	/* moved during the last interval */
 	double tx_rate, rx_rate;	/* bytes per second over the last interval */
@@ -72,8 +75,12 @@ struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
 			    bool create);
 /* Start a read of the maps: every row is marked not seen. */
 void nb_table_begin(struct nb_table *t);
-/* Record the cumulative counters a map read gave for this row. */
+/* Record the cumulative counters a map read gave for this row. A value
+ * below the last one means the map entry was made anew (an LRU eviction,
+ * an interface attached again): what the old entry counted is kept. */
 void nb_row_set(struct nb_row *r, const struct nb_counts *cum);
+/* The same for an entry with a birth time: a new one means a new entry. */
+void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen);
 /* End the interval: deltas and rates against the previous end. */
 void nb_table_end(struct nb_table *t, double interval_s);
 /* Sum of the rows of one type, cumulative and last delta. */

@@ -63,13 +63,24 @@ check_eq "-n 3: three interval totals" 3 "$(jq -c 'select(.type == "total" and .
 check_eq "-n 3: one summary total, last" '{"type":"total","summary":true}' "$(tail -1 "$T/n3" | jq -c '{type, summary}')"
 check_eq "-n 3: intervals are positive" true "$(jq -s '[.[] | select(.summary == false) | .interval_s] | all(. > 0)' "$T/n3")"
 
+# a thread id is not a process
+"$NBGEN" thread 5 >"$T/tid" &
+PY=$!
+for _ in $(seq 50); do [ -s "$T/tid" ] && break; sleep 0.1; done
+expect_error "--pid with a thread id: exit 2" 2 "is a thread of process $PY" -- "$NETBPF" --pid "$(cat "$T/tid")" -n 1
+kill "$PY" 2>/dev/null
+
+# the reader goes away: netbpf trace | head ends, exit 0, nothing attached
+timeout 60 bash -c '"$0" trace --json -d 0.1 | head -n 1' "$NETBPF" >/dev/null
+check_eq "trace | head -n 1 ends" 0 $?
+
 # --pid: counts only that process, and ends (exit 0) when it exits
 "$NBGEN" tcp-server 127.0.0.1 7101 5000 3 >"$T/srv" &
 SRV=$!
 sleep 0.2
-"$NETBPF" --json -d 0.2 --pid "$SRV" >"$T/pid.json" 2>"$T/pid.err" &
+"$NETBPF" --json -v -d 0.2 --pid "$SRV" >"$T/pid.json" 2>"$T/pid.err" &
 NBP=$!
-sleep 1
+for _ in $(seq 100); do grep -q "per-process hooks" "$T/pid.err" && break; sleep 0.1; done
 for i in 1 2 3; do "$NBGEN" tcp-client 127.0.0.1 7101 $((i * 1000)) >/dev/null; done
 wait "$SRV"
 for _ in $(seq 50); do kill -0 "$NBP" 2>/dev/null || break; sleep 0.1; done

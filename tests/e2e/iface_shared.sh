@@ -2,7 +2,8 @@
 # netbpf on a shared host: a foreign clsact filter (a BPF counter that
 # returns TC_ACT_OK, as a CNI or a shaper would install) put there before
 # netbpf starts still exists, and still sees packets, after netbpf starts,
-# stops, and is killed with SIGKILL, with both attach methods; netbpf
+# stops (SIGINT, and SIGHUP as when a terminal closes), and is killed with
+# SIGKILL, with both attach methods; netbpf
 # leaves none of its filters or programs behind (with clsact after a
 # SIGKILL, the next netbpf removes what the dead one left, as designed).
 . "$(dirname "$0")/lib.sh"
@@ -61,7 +62,7 @@ traffic() {
 }
 
 for method in tcx clsact; do
-	for how in INT KILL; do
+	for how in INT HUP KILL; do
 		name="$method, SIG$how"
 		NETBPF_TC_METHOD=$method nb_start --by iface
 		check_eq "$name: foreign filters there after start" 2 "$(foreign_filters)"
@@ -74,7 +75,10 @@ for method in tcx clsact; do
 			wait "$NB_PID" 2>/dev/null
 			NB_PID=
 		else
-			nb_stop
+			kill -"$how" "$NB_PID"
+			wait "$NB_PID"
+			NB_RC=$?
+			NB_PID=
 			check_eq "$name: exit 0" 0 "$NB_RC"
 			check_eq "$name: the veth was counted" 1 "$(jq -c --arg v "$VA" 'select(.summary and .type == "iface" and .ifname == $v and .tx_bytes > 20000)' "$T/nb.json" | wc -l)"
 		fi

@@ -14,6 +14,7 @@
  *                                             tcp-client named nbkidNN
  *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
  *                                             from one process, SEND bytes each
+ *   nbgen thread SECONDS                      a second thread: print its id, sleep
  *   nbgen ping ADDR COUNT SIZE                ICMP echo on a ping socket
  *   nbgen rawping ADDR COUNT SIZE             ICMP echo on a raw socket
  *   nbgen raw-send ADDR PROTO SIZE COUNT      raw IP datagrams of protocol PROTO
@@ -47,6 +48,8 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
 #include <liburing.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 
 static char buf[65536];
 
@@ -291,6 +294,25 @@ static int many(const char *host, const char *port, uint64_t conns, uint64_t n)
 		close(fd);
 	}
 	report("many", sent, received);
+	return 0;
+}
+
+static void *sleeper(void *arg)
+{
+	printf("%ld\n", (long)syscall(SYS_gettid));
+	fflush(stdout);
+	sleep(*(unsigned int *)arg);
+	return NULL;
+}
+
+static int thread(uint64_t secs)
+{
+	unsigned int s = secs;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, sleeper, &s))
+		fatal("pthread_create");
+	pthread_join(t, NULL);
 	return 0;
 }
 
@@ -676,6 +698,8 @@ int main(int argc, char **argv)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "burst") && argc == 6)
 		return burst(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "thread") && argc == 3)
+		return thread(num(argv[2]));
 	if (!strcmp(cmd, "many") && argc == 6)
 		return many(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "ping") && argc == 5)

@@ -74,6 +74,13 @@ static void test_json_escape(void **state)
 	o = json_of("caf\xc3\xa9");	/* UTF-8 passes through */
 	assert_string_equal(o, "{\"s\":\"caf\xc3\xa9\"}\n");
 	free(o);
+	/* a 2-byte character cut by the kernel's 15-byte comm, and junk */
+	o = json_of("\xd0\xb0\xd0");
+	assert_string_equal(o, "{\"s\":\"\xd0\xb0\\ufffd\"}\n");
+	free(o);
+	o = json_of("a\xff\xc0\xaf" "b\xed\xa0\x80\xf0\x9f\x98\x80");
+	assert_string_equal(o, "{\"s\":\"a\\ufffd\\ufffd\\ufffdb\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80\"}\n");
+	free(o);
 }
 
 static void test_json_fields(void **state)

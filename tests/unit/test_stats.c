@@ -72,6 +72,40 @@ static void test_same_pid_new_start_is_new_row(void **state)
 	nb_table_free(&t);
 }
 
+static void test_entry_made_anew(void **state)
+{
+	struct nb_table t;
+	struct nb_rowkey k = key(NB_ROW_FLOW, 1, 2);
+	struct nb_row *r;
+
+	nb_table_init(&t);
+	r = nb_table_get(&t, &k, true);
+	nb_row_set_gen(r, &(struct nb_counts){ 10000, 500, 0, 0 }, 1);
+	nb_table_end(&t, 1);
+	/* evicted and inserted again: the map starts from 0, and the entry
+	 * has a new birth time (it may count past the old value by the read) */
+	nb_table_begin(&t);
+	r = nb_table_get(&t, &k, false);
+	nb_row_set_gen(r, &(struct nb_counts){ 12000, 100, 0, 0 }, 2);
+	nb_table_end(&t, 1);
+	assert_int_equal(r->cur.tx_bytes, 22000);
+	assert_int_equal(r->cur.rx_bytes, 600);
+	assert_int_equal(r->delta.tx_bytes, 12000);
+	assert_int_equal(r->delta.rx_bytes, 100);
+	nb_table_begin(&t);
+	nb_row_set_gen(r, &(struct nb_counts){ 12500, 100, 0, 0 }, 2);
+	nb_table_end(&t, 1);
+	assert_int_equal(r->cur.tx_bytes, 22500);
+	assert_int_equal(r->delta.tx_bytes, 500);
+	/* a value that goes down tells it too, without a birth time */
+	nb_table_begin(&t);
+	set(&t, k, 40, 100);
+	nb_table_end(&t, 1);
+	assert_int_equal(r->cur.tx_bytes, 22540);
+	assert_int_equal(r->delta.tx_bytes, 40);
+	nb_table_free(&t);
+}
+
 static void test_counter_reset(void **state)
 {
 	assert_int_equal(nb_counter_delta(150, 100), 50);
@@ -127,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_delta_and_rate),
 		cmocka_unit_test(test_same_pid_new_start_is_new_row),
 		cmocka_unit_test(test_counter_reset),
+		cmocka_unit_test(test_entry_made_anew),
 		cmocka_unit_test(test_sum_by_type),
 		cmocka_unit_test(test_many_rows),
 	};
