@@ -38,6 +38,7 @@ const volatile __u32 family_mask = 3;		/* bit 0: IPv4, bit 1: IPv6 */
 const volatile __u32 filter_ports = 0;		/* only ports in port_filter */
 const volatile __u32 flows_on = 0;		/* count per flow too */
 const volatile __u32 filter_cgroup = 0;		/* only tasks under cgroup_filter[0] */
+const volatile __u32 cgroups_on = 0;		/* count per cgroup too */
 /* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
  * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
  * the count from the kernel's BTF. */
@@ -159,23 +160,41 @@ static __always_inline bool v4mapped(const __u8 *a)
 	return a[10] == 0xff && a[11] == 0xff;
 }
 
+/*
+ * Reading kernel memory. The tracepoint rung gets BTF pointers (the socket
+ * from tp_btf, the task from bpf_get_current_task_btf()): plain loads,
+ * which the verifier checks and CO-RE relocates, with no helper call per
+ * field (make bench: 33% less time per event). The fexit and kprobe rungs
+ * read through bpf_probe_read_kernel. 'btf' is a constant in each caller,
+ * so only one of the two is compiled in.
+ */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
 /* Addresses and ports of the socket into the flow key; IPv4 on an IPv6
  * socket becomes IPv4. */
-static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_flow_key *f)
+static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_flow_key *f,
+				       const bool btf)
 {
 	/* inet_sport, not skc_num: the kernel zeroes skc_num when a closing
-	 * socket is unhashed, and data can still be read after that */
+	 * socket is unhashed, and data can still be read after that. (A
+	 * probe read: inet_sock lies beyond the struct sock of the BTF
+	 * pointer, where the verifier allows no plain load.) */
 	f->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	f->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	f->rport = __builtin_bswap16(RD(btf, sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		f->family = 4;
-		BPF_CORE_READ_INTO((__u32 *)f->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)f->raddr, sk, __sk_common.skc_daddr);
+		*(__u32 *)f->laddr = RD(btf, sk, __sk_common.skc_rcv_saddr);
+		*(__u32 *)f->raddr = RD(btf, sk, __sk_common.skc_daddr);
 		return;
 	}
 	f->family = 6;
-	BPF_CORE_READ_INTO(&f->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-	BPF_CORE_READ_INTO(&f->raddr, sk, __sk_common.skc_v6_daddr);
+	if (btf) {
+		__builtin_memcpy(f->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(f->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+	} else {
+		BPF_CORE_READ_INTO(&f->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&f->raddr, sk, __sk_common.skc_v6_daddr);
+	}
 	if (v4mapped(f->raddr) || (v4mapped(f->laddr) && !f->raddr[10])) {
 		f->family = 4;
 		__builtin_memcpy(f->laddr, f->laddr + 12, 4);
@@ -211,7 +230,7 @@ static __always_inline void count_dir(void *map, void *key, long len, int dir,
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
  */
-static __always_inline void count(struct sock *sk, long len, int dir)
+static __always_inline void count(struct sock *sk, long len, int dir, const bool btf)
 {
 	struct nb_proc_counts *c;
 	struct nb_proc_key key = {};
@@ -223,14 +242,14 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 
 	if (len <= 0 || !sk)
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = RD(btf, sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return;	/* AF_UNIX, netlink and the rest fire too */
-	proto = classify(BPF_CORE_READ(sk, sk_type), BPF_CORE_READ(sk, sk_protocol));
+	proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
 	if (!(proto_mask & (1u << proto)))
 		return;
 	if (flows_on || filter_ports || family_mask != 3) {
-		flow_addrs(sk, family, &f);
+		flow_addrs(sk, family, &f, btf);
 		if (!(family_mask & (f.family == 4 ? 1 : 2)))
 			return;
 		if (filter_ports && !bpf_map_lookup_elem(&port_filter, &f.lport) &&
@@ -246,9 +265,15 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return;
 
-	task = (struct task_struct *)bpf_get_current_task();
-	leader = BPF_CORE_READ(task, group_leader);
-	key.start_ns = BPF_CORE_READ(leader, start_time);
+	if (btf) {
+		task = bpf_get_current_task_btf();
+		leader = task->group_leader;
+		key.start_ns = leader->start_time;
+	} else {
+		task = (struct task_struct *)bpf_get_current_task();
+		leader = BPF_CORE_READ(task, group_leader);
+		key.start_ns = BPF_CORE_READ(leader, start_time);
+	}
 
 	if (filter_comm_on) {
 		char comm[NB_COMM_LEN] = {};
@@ -289,8 +314,10 @@ static __always_inline void count(struct sock *sk, long len, int dir)
 		f.proto = proto;
 		count_dir(&flows, &f, len, dir, NB_FLOW_INSERTS, NB_DROP_FLOWS);
 	}
-	cgid = bpf_get_current_cgroup_id();
-	count_dir(&cgroups, &cgid, len, dir, -1, NB_DROP_CGROUPS);
+	if (cgroups_on) {
+		cgid = bpf_get_current_cgroup_id();
+		count_dir(&cgroups, &cgid, len, dir, -1, NB_DROP_CGROUPS);
+	}
 }
 
 /*
@@ -323,11 +350,14 @@ struct {
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
 static __always_inline long tcp_consumed(struct sock *sk, long ret)
 {
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	__u32 copied = BPF_CORE_READ(tp, copied_seq);
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);	/* rung 1 only: BTF */
+	__u32 copied;
 	struct tcp_seen *st;
 	long delta = 0;
 
+	if (!tp)
+		return 0;
+	copied = tp->copied_seq;
 	st = bpf_sk_storage_get(&tcp_seen, sk, 0, 0);
 	if (!st) {
 		/* a socket from before netbpf started: the read in progress
@@ -340,8 +370,8 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 			return ret;
 		/* start so that this read counts ret; if it consumed the FIN
 		 * too, that step is inside the start already: mark it taken */
-		st->fin = copied == BPF_CORE_READ(tp, rcv_nxt) &&
-			  (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE_BIT));
+		st->fin = copied == tp->rcv_nxt &&
+			  (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
 		st->copied = copied - ret;
 	}
 	for (int i = 0; i < 4; i++) {
@@ -355,8 +385,8 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 			break;
 		delta = 0;
 	}
-	if (delta > 0 && !st->fin && copied == BPF_CORE_READ(tp, rcv_nxt) &&
-	    (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1ul << SOCK_DONE_BIT)) &&
+	if (delta > 0 && !st->fin && copied == tp->rcv_nxt &&
+	    (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)) &&
 	    !__sync_lock_test_and_set(&st->fin, 1))
 		delta--;	/* the FIN was consumed */
 	return delta;
@@ -364,14 +394,13 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 
 static __always_inline bool is_tcp(struct sock *sk)
 {
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
-	       BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */;
+	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == 1 /* SOCK_STREAM */;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
 {
-	count(sk, ret, NB_TX);
+	count(sk, ret, NB_TX, true);
 	return 0;
 }
 
@@ -382,14 +411,14 @@ int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 		return 0;
 	if (ret > 0 && is_tcp(sk))
 		ret = tcp_consumed(sk, ret);
-	count(sk, ret, NB_RX);
+	count(sk, ret, NB_RX, true);
 	return 0;
 }
 
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_read, struct sock *sk)
 {
-	count(sk, tcp_consumed(sk, -1), NB_RX);
+	count(sk, tcp_consumed(sk, -1), NB_RX, true);
 	return 0;
 }
 
@@ -413,7 +442,7 @@ int BPF_PROG(tp_tcp_state, const struct sock *csk, int oldstate, int newstate)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fx_tcp_send, struct sock *sk, void *msg, __u64 size, int ret)
 {
-	count(sk, ret, NB_TX);
+	count(sk, ret, NB_TX, false);
 	return 0;
 }
 
@@ -428,14 +457,14 @@ SEC("fexit/udp_sendmsg")
 int BPF_PROG(fx_udp_send, struct sock *sk, void *msg, __u64 size, int ret)
 {
 	if (!nested_udp(sk))
-		count(sk, ret, NB_TX);
+		count(sk, ret, NB_TX, false);
 	return 0;
 }
 
 SEC("fexit/udpv6_sendmsg")
 int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
 {
-	count(sk, ret, NB_TX);
+	count(sk, ret, NB_TX, false);
 	return 0;
 }
 
@@ -464,7 +493,7 @@ static __always_inline void fx_recv(__u64 *ctx)
 		ret = ctx_arg(ctx, 6);
 	}
 	if (!(flags & NOT_PAYLOAD))
-		count(sk, (int)ret, NB_RX);
+		count(sk, (int)ret, NB_RX, false);
 }
 
 SEC("fexit/tcp_recvmsg")
@@ -508,7 +537,7 @@ static __always_inline void kp_return(long ret, int dir)
 	if (!s)
 		return;	/* entry was skipped (nested) or its stash was full */
 	if (!s->peek)
-		count((struct sock *)s->sk, ret, dir);
+		count((struct sock *)s->sk, ret, dir, false);
 	bpf_map_delete_elem(&stash, &id);
 }
 

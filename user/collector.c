@@ -374,9 +374,11 @@ int nb_collector_poll(struct nb_collector *c)
 		if ((int64_t)c->flow_evictions < 0)
 			c->flow_evictions = 0;
 	}
-	n = read_cgroups(c);
-	if (n < 0)
-		return n;
+	if (c->loader->cgroups_on) {
+		n = read_cgroups(c);
+		if (n < 0)
+			return n;
+	}
 	n = read_ifaces(c);
 	if (n < 0)
 		return n;

@@ -23,7 +23,7 @@ struct nb_loader {
 	int recv_nargs;
 	int procs_fd, info_fd, drops_fd, flows_fd, cgroups_fd;
 	unsigned int procs_max, flows_max;
-	bool flows_on;
+	bool flows_on, cgroups_on;
 };
 
 /*
