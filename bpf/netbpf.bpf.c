@@ -479,6 +479,25 @@ int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
 	__v;								\
 })
 
+/* sendfile and splice to a socket before Linux 6.5 (commit c5c37af6ecad
+ * turned them into sendmsg with MSG_SPLICE_PAGES): the loader turns these
+ * off where the kernel has no such function. */
+SEC("fexit/tcp_sendpage")
+int BPF_PROG(fx_tcp_sendpage, struct sock *sk, void *page, int offset, __u64 size, int flags,
+	     int ret)
+{
+	count(sk, ret, NB_TX, false);
+	return 0;
+}
+
+SEC("fexit/udp_sendpage")
+int BPF_PROG(fx_udp_sendpage, struct sock *sk, void *page, int offset, __u64 size, int flags,
+	     int ret)
+{
+	count(sk, ret, NB_TX, false);
+	return 0;
+}
+
 /* recvmsg(sk, msg, len, [noblock,] flags, addr_len): see recv_nargs. */
 static __always_inline void fx_recv(__u64 *ctx)
 {
@@ -520,18 +539,21 @@ int fx_udp6_recv(__u64 *ctx)
 /* Rung 3: kprobes. The return probe has no arguments, so the entry probe
  * keeps the socket for it, keyed by thread. */
 
-static __always_inline void kp_enter(struct sock *sk, __u64 flags)
+/* The stash is keyed by thread, and by slot: udp_sendpage calls
+ * udp_sendmsg (slot 0) from inside itself (slot 1). tgid < 2^22, so the
+ * top bit of the key is free for the slot. */
+static __always_inline void kp_enter(struct sock *sk, __u64 flags, __u64 slot)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid() | slot << 63;
 	struct stash s = { .sk = (__u64)sk, .peek = !!(flags & NOT_PAYLOAD) };
 
 	if (bpf_map_update_elem(&stash, &id, &s, BPF_ANY))
 		drop(NB_DROP_STASH);
 }
 
-static __always_inline void kp_return(long ret, int dir)
+static __always_inline void kp_return(long ret, int dir, __u64 slot)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid() | slot << 63;
 	struct stash *s = bpf_map_lookup_elem(&stash, &id);
 
 	if (!s)
@@ -555,14 +577,14 @@ static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
 SEC("kprobe/tcp_sendmsg")
 int BPF_KPROBE(kp_tcp_send, struct sock *sk)
 {
-	kp_enter(sk, 0);
+	kp_enter(sk, 0, 0);
 	return 0;
 }
 
 SEC("kretprobe/tcp_sendmsg")
 int BPF_KRETPROBE(kr_tcp_send, int ret)
 {
-	kp_return(ret, NB_TX);
+	kp_return(ret, NB_TX, 0);
 	return 0;
 }
 
@@ -570,70 +592,98 @@ SEC("kprobe/udp_sendmsg")
 int BPF_KPROBE(kp_udp_send, struct sock *sk)
 {
 	if (!nested_udp(sk))
-		kp_enter(sk, 0);
+		kp_enter(sk, 0, 0);
 	return 0;
 }
 
 SEC("kretprobe/udp_sendmsg")
 int BPF_KRETPROBE(kr_udp_send, int ret)
 {
-	kp_return(ret, NB_TX);
+	kp_return(ret, NB_TX, 0);
 	return 0;
 }
 
 SEC("kprobe/udpv6_sendmsg")
 int BPF_KPROBE(kp_udp6_send, struct sock *sk)
 {
-	kp_enter(sk, 0);
+	kp_enter(sk, 0, 0);
 	return 0;
 }
 
 SEC("kretprobe/udpv6_sendmsg")
 int BPF_KRETPROBE(kr_udp6_send, int ret)
 {
-	kp_return(ret, NB_TX);
+	kp_return(ret, NB_TX, 0);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendpage")
+int BPF_KPROBE(kp_tcp_sendpage, struct sock *sk)
+{
+	kp_enter(sk, 0, 1);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendpage")
+int BPF_KRETPROBE(kr_tcp_sendpage, int ret)
+{
+	kp_return(ret, NB_TX, 1);
+	return 0;
+}
+
+SEC("kprobe/udp_sendpage")
+int BPF_KPROBE(kp_udp_sendpage, struct sock *sk)
+{
+	kp_enter(sk, 0, 1);
+	return 0;
+}
+
+SEC("kretprobe/udp_sendpage")
+int BPF_KRETPROBE(kr_udp_sendpage, int ret)
+{
+	kp_return(ret, NB_TX, 1);
 	return 0;
 }
 
 SEC("kprobe/tcp_recvmsg")
 int BPF_KPROBE(kp_tcp_recv, struct sock *sk)
 {
-	kp_enter(sk, kp_recv_flags(ctx));
+	kp_enter(sk, kp_recv_flags(ctx), 0);
 	return 0;
 }
 
 SEC("kretprobe/tcp_recvmsg")
 int BPF_KRETPROBE(kr_tcp_recv, int ret)
 {
-	kp_return(ret, NB_RX);
+	kp_return(ret, NB_RX, 0);
 	return 0;
 }
 
 SEC("kprobe/udp_recvmsg")
 int BPF_KPROBE(kp_udp_recv, struct sock *sk)
 {
-	kp_enter(sk, kp_recv_flags(ctx));
+	kp_enter(sk, kp_recv_flags(ctx), 0);
 	return 0;
 }
 
 SEC("kretprobe/udp_recvmsg")
 int BPF_KRETPROBE(kr_udp_recv, int ret)
 {
-	kp_return(ret, NB_RX);
+	kp_return(ret, NB_RX, 0);
 	return 0;
 }
 
 SEC("kprobe/udpv6_recvmsg")
 int BPF_KPROBE(kp_udp6_recv, struct sock *sk)
 {
-	kp_enter(sk, kp_recv_flags(ctx));
+	kp_enter(sk, kp_recv_flags(ctx), 0);
 	return 0;
 }
 
 SEC("kretprobe/udpv6_recvmsg")
 int BPF_KRETPROBE(kr_udp6_recv, int ret)
 {
-	kp_return(ret, NB_RX);
+	kp_return(ret, NB_RX, 0);
 	return 0;
 }
 

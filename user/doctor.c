@@ -70,16 +70,16 @@ static bool batch_works(void)
 static const char *const rung_hooks[NB_NBACKENDS] = {
 	"",
 	"tp_btf/sock_send_length, tp_btf/sock_recv_length, tcp_rcv_space_adjust",
-	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg",
+	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg, tcp_sendpage, udp_sendpage",
 	"kprobe+kretprobe on the same functions",
 };
 
 /* What each rung cannot see (README.md, "What each hook rung sees"). */
 static const char *const rung_blind[NB_NBACKENDS] = {
 	"",
-	"TCP reads by splice of connections older than netbpf",
-	"ICMP, raw and SCTP sockets; splice reads; sendfile/splice sends before Linux 6.5",
-	"ICMP, raw and SCTP sockets; splice reads; sendfile/splice sends before Linux 6.5",
+	"TCP reads by splice of connections older than netbpf; sendfile/splice sends on Linux 6.3 and 6.4",
+	"ICMP, raw and SCTP sockets; splice reads",
+	"ICMP, raw and SCTP sockets; splice reads",
 };
 
 int nb_doctor(const struct nb_opts *o)

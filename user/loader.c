@@ -68,27 +68,36 @@ static void select_rung(struct netbpf *s, enum nb_backend b)
 	}
 }
 
-/* Arguments of tcp_recvmsg in this kernel's BTF: 5 since Linux 5.19, 6 before. */
-static int recv_nargs(const char *btf_path)
+/* What the kernel's BTF says about the functions rungs 2 and 3 hook. */
+struct kinfo {
+	int recv_nargs;		/* tcp_recvmsg: 5 since Linux 5.19, 6 before */
+	bool tcp_sendpage;	/* sendfile and splice sends, before Linux 6.5 */
+	bool udp_sendpage;
+};
+
+static void kinfo_read(const char *btf_path, struct kinfo *ki)
 {
 	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 	const struct btf_type *t;
-	int id, n = 5;
+	int id;
 
+	ki->recv_nargs = 5;
+	ki->tcp_sendpage = ki->udp_sendpage = false;
 	if (!btf)
-		return n;
+		return;
 	id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
 	if (id > 0) {
 		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
 		if (t && btf_is_func_proto(t))
-			n = btf_vlen(t);
+			ki->recv_nargs = btf_vlen(t);
 	}
+	ki->tcp_sendpage = btf__find_by_name_kind(btf, "tcp_sendpage", BTF_KIND_FUNC) > 0;
+	ki->udp_sendpage = btf__find_by_name_kind(btf, "udp_sendpage", BTF_KIND_FUNC) > 0;
 	btf__free(btf);
-	return n;
 }
 
 static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
-				int nargs, struct nb_rung_result *res)
+				const struct kinfo *ki, struct nb_rung_result *res)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o ? o->btf_path : NULL);
 	struct netbpf *s;
@@ -102,6 +111,17 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		return NULL;
 	}
 	select_rung(s, b);
+	/* sendpage is gone since Linux 6.5 (sendfile goes through sendmsg) */
+	if (!ki->tcp_sendpage) {
+		bpf_program__set_autoload(s->progs.fx_tcp_sendpage, false);
+		bpf_program__set_autoload(s->progs.kp_tcp_sendpage, false);
+		bpf_program__set_autoload(s->progs.kr_tcp_sendpage, false);
+	}
+	if (!ki->udp_sendpage) {
+		bpf_program__set_autoload(s->progs.fx_udp_sendpage, false);
+		bpf_program__set_autoload(s->progs.kp_udp_sendpage, false);
+		bpf_program__set_autoload(s->progs.kr_udp_sendpage, false);
+	}
 	/* map sizes: NETBPF_MAX_FLOWS and NETBPF_MAX_PROCS, for hosts with
 	 * very many flows or processes (and for the tests that fill them) */
 	if (getenv("NETBPF_MAX_FLOWS")) {
@@ -118,7 +138,7 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 			bpf_map__set_max_entries(s->maps.proc_info, n);
 		}
 	}
-	s->rodata->recv_nargs = nargs;
+	s->rodata->recv_nargs = ki->recv_nargs;
 	if (o) {
 		s->rodata->filter_pids = o->npids > 0;
 		s->rodata->proto_mask = o->proto_mask;
@@ -216,18 +236,23 @@ int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_resu
 	struct netbpf *s;
 
 	memset(res, 0, sizeof(*res));
-	s = open_rung(b, &o, recv_nargs(btf_path), res);
+	struct kinfo ki;
+
+	kinfo_read(btf_path, &ki);
+	s = open_rung(b, &o, &ki, res);
 	netbpf__destroy(s);
 	return res->ok ? 0 : res->err;
 }
 
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 {
+	struct kinfo ki;
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
 	l->procs_fd = l->info_fd = l->drops_fd = l->flows_fd = l->cgroups_fd = -1;
-	l->recv_nargs = recv_nargs(o->btf_path);
+	kinfo_read(o->btf_path, &ki);
+	l->recv_nargs = ki.recv_nargs;
 	if (o->backend != NB_BACKEND_AUTO)
 		first = last = o->backend;
 	for (enum nb_backend b = first; b <= last; b++) {
@@ -235,7 +260,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 		 * one may work: keep libbpf's messages for the last try (the
 		 * reasons stay in l->rungs; doctor and -v --backend show them) */
 		quiet = b < last;
-		l->skel = open_rung(b, o, l->recv_nargs, &l->rungs[b]);
+		l->skel = open_rung(b, o, &ki, &l->rungs[b]);
 		quiet = false;
 		if (l->skel) {
 			l->backend = b;

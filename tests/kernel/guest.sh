@@ -82,6 +82,29 @@ for b in fentry kprobe; do
 	NETBPF_TEST_BACKEND=$b relay "$b" bash tests/e2e/proc_bytes.sh
 done
 
+# ---- sendfile and splice sends: through tcp_sendpage on 6.1 ----
+sendpage() {
+	. tests/e2e/lib.sh
+	nb_start || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
+	"$NBGEN" tcp-server 127.0.0.1 7201 1000 >"$T/s1" &
+	BG=$!
+	"$NBGEN" sendfile 127.0.0.1 7201 2000000 >"$T/c1"
+	wait "$BG"
+	"$NBGEN" tcp-server 127.0.0.1 7202 1000 >"$T/s2" &
+	BG=$!
+	"$NBGEN" splice-send 127.0.0.1 7202 700000 >"$T/c2"
+	wait "$BG"
+	sleep 0.3
+	nb_stop
+	check_gen "sendfile client" "$T/c1"
+	check_gen "sendfile server" "$T/s1"
+	check_gen "splice client" "$T/c2"
+	check_gen "splice server" "$T/s2"
+}
+for b in fentry kprobe; do
+	NETBPF_TEST_BACKEND=$b relay "$b" sendpage
+done
+
 # ---- kretprobes: many threads inside the probed function at once ----
 # A kretprobe has a bounded number of return instances (maxactive); a
 # return it cannot track is not counted. 30 receivers blocked at once in
