@@ -33,7 +33,7 @@ UNIT_OBJS = $(filter-out $(OUTPUT)/main.o,$(USER_OBJS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/floor $(OUTPUT)/bench/nbbench
 

@@ -16,31 +16,7 @@ ip link set "$VA" up
 ip -n "$NSB" addr add 10.80.0.2/24 dev vb
 ip -n "$NSB" link set vb up
 
-cat >"$T/foreign.bpf.c" <<'EOF2'
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} seen SEC(".maps");
-
-SEC("tc")
-int foreign(struct __sk_buff *skb)
-{
-	__u32 k = 0;
-	__u64 *v = bpf_map_lookup_elem(&seen, &k);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	return 0;	/* TC_ACT_OK: ends the chain, as many real filters do */
-}
-
-char LICENSE[] SEC("license") = "GPL";
-EOF2
-clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$T/foreign.bpf.c" -o "$T/foreign.o" ||
+clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$ROOT/tests/tools/foreign.bpf.c" -o "$T/foreign.o" ||
 	{ fail build "the foreign BPF program did not compile"; exit 1; }
 tc qdisc add dev "$VA" clsact
 tc filter add dev "$VA" ingress bpf da obj "$T/foreign.o" sec tc

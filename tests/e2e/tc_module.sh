@@ -69,32 +69,9 @@ for c in ip tc bpftool clang jq; do
 	command -v "$c" >/dev/null || { fail tools "no $c (hint: scripts/deps.sh test)"; exit 1; }
 done
 
-# The foreign program: counts the packets it sees, then TC_ACT_OK.
-cat >"$T/foreign.bpf.c" <<'EOF'
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} foreign_seen SEC(".maps");
-
-SEC("tc")
-int foreign(struct __sk_buff *skb)
-{
-	__u32 k = 0;
-	__u64 *v = bpf_map_lookup_elem(&foreign_seen, &k);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	return 0;	/* TC_ACT_OK */
-}
-
-char LICENSE[] SEC("license") = "GPL";
-EOF
-if ! clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$T/foreign.bpf.c" -o "$T/foreign.o"; then
+# The foreign program (tests/tools/foreign.bpf.c): counts the packets it
+# sees, then TC_ACT_OK.
+if ! clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$ROOT/tests/tools/foreign.bpf.c" -o "$T/foreign.o"; then
 	fail build "the foreign BPF program did not compile"
 	exit 1
 fi

@@ -104,7 +104,7 @@ say "kernel package: $(cat "$K/pkg/package") (cached in ${K#"$ROOT"/}/pkg)"
 
 INITRD=$K/initrd.cpio
 GUEST_FILES="netbpf .output/tests/nbgen tests/kernel/init tests/kernel/guest.sh
-	tests/kernel/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh
+	tests/tools/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh
 	tests/kernel/run.sh"
 
 stale() {
@@ -157,8 +157,8 @@ build_initrd() {
 		install -D -m 0644 "$ROOT/tests/e2e/$b" "$R/nb/tests/e2e/$b"
 	done
 	# the foreign TC filter the clsact checks must leave alone
-	clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$ROOT/tests/kernel/foreign.bpf.c" \
-		-o "$R/nb/foreign.o" || die "tests/kernel/foreign.bpf.c did not compile"
+	clang -O2 -g -target bpf -I"$ROOT/vmlinux" -c "$ROOT/tests/tools/foreign.bpf.c" \
+		-o "$R/nb/foreign.o" || die "tests/tools/foreign.bpf.c did not compile"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
 	printf 'root:x:0:\n' >"$R/etc/group"
 	(cd "$R" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc -R 0:0 >"$INITRD.tmp" 2>/dev/null) ||

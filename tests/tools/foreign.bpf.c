@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* A TC filter that is not netbpf's: counts the packets it sees and lets
- * them go (TC_ACT_OK). The second-kernel clsact checks put it on a veth
- * before netbpf starts; it must survive netbpf's start and stop, and keep
- * seeing packets while netbpf's filter runs. */
+ * them go (TC_ACT_OK), as a CNI or a shaper would. The clsact tests
+ * (tests/e2e/tc_module.sh, iface_shared.sh, and on the second kernel
+ * tests/kernel/guest.sh) put it on a veth before netbpf starts; it must
+ * survive netbpf's start and stop, and keep seeing packets while
+ * netbpf's filter runs. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
