@@ -1,8 +1,10 @@
 #!/bin/bash
 # netbpf's test runner: unit tests (cmocka, TAP output), then the end-to-end
 # scripts in tests/e2e/. A script prints one line per check:
-#   PASS name | FAIL name: why | SKIP name: why
-# With NETBPF_REQUIRE_BPF=1 (CI) a skipped check counts as a failure.
+#   PASS name | FAIL name: why | SKIP name: why | NA name: why
+# With NETBPF_REQUIRE_BPF=1 (CI) a skipped check counts as a failure. NA is
+# a path this kernel cannot carry at all (no SCTP here): skipped, with its
+# reason, whatever NETBPF_REQUIRE_BPF says, as it is no BPF test.
 # The last line is "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -14,6 +16,7 @@ result() {	# KIND NAME-AND-REASON
 	case "$1" in
 	PASS) pass=$((pass + 1)); echo "PASS $2" ;;
 	FAIL) fail=$((fail + 1)); echo "FAIL $2" ;;
+	NA) skip=$((skip + 1)); echo "SKIP $2 (not applicable on this kernel)" ;;
 	SKIP)
 		if [ "${NETBPF_REQUIRE_BPF:-0}" = 1 ]; then
 			fail=$((fail + 1)); echo "FAIL $2 (skipped, but NETBPF_REQUIRE_BPF=1)"
@@ -53,7 +56,7 @@ if [ "$only" != --unit ]; then
 		n=0
 		while read -r kind rest; do
 			case "$kind" in
-			PASS|FAIL|SKIP) result "$kind" "$name: $rest"; n=$((n + 1)) ;;
+			PASS|FAIL|SKIP|NA) result "$kind" "$name: $rest"; n=$((n + 1)) ;;
 			esac
 		done <"$log"
 		if [ $rc -ne 0 ] || [ $n -eq 0 ] || grep -q '^FAIL' "$log"; then

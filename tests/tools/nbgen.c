@@ -14,6 +14,8 @@
  *                                             tcp-client named nbkidNN
  *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
  *                                             from one process, SEND bytes each
+ *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP
+ *                                             (exit 3 where the kernel has no SCTP)
  *   nbgen thread SECONDS                      a second thread: print its id, sleep
  *   nbgen ping ADDR COUNT SIZE                ICMP echo on a ping socket
  *   nbgen rawping ADDR COUNT SIZE             ICMP echo on a raw socket
@@ -52,6 +54,7 @@
 #include <sys/syscall.h>
 
 static char buf[65536];
+static int stream_proto;	/* 0 (TCP), or IPPROTO_SCTP for the sctp modes */
 
 static void fatal(const char *what)
 {
@@ -85,6 +88,19 @@ static void addr(const char *host, const char *port, struct sockaddr_storage *ss
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
+}
+
+/* A stream socket of the protocol asked for; exit 3 when the kernel has
+ * no such protocol (the test reports that as not applicable here). */
+static int stream_socket(int family)
+{
+	int fd = socket(family, SOCK_STREAM, stream_proto);
+
+	if (fd < 0 && stream_proto && (errno == EPROTONOSUPPORT || errno == ESOCKTNOSUPPORT)) {
+		fprintf(stderr, "nbgen: this kernel has no SCTP: %s\n", strerror(errno));
+		exit(3);
+	}
+	return fd;
 }
 
 static void report(const char *role, uint64_t sent, uint64_t received)
@@ -149,7 +165,7 @@ static int tcp_connect(const char *host, const char *port)
 	addr(host, port, &ss, &len);
 	/* the server may still be starting: retry for up to 10 s */
 	for (int i = 0; i < 200; i++) {
-		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		fd = stream_socket(ss.ss_family);
 		if (fd < 0)
 			fatal("socket");
 		if (!connect(fd, (struct sockaddr *)&ss, len))
@@ -180,7 +196,7 @@ static int tcp_server(const char *host, const char *port, uint64_t n, uint64_t c
 	int fd, one = 1, zero = 0;
 
 	addr(host, port, &ss, &len);
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	fd = stream_socket(ss.ss_family);
 	if (fd < 0)
 		fatal("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -698,6 +714,14 @@ int main(int argc, char **argv)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "burst") && argc == 6)
 		return burst(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strncmp(cmd, "sctp-", 5)) {
+		stream_proto = IPPROTO_SCTP;
+		if (!strcmp(cmd, "sctp-server") && argc >= 4)
+			return tcp_server(argv[2], argv[3], argc > 4 ? num(argv[4]) : 0,
+					  argc > 5 ? num(argv[5]) : 1);
+		if (!strcmp(cmd, "sctp-client") && argc == 5)
+			return tcp_client(argv[2], argv[3], num(argv[4]), "client");
+	}
 	if (!strcmp(cmd, "thread") && argc == 3)
 		return thread(num(argv[2]));
 	if (!strcmp(cmd, "many") && argc == 6)
