@@ -687,6 +687,23 @@ int BPF_KRETPROBE(kr_udp6_recv, int ret)
 	return 0;
 }
 
+/* Every rung: a process that execs takes its new name (a wrapper that
+ * talks, then execs the real program, is shown as that program). */
+SEC("raw_tp/sched_process_exec")
+int nb_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	struct nb_proc_key key = {};
+	struct nb_proc_info *info;
+
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	info = bpf_map_lookup_elem(&proc_info, &key);
+	if (info)
+		BPF_CORE_READ_STR_INTO(&info->comm, task, comm);
+	return 0;
+}
+
 /* Every rung: mark a process exited when its last thread exits, so the
  * collector reports it once more and frees its entries. */
 SEC("raw_tp/sched_process_exit")

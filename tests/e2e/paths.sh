@@ -103,6 +103,17 @@ check_eq "flows of a process add up to its total" \
 	"$(summary_field "$srv" rx_bytes)" \
 	"$(jq -s --argjson pid "$srv" '[.[] | select(.summary and .type == "flow" and .pid == $pid) | .rx_bytes] | add' "$T/nb.json")"
 
+# a process that talks, then execs another program: shown by its new name
+nb_start
+"$NBGEN" tcp-server 127.0.0.1 7309 100 >"$T/ex.srv" &
+BG=$!
+"$NBGEN" send-exec 127.0.0.1 7309 4321 /bin/true >"$T/ex.cli"
+wait "$BG"
+sleep 0.3
+nb_stop
+check_eq "exec: the process row has the new name and every byte" "true 4321 100" \
+	"$(jq -r --argjson p "$(gen_field "$T/ex.cli" pid)" 'select(.summary and .type == "process" and .pid == $p) | "\(.comm) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json")"
+
 # pid reuse: two processes with the same pid are two rows, each exact
 nb_start
 "$NBGEN" tcp-server 127.0.0.1 7308 0 2 >"$T/ru.srv" &

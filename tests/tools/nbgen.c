@@ -16,6 +16,7 @@
  *                                             from one process, SEND bytes each
  *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP
  *                                             (exit 3 where the kernel has no SCTP)
+ *   nbgen send-exec ADDR PORT SEND PROG       tcp-client, then exec PROG
  *   nbgen thread SECONDS                      a second thread: print its id, sleep
  *   nbgen ping ADDR COUNT SIZE                ICMP echo on a ping socket
  *   nbgen rawping ADDR COUNT SIZE             ICMP echo on a raw socket
@@ -721,6 +722,11 @@ int main(int argc, char **argv)
 					  argc > 5 ? num(argv[5]) : 1);
 		if (!strcmp(cmd, "sctp-client") && argc == 5)
 			return tcp_client(argv[2], argv[3], num(argv[4]), "client");
+	}
+	if (!strcmp(cmd, "send-exec") && argc == 6) {
+		tcp_client(argv[2], argv[3], num(argv[4]), "client");
+		execl(argv[5], argv[5], (char *)NULL);
+		fatal("exec");
 	}
 	if (!strcmp(cmd, "thread") && argc == 3)
 		return thread(num(argv[2]));
