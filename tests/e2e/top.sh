@@ -97,7 +97,7 @@ check_eq "top without a terminal: one line" "netbpf: top needs a terminal (hint:
 root=$(awk '$(NF-2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$root" ] || { fail top "no cgroup2 mount"; exit 1; }
 CG=/nbtop$$
-mkdir "$root$CG" && CLEANUPS+=("echo 1 >$root$CG/cgroup.kill; sleep 0.2; rmdir $root$CG")
+mkdir "$root$CG" && CLEANUPS+=("echo 1 >$root$CG/cgroup.kill; for _ in \$(seq 50); do rmdir $root$CG && break; sleep 0.1; done")
 # incg CMD...: CMD in that cgroup, as this (sub)shell's process: with &,
 # $! is CMD's pid
 incg() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$root$CG" "$@"; }
