@@ -163,6 +163,18 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 	nb_json_end(&j);
 }
 
+/* The four columns every text row ends with: rates, then totals. */
+static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark)
+{
+	char a[32], b[32], d[32], e[32];
+
+	fprintf(f, " %13s %13s %11s %11s%s\n",
+		nb_fmt_rate(a, sizeof(a), v->tx_rate, bits),
+		nb_fmt_rate(b, sizeof(b), v->rx_rate, bits),
+		nb_fmt_bytes(d, sizeof(d), v->tx_bytes),
+		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark);
+}
+
 static void print_text(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
 		       bool summary)
 {
@@ -191,12 +203,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				"SENT/s", "RECV/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
 			nb_fmt_trunc(name, sizeof(name), v[i].r->comm, 16);
-			fprintf(f, "%8u %-16s %13s %13s %11s %11s%s\n", v[i].r->pid, name,
-				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
-				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
-				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
-				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
-				v[i].r->exited ? "  (exited)" : "");
+			fprintf(f, "%8u %-16s", v[i].r->pid, name);
+			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (exited)" : "");
 		}
 		free(v);
 	}
@@ -212,14 +220,11 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			const struct nb_row *r = v[i].r;
 
 			nb_fmt_trunc(name, sizeof(name), r->comm, 16);
-			fprintf(f, "%8u %-16s %-5s %-28s %-28s %13s %13s %11s %11s\n", r->pid, name,
+			fprintf(f, "%8u %-16s %-5s %-28s %-28s", r->pid, name,
 				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
 				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
-				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport),
-				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
-				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
-				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
-				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes));
+				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));
+			count_cols(f, &v[i], o->bits, "");
 		}
 		free(v);
 	}
@@ -234,12 +239,9 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			const char *p = nb_cgroup_path(v[i].r->cgroup_id);
 
 			nb_fmt_trunc(path, sizeof(path), *p ? p : "?", 40);
-			fprintf(f, "%-40s %-12s %13s %13s %11s %11s\n", path,
-				*nb_container_name(p, ctr, sizeof(ctr)) ? ctr : "-",
-				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
-				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
-				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
-				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes));
+			fprintf(f, "%-40s %-12s", path,
+				*nb_container_name(p, ctr, sizeof(ctr)) ? ctr : "-");
+			count_cols(f, &v[i], o->bits, "");
 		}
 		free(v);
 	}
@@ -251,12 +253,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				"UP/s", "DOWN/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
 			nb_fmt_trunc(name, sizeof(name), v[i].r->ifname, 16);
-			fprintf(f, "%8u %-16s %13s %13s %11s %11s%s\n", v[i].r->ifindex, name,
-				nb_fmt_rate(a, sizeof(a), v[i].tx_rate, o->bits),
-				nb_fmt_rate(b, sizeof(b), v[i].rx_rate, o->bits),
-				nb_fmt_bytes(d, sizeof(d), v[i].tx_bytes),
-				nb_fmt_bytes(e, sizeof(e), v[i].rx_bytes),
-				v[i].r->exited ? "  (gone)" : "");
+			fprintf(f, "%8u %-16s", v[i].r->ifindex, name);
+			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "");
 		}
 		free(v);
 	}
