@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * netbpf socket accounting: bytes per process (tgid), per protocol and
- * direction, counted in the caller's context.
+ * netbpf socket accounting: bytes per process (tgid) and direction, and
+ * per flow when asked, counted in the caller's context.
  *
  * Three hook rungs share one counting handler, count(); the loader turns
  * on the programs of exactly one rung (bpf_program__set_autoload):
@@ -38,25 +38,34 @@ const volatile __u32 family_mask = 3;		/* bit 0: IPv4, bit 1: IPv6 */
 const volatile __u32 filter_ports = 0;		/* only ports in port_filter */
 const volatile __u32 flows_on = 0;		/* count per flow too */
 const volatile __u32 filter_cgroup = 0;		/* only tasks under cgroup_filter[0] */
-const volatile __u32 cgroups_on = 0;		/* count per cgroup too */
 /* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
  * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
  * the count from the kernel's BTF. */
 const volatile __u32 recv_nargs = 5;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, NB_MAX_PROCS);
-	__type(key, struct nb_proc_key);
-	__type(value, struct nb_proc_counts);
-} procs SEC(".maps");
-
+/* A process's slot number in 'slots' (see struct nb_slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NB_MAX_PROCS);
 	__type(key, struct nb_proc_key);
-	__type(value, struct nb_proc_info);
-} proc_info SEC(".maps");
+	__type(value, __u32);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NB_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct nb_slot);
+} slots SEC(".maps");
+
+/* Slot numbers not in use; the loader fills it, the collector gives back
+ * the slots of exited processes after their last read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, NB_MAX_PROCS);
+	__type(value, __u32);
+} free_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -66,7 +75,7 @@ struct {
 } pid_filter SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, NB_MAX_FLOWS);
 	__type(key, struct nb_flow_key);
 	__type(value, struct nb_dir_counts);
@@ -78,14 +87,6 @@ struct {
 	__type(key, __u16);
 	__type(value, __u8);
 } port_filter SEC(".maps");
-
-/* Bytes per cgroup v2 id, taken at each event (a process can move). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct nb_dir_counts);
-} cgroups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -204,7 +205,7 @@ static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_
 	}
 }
 
-/* Add to the per-CPU counters of 'key' in 'map', inserting them first;
+/* Add to the counters of 'key' in 'map', inserting them first;
  * 'inserted'/'dropped' index the drops array (-1: not counted). */
 static __always_inline void count_dir(void *map, void *key, long len, int dir,
 				      int inserted, int dropped)
@@ -226,17 +227,51 @@ static __always_inline void count_dir(void *map, void *key, long len, int dir,
 	__sync_fetch_and_add(&c->calls[dir], 1);
 }
 
+/* The slot of a process seen for the first time: take a free one, write
+ * who it is while the process is alive (it may be gone by the next poll),
+ * then publish it in 'procs'. Two threads of a new process may race here:
+ * the loser gives its slot back and uses the winner's. */
+static __always_inline __u32 *new_proc(struct nb_proc_key *key, struct task_struct *leader,
+				       const bool btf)
+{
+	__u32 idx;
+	struct nb_slot *s;
+
+	if (bpf_map_pop_elem(&free_slots, &idx))
+		return NULL;
+	s = bpf_map_lookup_elem(&slots, &idx);
+	if (!s)
+		return NULL;
+	s->tx_bytes = 0;
+	s->rx_bytes = 0;
+	s->start_ns = key->start_ns;
+	s->tgid = key->tgid;
+	s->uid = (__u32)bpf_get_current_uid_gid();
+	s->cgroup_id = bpf_get_current_cgroup_id();
+	if (btf)
+		__builtin_memcpy(s->comm, leader->comm, NB_COMM_LEN);
+	else
+		BPF_CORE_READ_STR_INTO(&s->comm, leader, comm);
+	/* the identity before the state: userspace reads the state first */
+	__sync_lock_test_and_set(&s->state, NB_SLOT_LIVE);
+	if (!bpf_map_update_elem(&procs, key, &idx, BPF_NOEXIST))
+		return bpf_map_lookup_elem(&procs, key);
+	__sync_lock_test_and_set(&s->state, NB_SLOT_FREE);
+	bpf_map_push_elem(&free_slots, &idx, 0);
+	return bpf_map_lookup_elem(&procs, key);
+}
+
 /*
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
  */
 static __always_inline void count(struct sock *sk, long len, int dir, const bool btf)
 {
-	struct nb_proc_counts *c;
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
-	__u64 cgid;
 	struct task_struct *task, *leader;
+	struct nb_slot *s;
+	__u32 *slotp;
 	__u16 family;
 	__u32 proto;
 
@@ -283,40 +318,23 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 			return;
 	}
 
-	c = bpf_map_lookup_elem(&procs, &key);
-	if (!c) {
-		/* First event of this process: take its name and cgroup now,
-		 * while it is alive; it may be gone by the next poll. */
-		struct nb_proc_counts zero = {};
-		struct nb_proc_info info = {};
-
-		info.cgroup_id = bpf_get_current_cgroup_id();
-		BPF_CORE_READ_STR_INTO(&info.comm, leader, comm);
-		if (bpf_map_update_elem(&proc_info, &key, &info, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&proc_info, &key))
-			drop(NB_DROP_INFO);
-		bpf_map_update_elem(&procs, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&procs, &key);
-		if (!c) {
-			drop(NB_DROP_PROCS);
-			return;
-		}
+	slotp = bpf_map_lookup_elem(&procs, &key);
+	if (!slotp)
+		slotp = new_proc(&key, leader, btf);
+	s = slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
+	if (!s) {
+		drop(NB_DROP_PROCS);
+		return;
 	}
-	/* Per-CPU values, but tracing programs run with migration disabled,
-	 * not preemption: another task on this CPU can run this same program
-	 * between our load and store. The atomic add keeps every increment. */
-	__sync_fetch_and_add(&c->bytes[proto][dir], len);
-	__sync_fetch_and_add(&c->calls[proto][dir], 1);
+	/* Shared by the threads of this process: the atomic add keeps every
+	 * increment; other processes never touch this cache line. */
+	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
 
 	if (flows_on) {
 		f.tgid = key.tgid;
 		f.start_ns = key.start_ns;
 		f.proto = proto;
 		count_dir(&flows, &f, len, dir, NB_FLOW_INSERTS, NB_DROP_FLOWS);
-	}
-	if (cgroups_on) {
-		cgid = bpf_get_current_cgroup_id();
-		count_dir(&cgroups, &cgid, len, dir, -1, NB_DROP_CGROUPS);
 	}
 }
 
@@ -365,14 +383,20 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 		 * cannot be known (such splice-only reads are not counted) */
 		if (ret < 0)
 			return 0;
-		st = bpf_sk_storage_get(&tcp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		/* start so that this read counts ret; if it consumed the FIN
+		 * too, that step is inside the start already: mark it taken.
+		 * The start is the storage's initial value, set only by the
+		 * reader that creates it: a second reader at the same moment
+		 * gets the first one's and never moves it back. */
+		struct tcp_seen init = {
+			.copied = (__u32)(copied - ret),
+			.fin = copied == tp->rcv_nxt &&
+			       (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)),
+		};
+
+		st = bpf_sk_storage_get(&tcp_seen, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!st)
 			return ret;
-		/* start so that this read counts ret; if it consumed the FIN
-		 * too, that step is inside the start already: mark it taken */
-		st->fin = copied == tp->rcv_nxt &&
-			  (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
-		st->copied = copied - ret;
 	}
 	for (int i = 0; i < 4; i++) {
 		__u64 old = st->copied;
@@ -415,9 +439,21 @@ int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+/*
+ * Also called outside the reader's context: in softirq, where sockmap
+ * (tcp_read_skb), strparser and kTLS consume data from the socket, with the
+ * socket not owned by a process. The current task there is whoever was
+ * interrupted (or the idle task): count nothing and leave copied_seq's
+ * progress to the next read in process context, which the socket's owner
+ * makes (recvmsg on the same socket, seen by sock_recv_length).
+ */
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_read, struct sock *sk)
 {
+	if (!sk->sk_lock.owned) {
+		drop(NB_DROP_SOFTIRQ);
+		return 0;
+	}
 	count(sk, tcp_consumed(sk, -1), NB_RX, true);
 	return 0;
 }
@@ -687,38 +723,46 @@ int BPF_KRETPROBE(kr_udp6_recv, int ret)
 	return 0;
 }
 
+/* The slot of a task's process, or NULL. */
+static __always_inline struct nb_slot *task_slot(struct task_struct *task)
+{
+	struct nb_proc_key key = {};
+	__u32 *slotp;
+
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	slotp = bpf_map_lookup_elem(&procs, &key);
+	return slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
+}
+
 /* Every rung: a process that execs takes its new name (a wrapper that
- * talks, then execs the real program, is shown as that program). */
+ * talks, then execs the real program, is shown as that program), and the
+ * cgroup it was moved to before the exec (a container's first process). */
 SEC("raw_tp/sched_process_exec")
 int nb_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx->args[0];
-	struct nb_proc_key key = {};
-	struct nb_proc_info *info;
+	struct nb_slot *s = task_slot(task);
 
-	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	info = bpf_map_lookup_elem(&proc_info, &key);
-	if (info)
-		BPF_CORE_READ_STR_INTO(&info->comm, task, comm);
+	if (s) {
+		BPF_CORE_READ_STR_INTO(&s->comm, task, comm);
+		s->cgroup_id = bpf_get_current_cgroup_id();
+	}
 	return 0;
 }
 
 /* Every rung: mark a process exited when its last thread exits, so the
- * collector reports it once more and frees its entries. */
+ * collector reads it a last time and frees its slot. */
 SEC("raw_tp/sched_process_exit")
 int nb_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx->args[0];
-	struct nb_proc_key key = {};
-	struct nb_proc_info *info;
+	struct nb_slot *s;
 
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;	/* other threads of the group still run */
-	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	info = bpf_map_lookup_elem(&proc_info, &key);
-	if (info)
-		info->exited = 1;
+	s = task_slot(task);
+	if (s)
+		__sync_lock_test_and_set(&s->state, NB_SLOT_EXITED);
 	return 0;
 }

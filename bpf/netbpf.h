@@ -31,12 +31,14 @@ enum nb_dir {
 
 /* Which map a dropped update was meant for (index into the drops array). */
 enum nb_drop {
-	NB_DROP_PROCS = 0,
-	NB_DROP_INFO,
+	NB_DROP_PROCS = 0,	/* no free process slot */
+	NB_DROP_INFO,		/* unused since the slots (kept: metrics names) */
 	NB_DROP_STASH,
 	NB_DROP_FLOWS,	/* could not insert even after an LRU eviction */
-	NB_DROP_CGROUPS,
+	NB_DROP_CGROUPS,	/* unused: cgroup rows come from process rows */
 	NB_FLOW_INSERTS,	/* not a drop: new flows, to tell evictions */
+	NB_DROP_SOFTIRQ,	/* not a drop: TCP reads seen in softirq, left
+				 * for the owner's next read in process context */
 	NB_NDROPS,
 };
 
@@ -50,18 +52,32 @@ struct nb_proc_key {
 	__u64 start_ns;
 };
 
-/* Per-CPU: bytes and calls per protocol and direction. */
-struct nb_proc_counts {
-	__u64 bytes[NB_NPROTO][2];
-	__u64 calls[NB_NPROTO][2];
+/*
+ * One process's counters and identity: an element of the mmap-able array
+ * 'slots', one cache line. The map 'procs' gives a process's slot number;
+ * free slot numbers wait in the queue 'free_slots'. Userspace reads the
+ * array through mmap (no system call per process), and frees the slot of
+ * an exited process after its last read: zero it, push its number back.
+ *
+ * Not per-CPU: the counters are shared by the threads of one process only,
+ * so an atomic add contends within one process at most, and the kernel
+ * memory is 64 bytes per process whatever the CPU count.
+ */
+enum nb_slot_state {
+	NB_SLOT_FREE = 0,
+	NB_SLOT_LIVE = 1,
+	NB_SLOT_EXITED = 2,	/* set by the exit hook: no more increments */
 };
 
-/* Taken once, at the first event of the process, in the kernel. */
-struct nb_proc_info {
-	__u64 cgroup_id;
-	char comm[NB_COMM_LEN];
-	__u32 exited;	/* set by the exit hook when the whole group is gone */
-	__u32 pad;
+struct nb_slot {
+	__u64 tx_bytes;		/* atomic adds */
+	__u64 rx_bytes;
+	__u64 start_ns;		/* identity: the key in 'procs' */
+	__u32 tgid;
+	__u32 uid;		/* of the leader at the first event */
+	__u64 cgroup_id;	/* cgroup v2 id at the first event, and at exec */
+	char comm[NB_COMM_LEN];	/* at the first event, and at exec */
+	__u64 state;		/* enum nb_slot_state; written last */
 };
 
 /*
@@ -83,12 +99,13 @@ struct nb_flow_key {
 	__u8 raddr[16];
 };
 
-/* Per-CPU bytes and calls by direction: flows (in an LRU map: evicted flows
- * lose their row, never bytes from the per-process totals) and cgroups. */
+/* Bytes and calls by direction of a flow, shared by the threads of its
+ * process (atomic adds), in an LRU map: an evicted flow loses its row,
+ * never bytes from the per-process totals. */
 struct nb_dir_counts {
 	__u64 bytes[2];
 	__u64 calls[2];
-	__u64 born;	/* ns, set on the inserting CPU: tells a re-made entry */
+	__u64 born;	/* ns, set at insertion: tells a re-made entry */
 };
 
 #endif /* NETBPF_H */

@@ -24,8 +24,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Who loaded us: set by the loader before load, never read here. */
 const volatile struct nb_tc_owner owner = {};
 
+/* Per-CPU: every CPU counts the packets of a busy interface, so one shared
+ * value would bounce between all of them. Allocated as interfaces appear,
+ * not for all 4,096 up front: memory follows live interfaces x CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NB_TC_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct nb_tc_counts);

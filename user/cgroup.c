@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cgroup.h"
 #include "collector.h"
 
@@ -31,37 +32,104 @@ int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len)
 	return found;
 }
 
+/*
+ * Known cgroups, id to path, in an open-addressing table (linear probing,
+ * deletion by backward shift): a lookup costs the same with ten or ten
+ * thousand containers, and a removed cgroup is forgotten once its row is
+ * retired (nb_cgroup_forget), so the table follows the live cgroups.
+ */
 struct entry {
-	uint64_t id;
+	uint64_t id;	/* 0: empty (no cgroup has inode 0) */
 	char *path;
 };
 
 static struct entry *entries;
-static size_t nentries, capentries;
+static size_t nentries, capentries;	/* capentries: a power of two */
+static char root[4096];
 static size_t rootlen;
 static double last_walk = -10;
 
-static int visit(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+static size_t slot_of(uint64_t id)
 {
-	(void)ftw;
-	if (flag != FTW_D)
-		return 0;
-	for (size_t i = 0; i < nentries; i++)
-		if (entries[i].id == st->st_ino)
-			return 0;	/* known: ids are never reused */
-	if (nentries == capentries) {
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & (capentries - 1);
+}
+
+static struct entry *find(uint64_t id)
+{
+	if (!capentries)
+		return NULL;
+	for (size_t i = slot_of(id); entries[i].id; i = (i + 1) & (capentries - 1))
+		if (entries[i].id == id)
+			return &entries[i];
+	return NULL;
+}
+
+static int put(uint64_t id, char *path)
+{
+	size_t i;
+
+	if ((nentries + 1) * 2 > capentries) {
 		size_t cap = capentries ? capentries * 2 : 256;
-		struct entry *e = realloc(entries, cap * sizeof(*e));
+		struct entry *old = entries, *e = calloc(cap, sizeof(*e));
+		size_t oldcap = capentries;
 
 		if (!e)
-			return 1;
+			return -1;
 		entries = e;
 		capentries = cap;
+		for (size_t k = 0; k < oldcap; k++) {
+			if (!old[k].id)
+				continue;
+			for (i = slot_of(old[k].id); entries[i].id; i = (i + 1) & (cap - 1))
+				;
+			entries[i] = old[k];
+		}
+		free(old);
 	}
-	entries[nentries].id = st->st_ino;
-	entries[nentries].path = strdup(fpath[rootlen] ? fpath + rootlen : "/");
-	if (entries[nentries].path)
-		nentries++;
+	for (i = slot_of(id); entries[i].id; i = (i + 1) & (capentries - 1))
+		;
+	entries[i].id = id;
+	entries[i].path = path;
+	nentries++;
+	return 0;
+}
+
+void nb_cgroup_forget(uint64_t id)
+{
+	struct entry *e = find(id);
+	size_t i, j, mask = capentries - 1;
+
+	if (!e)
+		return;
+	free(e->path);
+	i = e - entries;
+	entries[i].id = 0;
+	nentries--;
+	/* backward shift: pull later members of the run into the hole */
+	for (j = (i + 1) & mask; entries[j].id; j = (j + 1) & mask) {
+		size_t home = slot_of(entries[j].id);
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+
+		if (!stays) {
+			entries[i] = entries[j];
+			entries[j].id = 0;
+			i = j;
+		}
+	}
+}
+
+static int visit(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+{
+	char *path;
+
+	(void)ftw;
+	if (flag != FTW_D || find(st->st_ino))
+		return 0;	/* known: ids are never reused */
+	path = strdup(fpath[rootlen] ? fpath + rootlen : "/");
+	if (!path || put(st->st_ino, path)) {
+		free(path);
+		return 1;
+	}
 	return 0;
 }
 
@@ -69,8 +137,6 @@ static int visit(const char *fpath, const struct stat *st, int flag, struct FTW 
  * cgroup (a container run with --rm) keeps its path for the summary. */
 static void walk(void)
 {
-	char root[4096];
-
 	if (nb_cgroup2_mount("/proc/self/mountinfo", root, sizeof(root)))
 		return;
 	rootlen = strlen(root);
@@ -80,15 +146,28 @@ static void walk(void)
 const char *nb_cgroup_path(uint64_t id)
 {
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < nentries; i++)
-			if (entries[i].id == id)
-				return entries[i].path;
+		struct entry *e = find(id);
+
+		if (e)
+			return e->path;
 		if (pass || nb_mono_now() - last_walk < 1.0)
 			break;
 		last_walk = nb_mono_now();
 		walk();
 	}
 	return "";
+}
+
+bool nb_cgroup_exists(uint64_t id)
+{
+	char path[8192];
+	struct stat st;
+	struct entry *e = find(id);
+
+	if (!e || !rootlen)
+		return false;
+	snprintf(path, sizeof(path), "%s%s", root, strcmp(e->path, "/") ? e->path : "");
+	return !stat(path, &st) && st.st_ino == id;
 }
 
 static size_t hex_run(const char *s, size_t n)

@@ -3,6 +3,7 @@
 #ifndef NB_CGROUP_H
 #define NB_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,10 @@ int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len);
 /* Path of the cgroup with this id, "" when unknown. Walks the cgroup2 tree
  * again (at most once a second) when the id is new. */
 const char *nb_cgroup_path(uint64_t id);
+/* Whether the cgroup with this id (known to nb_cgroup_path) still exists. */
+bool nb_cgroup_exists(uint64_t id);
+/* Forget a removed cgroup, once nothing will show its path again. */
+void nb_cgroup_forget(uint64_t id);
 
 /* The container a cgroup path belongs to: a 12-character id (Docker,
  * Podman, containerd, CRI-O, Kubernetes pods) or a name (LXC, systemd

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,8 +59,6 @@ struct nb_rowkey nb_cgroup_rowkey(uint64_t id)
 	return k;
 }
 
-#define NB_MAX_CGROUPS 8192	/* max_entries of the map 'cgroups' */
-
 static int read_one_by_one(int fd, uint32_t key_size, uint32_t value_size,
 			   uint32_t max, char *keys, char *vals)
 {
@@ -113,29 +112,22 @@ int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max
 
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc)
 {
-	size_t n = l->procs_max;
-
 	memset(c, 0, sizeof(*c));
 	c->loader = l;
 	c->tc = tc;
 	c->batch_ok = true;
+	c->retired_max = 262144;	/* 32 MiB of struct nb_retired */
 	nb_table_init(&c->table);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
 		return -EINVAL;
-	c->keys = calloc(n, sizeof(struct nb_proc_key));
-	c->vals = calloc(n, sizeof(struct nb_proc_counts) * c->ncpus);
-	c->info_keys = calloc(n, sizeof(struct nb_proc_key));
-	c->info_vals = calloc(n, sizeof(struct nb_proc_info));
-	if (!c->keys || !c->vals || !c->info_keys || !c->info_vals)
-		return -ENOMEM;
-	c->cg_keys = calloc(NB_MAX_CGROUPS, sizeof(__u64));
-	c->cg_vals = calloc(NB_MAX_CGROUPS, sizeof(struct nb_dir_counts) * c->ncpus);
-	if (!c->cg_keys || !c->cg_vals)
+	c->seen = calloc(l->procs_max, sizeof(*c->seen));
+	c->exited = calloc(l->procs_max, sizeof(*c->exited));
+	if (!c->seen || !c->exited)
 		return -ENOMEM;
 	if (l->flows_on) {
 		c->flow_keys = calloc(l->flows_max, sizeof(struct nb_flow_key));
-		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_dir_counts) * c->ncpus);
+		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_dir_counts));
 		if (!c->flow_keys || !c->flow_vals)
 			return -ENOMEM;
 	}
@@ -147,21 +139,294 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 void nb_collector_free(struct nb_collector *c)
 {
 	nb_table_free(&c->table);
-	free(c->keys);
-	free(c->vals);
-	free(c->info_keys);
-	free(c->info_vals);
+	free(c->seen);
+	free(c->exited);
+	free(c->retired);
 	free(c->ifs);
 	free(c->flow_keys);
 	free(c->flow_vals);
-	free(c->cg_keys);
-	free(c->cg_vals);
 	memset(c, 0, sizeof(*c));
 }
 
+uint64_t nb_collector_lost(const struct nb_collector *c)
+{
+	return c->drops[NB_DROP_PROCS] + c->drops[NB_DROP_STASH] + c->tc_drops + c->lost_events;
+}
+
+/* ---- rows that end, and their retirement ---- */
+
+static void ended(struct nb_row *r, double now)
+{
+	if (!r->ended_at)
+		r->ended_at = now;
+	r->exited = true;
+}
+
+static void keep_retired(struct nb_collector *c, const struct nb_row *r)
+{
+	struct nb_retired *k;
+
+	if (c->nretired == c->retired_cap) {
+		size_t cap = c->retired_cap ? c->retired_cap * 2 : 1024;
+		struct nb_retired *p;
+
+		if (cap > c->retired_max)
+			cap = c->retired_max;
+		p = cap > c->retired_cap ? realloc(c->retired, cap * sizeof(*p)) : NULL;
+		if (!p) {
+			c->retired_lost++;
+			return;
+		}
+		c->retired = p;
+		c->retired_cap = cap;
+	}
+	k = &c->retired[c->nretired++];
+	memset(k, 0, sizeof(*k));
+	k->key = r->key;
+	k->cur = r->cur;
+	k->cgroup_id = r->cgroup_id;
+	k->uid = r->uid;
+	if (r->key.type == NB_ROW_IFACE) {
+		memcpy(k->name, r->ifname, sizeof(k->name));
+		k->id = r->ifindex;
+	} else {
+		memcpy(k->name, r->comm, sizeof(k->name));
+		k->id = r->pid;
+	}
+}
+
+struct retire_ctx {
+	struct nb_collector *c;
+	double now;
+};
+
+/* A row ended (exited, gone, evicted) at least linger_s ago, and shown at
+ * least once since (it ended in an earlier poll), goes. A cgroup row goes
+ * only once no live process row points to it. */
+static bool retire(struct nb_row *r, void *arg)
+{
+	struct retire_ctx *x = arg;
+
+	if (!r->ended_at || x->now - r->ended_at < x->c->linger_s || r->ended_at >= x->now)
+		return false;
+	if (r->key.type == NB_ROW_CGROUP && r->refs)
+		return false;
+	if (r->cg && r->cg->refs)
+		r->cg->refs--;
+	if (x->c->keep_retired)
+		keep_retired(x->c, r);
+	else if (r->key.type == NB_ROW_CGROUP)
+		nb_cgroup_forget(r->cgroup_id);
+	return true;
+}
+
+void nb_collector_restore_retired(struct nb_collector *c)
+{
+	for (size_t i = 0; i < c->nretired; i++) {
+		const struct nb_retired *k = &c->retired[i];
+		struct nb_row *r = nb_table_get(&c->table, &k->key, true);
+
+		if (!r)
+			break;
+		struct nb_counts *g = &c->table.removed[k->key.type % NB_NROWTYPES];
+
+		r->cur = r->prev = k->cur;
+		g->tx_bytes -= k->cur.tx_bytes;
+		g->rx_bytes -= k->cur.rx_bytes;
+		g->tx_packets -= k->cur.tx_packets;
+		g->rx_packets -= k->cur.rx_packets;
+		r->exited = true;
+		r->cgroup_id = k->cgroup_id;
+		r->uid = k->uid;
+		if (k->key.type == NB_ROW_IFACE) {
+			r->ifindex = k->id;
+			memcpy(r->ifname, k->name, sizeof(k->name));
+			continue;
+		}
+		r->pid = k->id;
+		memcpy(r->comm, k->name, sizeof(k->name));
+		r->start_ns = k->key.k[1];
+		if (k->key.type == NB_ROW_FLOW) {
+			struct nb_flow_key f;
+
+			memcpy(&f, k->key.k, sizeof(f));
+			r->start_ns = f.start_ns;
+			r->proto = f.proto;
+			r->family = f.family;
+			r->lport = f.lport;
+			r->rport = f.rport;
+			memcpy(r->laddr, f.laddr, 16);
+			memcpy(r->raddr, f.raddr, 16);
+		}
+	}
+	free(c->retired);
+	c->retired = NULL;
+	c->nretired = c->retired_cap = 0;
+}
+
+/* ---- processes: the slots ---- */
+
+static struct nb_row *cgroup_row(struct nb_collector *c, uint64_t id)
+{
+	struct nb_rowkey k = nb_cgroup_rowkey(id);
+	struct nb_row *g = nb_table_get(&c->table, &k, false);
+
+	if (g)
+		return g;
+	g = nb_table_get(&c->table, &k, true);
+	if (g) {
+		g->cgroup_id = id;
+		nb_cgroup_path(id);	/* resolve while it exists */
+	}
+	return g;
+}
+
+/* The process row of a slot whose identity is new to us. */
+static struct nb_row *slot_row(struct nb_collector *c, struct nb_slot_seen *sv,
+			       const volatile struct nb_slot *s)
+{
+	struct nb_rowkey k;
+	struct nb_row *r;
+
+	sv->tgid = s->tgid;
+	sv->start_ns = s->start_ns;
+	sv->tx = sv->rx = 0;
+	k = nb_proc_rowkey(sv->tgid, sv->start_ns);
+	r = nb_table_get(&c->table, &k, true);
+	if (!r)
+		return NULL;
+	r->pid = sv->tgid;
+	r->start_ns = sv->start_ns;
+	r->uid = s->uid;
+	sv->row = r;
+	return r;
+}
+
+/* Name and cgroup: set at the first event, changed by an exec. */
+static void slot_names(struct nb_collector *c, struct nb_row *r, const volatile struct nb_slot *s)
+{
+	uint64_t cg = s->cgroup_id;
+
+	for (int i = 0; i < NB_COMM_LEN - 1; i++)
+		r->comm[i] = s->comm[i];
+	r->comm[NB_COMM_LEN - 1] = '\0';
+	if (r->cg && r->cgroup_id == cg)
+		return;
+	if (r->cgroup_id != cg)
+		nb_cgroup_path(cg);	/* resolve while it exists */
+	r->cgroup_id = cg;
+	if (!c->loader->cgroups_on)
+		return;
+	if (r->cg && r->cg->refs)
+		r->cg->refs--;
+	r->cg = cgroup_row(c, cg);
+	if (r->cg) {
+		r->cg->refs++;
+		r->cg->ended_at = 0;
+		r->cg->exited = false;
+	}
+}
+
+static void add_cgroup(struct nb_row *g, uint64_t dtx, uint64_t drx)
+{
+	struct nb_counts cum = g->raw;
+
+	cum.tx_bytes += dtx;
+	cum.rx_bytes += drx;
+	nb_row_set(g, &cum);
+}
+
+/*
+ * Every slot in use, read in place: no system call, and nothing for a
+ * slot that did not move but a comparison. A slot marked exited made its
+ * last increment before it was marked (the exit hook runs after the last
+ * thread's last send or receive), so this read is final: its slot is freed
+ * after this poll, and its row stays until it is retired.
+ */
+static int read_slots(struct nb_collector *c, double now)
+{
+	struct nb_loader *l = c->loader;
+	volatile struct nb_slot *slots = l->slots;
+
+	c->nexited = 0;
+	for (uint32_t i = 0; i < l->procs_max; i++) {
+		volatile struct nb_slot *s = &slots[i];
+		struct nb_slot_seen *sv = &c->seen[i];
+		uint64_t state = s->state, tx, rx;
+		struct nb_row *r = sv->row;
+
+		if (state == NB_SLOT_FREE)
+			continue;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the identity after the state */
+		if (!r || sv->tgid != s->tgid || sv->start_ns != s->start_ns) {
+			r = slot_row(c, sv, s);
+			if (!r)
+				return -ENOMEM;
+			slot_names(c, r, s);
+		}
+		tx = s->tx_bytes;
+		rx = s->rx_bytes;
+		if (tx != sv->tx || rx != sv->rx) {
+			struct nb_counts cum = { .tx_bytes = tx, .rx_bytes = rx };
+
+			slot_names(c, r, s);	/* an exec since? */
+			if (r->cg)
+				add_cgroup(r->cg, tx - sv->tx, rx - sv->rx);
+			sv->tx = tx;
+			sv->rx = rx;
+			nb_row_set(r, &cum);
+		}
+		if (state == NB_SLOT_EXITED) {
+			slot_names(c, r, s);
+			ended(r, now);
+			c->exited[c->nexited++] = i;
+		}
+	}
+	return 0;
+}
+
+/* After the poll: the slots of exited processes go back to the kernel. */
+static void free_slots(struct nb_collector *c)
+{
+	struct nb_loader *l = c->loader;
+
+	for (uint32_t n = 0; n < c->nexited; n++) {
+		uint32_t i = c->exited[n];
+		volatile struct nb_slot *s = &l->slots[i];
+		struct nb_slot_seen *sv = &c->seen[i];
+		struct nb_proc_key key = { .tgid = s->tgid, .start_ns = s->start_ns };
+
+		bpf_map_delete_elem(l->procs_fd, &key);
+		s->tx_bytes = s->rx_bytes = 0;
+		__atomic_store_n(&s->state, NB_SLOT_FREE, __ATOMIC_RELEASE);
+		memset(sv, 0, sizeof(*sv));
+		bpf_map_update_elem(l->free_fd, NULL, &i, BPF_ANY);
+	}
+	c->nexited = 0;
+}
+
+/* Cgroup rows with no live process: gone once their folder is. Checked
+ * every 10 seconds, not every poll. */
+static void check_cgroups(struct nb_collector *c, double now)
+{
+	if (now < c->next_cgroup_check)
+		return;
+	c->next_cgroup_check = now + 10;
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		struct nb_row *g = c->table.rows[i];
+
+		if (g->key.type != NB_ROW_CGROUP || g->refs || g->ended_at)
+			continue;
+		if (!nb_cgroup_exists(g->cgroup_id))
+			ended(g, now);
+	}
+}
+
+/* ---- interfaces, flows, drops, programs ---- */
+
 /* Interface rows from the TC counters; a removed interface comes once
  * more with its final counts, marked gone. */
-static int read_ifaces(struct nb_collector *c)
+static int read_ifaces(struct nb_collector *c, double now)
 {
 	int want, n;
 
@@ -193,7 +458,8 @@ static int read_ifaces(struct nb_collector *c)
 		r->ifindex = f->ifindex;
 		memcpy(r->ifname, f->ifname, sizeof(r->ifname));
 		r->ifname[sizeof(r->ifname) - 1] = '\0';
-		r->exited = f->gone;
+		if (f->gone)
+			ended(r, now);
 		nb_row_set(r, &cnt);
 	}
 	c->tc_drops = nb_tc_drops(c->tc);
@@ -203,88 +469,74 @@ static int read_ifaces(struct nb_collector *c)
 /*
  * Flow rows. Called after the process rows are up to date: a flow of an
  * exited process has made its last increment, so it is read a last time
- * and freed. Returns how many flow entries are left in the map.
+ * and freed. A flow row not in the map any more was evicted: it ends.
+ * Returns how many flow entries are left in the map.
  */
-static int read_flows(struct nb_collector *c)
+static int read_flows(struct nb_collector *c, double now)
 {
 	struct nb_loader *l = c->loader;
 	struct nb_flow_key *k = c->flow_keys;
 	struct nb_dir_counts *v = c->flow_vals;
 	int n, left;
 
-	n = nb_map_read_all(l->flows_fd, sizeof(*k), sizeof(*v) * c->ncpus, l->flows_max,
+	n = nb_map_read_all(l->flows_fd, sizeof(*k), sizeof(*v), l->flows_max,
 			    k, v, &c->batch_ok);
 	if (n < 0)
 		return n;
 	left = n;
 	for (int i = 0; i < n; i++) {
 		struct nb_rowkey rk = nb_flow_rowkey(&k[i]);
-		struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
-		struct nb_row *r = nb_table_get(&c->table, &rk, true);
-		struct nb_row *p = nb_table_get(&c->table, &pk, false);
-		const struct nb_dir_counts *fc = &v[(size_t)i * c->ncpus];
-		struct nb_counts sum = {};
-		uint64_t born = 0;
+		struct nb_row *r = nb_table_get(&c->table, &rk, false);
+		struct nb_counts sum = {
+			.tx_bytes = v[i].bytes[NB_TX], .rx_bytes = v[i].bytes[NB_RX],
+			.tx_packets = v[i].calls[NB_TX], .rx_packets = v[i].calls[NB_RX],
+		};
 
-		if (!r)
-			return -ENOMEM;
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			if (fc[cpu].born > born)
-				born = fc[cpu].born;
-			sum.tx_bytes += fc[cpu].bytes[NB_TX];
-			sum.rx_bytes += fc[cpu].bytes[NB_RX];
-			sum.tx_packets += fc[cpu].calls[NB_TX];
-			sum.rx_packets += fc[cpu].calls[NB_RX];
+		if (!r) {
+			struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
+			struct nb_row *p = nb_table_get(&c->table, &pk, false);
+
+			r = nb_table_get(&c->table, &rk, true);
+			if (!r)
+				return -ENOMEM;
+			r->pid = k[i].tgid;
+			r->start_ns = k[i].start_ns;
+			r->proto = k[i].proto;
+			r->family = k[i].family;
+			r->lport = k[i].lport;
+			r->rport = k[i].rport;
+			memcpy(r->laddr, k[i].laddr, 16);
+			memcpy(r->raddr, k[i].raddr, 16);
+			if (p)
+				memcpy(r->comm, p->comm, sizeof(r->comm));
 		}
-		r->pid = k[i].tgid;
-		r->start_ns = k[i].start_ns;
-		r->proto = k[i].proto;
-		r->family = k[i].family;
-		r->lport = k[i].lport;
-		r->rport = k[i].rport;
-		memcpy(r->laddr, k[i].laddr, 16);
-		memcpy(r->raddr, k[i].raddr, 16);
-		if (p) {
-			memcpy(r->comm, p->comm, sizeof(r->comm));
-			r->exited = p->exited;
+		{
+			struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
+			struct nb_row *p = nb_table_get(&c->table, &pk, false);
+
+			if (p)
+				memcpy(r->comm, p->comm, sizeof(r->comm));
+			if (p && p->exited) {
+				ended(r, now);
+			} else if (r->ended_at) {	/* evicted, and back */
+				r->ended_at = 0;
+				r->exited = false;
+			}
 		}
-		nb_row_set_gen(r, &sum, born);
+		nb_row_set_gen(r, &sum, v[i].born);
 		if (r->exited && !bpf_map_delete_elem(l->flows_fd, &k[i])) {
 			c->flows_deleted++;
 			left--;
 		}
 	}
-	return left;
-}
+	/* evicted: in the table, not read this time */
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		struct nb_row *r = c->table.rows[i];
 
-/* Cgroup rows: cumulative bytes per cgroup id. */
-static int read_cgroups(struct nb_collector *c)
-{
-	__u64 *k = c->cg_keys;
-	struct nb_dir_counts *v = c->cg_vals;
-	int n = nb_map_read_all(c->loader->cgroups_fd, sizeof(*k), sizeof(*v) * c->ncpus,
-				NB_MAX_CGROUPS, k, v, &c->batch_ok);
-
-	for (int i = 0; i < n; i++) {
-		struct nb_rowkey rk = nb_cgroup_rowkey(k[i]);
-		struct nb_row *r = nb_table_get(&c->table, &rk, true);
-		const struct nb_dir_counts *dc = &v[(size_t)i * c->ncpus];
-		struct nb_counts sum = {};
-
-		if (!r)
-			return -ENOMEM;
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			sum.tx_bytes += dc[cpu].bytes[NB_TX];
-			sum.rx_bytes += dc[cpu].bytes[NB_RX];
-			sum.tx_packets += dc[cpu].calls[NB_TX];
-			sum.rx_packets += dc[cpu].calls[NB_RX];
-		}
-		if (r->cgroup_id != k[i])
-			nb_cgroup_path(k[i]);	/* resolve while it exists */
-		r->cgroup_id = k[i];
-		nb_row_set(r, &sum);
+		if (r->key.type == NB_ROW_FLOW && !r->seen && !r->ended_at)
+			ended(r, now);
 	}
-	return n < 0 ? n : 0;
+	return left;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -302,70 +554,51 @@ static void read_drops(struct nb_collector *c)
 	}
 }
 
+/* run_time_ns, run_cnt and recursion_misses of every attached program:
+ * the last are runs the kernel skipped because a program of netbpf's was
+ * already running on that CPU, so events netbpf never saw. */
+static void read_progs(struct nb_collector *c)
+{
+	struct bpf_object *obj = nb_loader_object(c->loader);
+	struct bpf_program *p;
+	int n = 0;
+
+	c->lost_events = 0;
+	if (!obj)
+		return;
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0 || n == NB_MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(c->progs[n].name, sizeof(c->progs[n].name), "%s", bpf_program__name(p));
+		c->progs[n].run_time_ns = info.run_time_ns;
+		c->progs[n].run_cnt = info.run_cnt;
+		c->progs[n].recursion_misses = info.recursion_misses;
+		c->lost_events += info.recursion_misses;
+		n++;
+	}
+	c->nprogs = n;
+}
+
 int nb_collector_poll(struct nb_collector *c)
 {
 	struct nb_loader *l = c->loader;
-	struct nb_proc_key *ik = c->info_keys, *k = c->keys;
-	struct nb_proc_info *iv = c->info_vals;
-	struct nb_proc_counts *v = c->vals;
-	int ninfo, n;
-	double now;
+	struct retire_ctx rc = { .c = c, .now = nb_mono_now() };
+	int n;
 
-	/*
-	 * The info map first: a process seen as exited there has made its last
-	 * increment already, so the counts read next are final and its entries
-	 * can be freed afterwards without losing anything.
-	 */
-	ninfo = nb_map_read_all(l->info_fd, sizeof(*ik), sizeof(*iv), l->procs_max,
-				ik, iv, &c->batch_ok);
-	if (ninfo < 0)
-		return ninfo;
-	n = nb_map_read_all(l->procs_fd, sizeof(*k), sizeof(*v) * c->ncpus, l->procs_max,
-			    k, v, &c->batch_ok);
+	/* what ended in an earlier poll and has been shown long enough */
+	nb_table_remove(&c->table, retire, &rc);
+	nb_table_begin(&c->table);
+	n = read_slots(c, rc.now);
 	if (n < 0)
 		return n;
-
-	nb_table_begin(&c->table);
-	for (int i = 0; i < ninfo; i++) {
-		struct nb_rowkey rk = nb_proc_rowkey(ik[i].tgid, ik[i].start_ns);
-		struct nb_row *r = nb_table_get(&c->table, &rk, true);
-
-		if (!r)
-			return -ENOMEM;
-		r->pid = ik[i].tgid;
-		r->start_ns = ik[i].start_ns;
-		memcpy(r->comm, iv[i].comm, NB_COMM_LEN);
-		r->comm[NB_COMM_LEN - 1] = '\0';
-		if (r->cgroup_id != iv[i].cgroup_id)
-			nb_cgroup_path(iv[i].cgroup_id);	/* resolve while it exists */
-		r->cgroup_id = iv[i].cgroup_id;
-		r->exited = iv[i].exited;
-	}
-	for (int i = 0; i < n; i++) {
-		struct nb_rowkey rk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
-		struct nb_row *r = nb_table_get(&c->table, &rk, true);
-		const struct nb_proc_counts *pc = &v[(size_t)i * c->ncpus];
-		struct nb_counts sum = {};
-
-		if (!r)
-			return -ENOMEM;
-		r->pid = k[i].tgid;
-		memset(r->proto_bytes, 0, sizeof(r->proto_bytes));
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			for (int p = 0; p < NB_NPROTO; p++) {
-				r->proto_bytes[p][NB_TX] += pc[cpu].bytes[p][NB_TX];
-				r->proto_bytes[p][NB_RX] += pc[cpu].bytes[p][NB_RX];
-				sum.tx_bytes += pc[cpu].bytes[p][NB_TX];
-				sum.rx_bytes += pc[cpu].bytes[p][NB_RX];
-				sum.tx_packets += pc[cpu].calls[p][NB_TX];
-				sum.rx_packets += pc[cpu].calls[p][NB_RX];
-			}
-		}
-		nb_row_set(r, &sum);
-	}
 	read_drops(c);
+	read_progs(c);
 	if (l->flows_on) {
-		n = read_flows(c);
+		n = read_flows(c, rc.now);
 		if (n < 0)
 			return n;
 		/* what was inserted and is neither in the map nor freed by us
@@ -374,27 +607,16 @@ int nb_collector_poll(struct nb_collector *c)
 		if ((int64_t)c->flow_evictions < 0)
 			c->flow_evictions = 0;
 	}
-	if (c->loader->cgroups_on) {
-		n = read_cgroups(c);
-		if (n < 0)
-			return n;
-	}
-	n = read_ifaces(c);
+	if (l->cgroups_on)
+		check_cgroups(c, rc.now);
+	n = read_ifaces(c, rc.now);
 	if (n < 0)
 		return n;
 
-	now = nb_mono_now();
-	c->interval_s = now - c->last_mono;
-	c->last_mono = now;
+	c->interval_s = rc.now - c->last_mono;
+	c->last_mono = rc.now;
 	c->ts = nb_wall_now();
 	nb_table_end(&c->table, c->interval_s);
-
-	/* Free the entries of exited processes: their rows keep the totals. */
-	for (int i = 0; i < ninfo; i++) {
-		if (!iv[i].exited)
-			continue;
-		bpf_map_delete_elem(l->procs_fd, &ik[i]);
-		bpf_map_delete_elem(l->info_fd, &ik[i]);
-	}
+	free_slots(c);
 	return 0;
 }

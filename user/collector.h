@@ -12,6 +12,33 @@
 #include "stats.h"
 #include "tc.h"
 
+/* What the collector knows of one process slot (struct nb_slot). */
+struct nb_slot_seen {
+	uint64_t tx, rx;	/* the slot's counters at the last read */
+	uint64_t start_ns;
+	uint32_t tgid;
+	struct nb_row *row;	/* NULL: not read yet, or freed */
+};
+
+/* A retired row, kept compactly for trace's summary (128 bytes). */
+struct nb_retired {
+	struct nb_rowkey key;
+	struct nb_counts cur;
+	char name[NB_COMM_LEN];	/* comm, ifname */
+	uint64_t cgroup_id;
+	uint32_t uid;
+	uint32_t id;		/* pid, ifindex */
+};
+
+/* BPF statistics of one program: the kernel's own counters. */
+struct nb_prog_stat {
+	char name[16];
+	uint64_t run_time_ns, run_cnt;
+	uint64_t recursion_misses;	/* runs the kernel skipped: events lost */
+};
+
+#define NB_MAX_PROGS 48
+
 struct nb_collector {
 	struct nb_loader *loader;
 	struct nb_tc *tc;		/* interface counters, or NULL */
@@ -27,14 +54,36 @@ struct nb_collector {
 	double interval_s;		/* length of the last interval */
 	double ts;			/* Unix time of the last read */
 	uint64_t drops[NB_NDROPS];	/* cumulative */
-	uint64_t drops_reported;
 	bool batch_ok;			/* bpf_map_lookup_batch works here */
-	/* buffers sized for the maps */
-	void *keys, *vals, *info_keys, *info_vals, *flow_keys, *flow_vals;
-	void *cg_keys, *cg_vals;
+
+	/* processes: the slots, through mmap */
+	struct nb_slot_seen *seen;	/* one per slot */
+	uint32_t *exited;		/* slots to free after this poll */
+	uint32_t nexited;
+
+	/* retirement: rows of what has ended stay linger_s, then go; with
+	 * keep_retired, trace keeps a compact copy for its summary, at most
+	 * retired_max of them (the others are counted in retired_lost) */
+	double linger_s;
+	bool keep_retired;
+	struct nb_retired *retired;
+	size_t nretired, retired_cap, retired_max;
+	uint64_t retired_lost;
+	double next_cgroup_check;
+
+	/* the programs' statistics, read every poll */
+	struct nb_prog_stat progs[NB_MAX_PROGS];
+	int nprogs;
+	uint64_t lost_events;		/* sum of recursion_misses */
+
+	void *flow_keys, *flow_vals;	/* buffers sized for the flow map */
 };
 
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);
+/* trace's summary: put the retired rows back in the table, once, at the end. */
+void nb_collector_restore_retired(struct nb_collector *c);
+/* Updates lost for good: full maps, and runs the kernel skipped. */
+uint64_t nb_collector_lost(const struct nb_collector *c);
 /* Read all maps and end an interval. 0 or negative errno. */
 int nb_collector_poll(struct nb_collector *c);
 void nb_collector_free(struct nb_collector *c);

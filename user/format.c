@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -85,4 +86,26 @@ char *nb_fmt_endpoint(char *buf, size_t len, int family, const unsigned char *ad
 	nb_fmt_ip(ip, sizeof(ip), family, addr);
 	snprintf(buf, len, family == 4 ? "%s:%u" : "[%s]:%u", ip, port);
 	return buf;
+}
+
+/* Users are few and processes many: a small direct-mapped cache of uid to
+ * name saves reading the password database for every new process. */
+char *nb_user_name(uint32_t uid, char *out, size_t len)
+{
+	static struct { uint32_t uid; bool set; char name[32]; } cache[64];
+	unsigned int h = uid % 64;
+
+	if (!cache[h].set || cache[h].uid != uid) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+
+		if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
+			snprintf(cache[h].name, sizeof(cache[h].name), "%s", pw.pw_name);
+		else
+			snprintf(cache[h].name, sizeof(cache[h].name), "%u", (unsigned)uid);
+		cache[h].uid = uid;
+		cache[h].set = true;
+	}
+	snprintf(out, len, "%s", cache[h].name);
+	return out;
 }

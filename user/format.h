@@ -5,9 +5,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", ... (1024 steps) */
 char *nb_fmt_bytes(char *buf, size_t len, double bytes);
+/* The name of a user id ("1000" when it has none), cached. */
+char *nb_user_name(uint32_t uid, char *out, size_t len);
 /* "1.2 MiB/s", or in bits with SI steps: "9.8 Mbit/s" */
 char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
 /* Copy s into buf, cut to width columns with a trailing '+' when cut. */

@@ -110,24 +110,11 @@ bool nb_field_desc(enum nb_field f);
 /* Case-insensitive substring match on name (and remote, user); "" matches all. */
 bool nb_item_match(const struct nb_item *it, const char *filter);
 
-/* State top keeps per row, found by the row's key. */
+/* State top keeps per row (struct nb_row's 'fe'). */
 struct nb_rowstate {
-	struct nb_rowkey key;
 	struct nb_hist hist;
 	char user[32];		/* "" until read */
 	double gone_since;	/* monotonic seconds, 0 while alive */
-	uint64_t last_interval;	/* the interval that last pushed a sample */
 };
-
-struct nb_states {
-	struct nb_rowstate **v;
-	uint32_t n, cap;
-	uint32_t *index;	/* open addressing: number + 1, 0 empty */
-	uint32_t index_cap;
-};
-
-/* The state of this key, created zeroed when new; NULL without memory. */
-struct nb_rowstate *nb_states_get(struct nb_states *m, const struct nb_rowkey *key);
-void nb_states_free(struct nb_states *m);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -135,7 +136,8 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 
 		if (n >= 16 && n <= (1 << 22)) {
 			bpf_map__set_max_entries(s->maps.procs, n);
-			bpf_map__set_max_entries(s->maps.proc_info, n);
+			bpf_map__set_max_entries(s->maps.slots, n);
+			bpf_map__set_max_entries(s->maps.free_slots, n);
 		}
 	}
 	s->rodata->recv_nargs = ki->recv_nargs;
@@ -146,23 +148,28 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		s->rodata->filter_ports = o->nports > 0;
 		s->rodata->filter_cgroup = o->cgroup != NULL;
 		s->rodata->flows_on = (o->by & NB_BY(NB_ROW_FLOW)) || o->command == NB_CMD_TOP;
-		s->rodata->cgroups_on = (o->by & NB_BY(NB_ROW_CGROUP)) || o->command == NB_CMD_TOP ||
-					o->command == NB_CMD_SERVE;
 		/* maps nothing will use: the smallest the kernel takes, so they
 		 * cost no memory and no start-up time (65,536 flows: 47 ms) */
 		if (!s->rodata->flows_on)
 			bpf_map__set_max_entries(s->maps.flows, 64);
-		if (!s->rodata->cgroups_on)
-			bpf_map__set_max_entries(s->maps.cgroups, 1);
 		if (o->has_comm) {
 			s->rodata->filter_comm_on = 1;
 			memcpy((char *)s->rodata->filter_comm, o->comm, NB_COMM_LEN);
 		}
 	}
+	/* the kprobe rung's entry-to-return stash: 96 bytes an entry */
+	if (b != NB_BACKEND_KPROBE)
+		bpf_map__set_max_entries(s->maps.stash, 1);
 	res->step = "load";
 	err = netbpf__load(s);
 	if (err)
 		goto fail;
+	/* every process slot is free */
+	for (__u32 i = 0; i < bpf_map__max_entries(s->maps.slots); i++) {
+		err = bpf_map__update_elem(s->maps.free_slots, NULL, 0, &i, sizeof(i), BPF_ANY);
+		if (err)
+			goto fail;
+	}
 	if (o) {
 		for (int i = 0; i < o->npids; i++) {
 			__u8 one = 1;
@@ -250,7 +257,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
-	l->procs_fd = l->info_fd = l->drops_fd = l->flows_fd = l->cgroups_fd = -1;
+	l->procs_fd = l->free_fd = l->drops_fd = l->flows_fd = -1;
 	kinfo_read(o->btf_path, &ki);
 	l->recv_nargs = ki.recv_nargs;
 	if (o->backend != NB_BACKEND_AUTO)
@@ -265,14 +272,24 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 		if (l->skel) {
 			l->backend = b;
 			l->procs_fd = bpf_map__fd(l->skel->maps.procs);
-			l->info_fd = bpf_map__fd(l->skel->maps.proc_info);
+			l->free_fd = bpf_map__fd(l->skel->maps.free_slots);
 			l->drops_fd = bpf_map__fd(l->skel->maps.drops);
 			l->procs_max = bpf_map__max_entries(l->skel->maps.procs);
 			l->flows_fd = bpf_map__fd(l->skel->maps.flows);
 			l->flows_max = bpf_map__max_entries(l->skel->maps.flows);
 			l->flows_on = l->skel->rodata->flows_on;
-			l->cgroups_fd = bpf_map__fd(l->skel->maps.cgroups);
-			l->cgroups_on = l->skel->rodata->cgroups_on;
+			l->cgroups_on = (o->by & NB_BY(NB_ROW_CGROUP)) || o->command == NB_CMD_TOP ||
+					o->command == NB_CMD_SERVE;
+			l->slots_len = (size_t)l->procs_max * sizeof(struct nb_slot);
+			l->slots = mmap(NULL, l->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+					bpf_map__fd(l->skel->maps.slots), 0);
+			if (l->slots == MAP_FAILED) {
+				int err = -errno;
+
+				l->slots = NULL;
+				nb_loader_close(l);
+				return err;
+			}
 			return 0;
 		}
 	}
@@ -281,7 +298,15 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 
 void nb_loader_close(struct nb_loader *l)
 {
+	if (l->slots)
+		munmap(l->slots, l->slots_len);
+	l->slots = NULL;
 	/* destroying the skeleton detaches every link it made */
 	netbpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+struct bpf_object *nb_loader_object(const struct nb_loader *l)
+{
+	return l->skel ? l->skel->obj : NULL;
 }

@@ -4,6 +4,8 @@
 #define NB_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include "netbpf.h"
 #include "opts.h"
 
 struct netbpf;	/* the skeleton */
@@ -21,9 +23,12 @@ struct nb_loader {
 	enum nb_backend backend;	/* the rung in use */
 	struct nb_rung_result rungs[NB_NBACKENDS];
 	int recv_nargs;
-	int procs_fd, info_fd, drops_fd, flows_fd, cgroups_fd;
+	int procs_fd, free_fd, drops_fd, flows_fd;
 	unsigned int procs_max, flows_max;
-	bool flows_on, cgroups_on;
+	struct nb_slot *slots;	/* the map 'slots', mmap-ed: procs_max of them */
+	size_t slots_len;
+	bool flows_on;
+	bool cgroups_on;	/* cgroup rows (from process rows) */
 };
 
 /*
@@ -39,6 +44,8 @@ int nb_cgroup_dir(const char *path, char *out, size_t len);
 int nb_loader_probe(enum nb_backend b, const char *btf_path,
 		    struct nb_rung_result *res);
 void nb_loader_close(struct nb_loader *l);
+/* The loaded object, for the collector's program statistics, or NULL. */
+struct bpf_object *nb_loader_object(const struct nb_loader *l);
 
 /* Print libbpf's messages on stderr (on with -v). */
 void nb_libbpf_verbose(bool on);

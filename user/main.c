@@ -60,18 +60,24 @@ static int run_trace(const struct nb_opts *o)
 			nb_session_close(&s);
 			return ret;
 		}
-		drops = s.c.drops[NB_DROP_PROCS] + s.c.drops[NB_DROP_INFO] + s.c.drops[NB_DROP_STASH] +
-			s.c.drops[NB_DROP_CGROUPS] + s.c.tc_drops;
+		drops = nb_collector_lost(&s.c);
 		if (drops > lost) {
 			lost = drops;
-			fprintf(stderr, "netbpf: warning: %llu updates lost because a map was full (hint: fewer processes or interfaces, or --pid)\n",
-				(unsigned long long)lost);
+			fprintf(stderr, "netbpf: warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)\n",
+				(unsigned long long)lost,
+				(unsigned long long)(lost - s.c.lost_events),
+				(unsigned long long)s.c.lost_events);
 		}
 		if (w != NB_WAKE_INTERVAL || (o->count && ++n >= o->count))
 			break;
 	}
-	if (!ret)
+	if (!ret) {
+		nb_collector_restore_retired(&s.c);
 		nb_trace_summary(stdout, &s.c, o);
+		if (s.c.retired_lost)
+			fprintf(stderr, "netbpf: %llu ended rows are not in the summary: more than %zu ended while netbpf ran (their bytes are in the totals)\n",
+				(unsigned long long)s.c.retired_lost, s.c.retired_max);
+	}
 	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
 		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
 			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,

@@ -121,6 +121,8 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		nb_session_close(s);
 		fail(1, "cannot set up the collector: %s", strerror(-err));
 	}
+	/* trace's summary covers every row it has seen: keep the ended ones */
+	s->c.keep_retired = o->command == NB_CMD_TRACE;
 	s->next = s->c.start_mono + o->interval;
 	return 0;
 }

@@ -10,8 +10,10 @@ void nb_table_init(struct nb_table *t)
 
 void nb_table_free(struct nb_table *t)
 {
-	for (uint32_t i = 0; i < t->nrows; i++)
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		free(t->rows[i]->fe);
 		free(t->rows[i]);
+	}
 	free(t->rows);
 	free(t->index);
 	memset(t, 0, sizeof(*t));
@@ -93,6 +95,61 @@ struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
 	return r;
 }
 
+static int reindex(struct nb_table *t)
+{
+	memset(t->index, 0, t->index_cap * sizeof(*t->index));
+	for (uint32_t i = 0; i < t->nrows; i++)
+		index_put(t->index, t->index_cap, &t->rows[i]->key, i);
+	return 0;
+}
+
+uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void *arg),
+			 void *arg)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->nrows; i++) {
+		struct nb_row *r = t->rows[i];
+
+		if (gone(r, arg)) {
+			struct nb_counts *g = &t->removed[r->key.type % NB_NROWTYPES];
+
+			g->tx_bytes += r->cur.tx_bytes;
+			g->rx_bytes += r->cur.rx_bytes;
+			g->tx_packets += r->cur.tx_packets;
+			g->rx_packets += r->cur.rx_packets;
+			free(r->fe);
+			free(r);
+			continue;
+		}
+		t->rows[n++] = r;
+	}
+	if (n == t->nrows)
+		return 0;
+	n = t->nrows - n;
+	t->nrows -= n;
+	/* give memory back after a burst: the row array and the index follow
+	 * the rows that are left */
+	while (t->cap > 64 && t->nrows * 4 < t->cap) {
+		struct nb_row **rows = realloc(t->rows, t->cap / 2 * sizeof(*rows));
+
+		if (!rows)
+			break;
+		t->rows = rows;
+		t->cap /= 2;
+	}
+	while (t->index_cap > 128 && (t->nrows + 1) * 8 < t->index_cap) {
+		uint32_t *index = realloc(t->index, t->index_cap / 2 * sizeof(*index));
+
+		if (!index)
+			break;
+		t->index = index;
+		t->index_cap /= 2;
+	}
+	reindex(t);
+	return n;
+}
+
 void nb_table_begin(struct nb_table *t)
 {
 	for (uint32_t i = 0; i < t->nrows; i++)
@@ -148,7 +205,7 @@ void nb_table_end(struct nb_table *t, double interval_s)
 void nb_table_sum(const struct nb_table *t, uint32_t type,
 		  struct nb_counts *cum, struct nb_counts *delta)
 {
-	memset(cum, 0, sizeof(*cum));
+	*cum = t->removed[type % NB_NROWTYPES];
 	memset(delta, 0, sizeof(*delta));
 	for (uint32_t i = 0; i < t->nrows; i++) {
 		const struct nb_row *r = t->rows[i];

@@ -42,16 +42,22 @@ struct nb_row {
 	double tx_rate, rx_rate;	/* bytes per second over the last interval */
 	bool moved;	/* moved bytes in the last interval */
 	bool seen;	/* present in the last read of the maps */
-	bool exited;	/* process: exited; iface: gone */
-	bool reported_gone;
+	bool exited;	/* process: exited; iface, cgroup: gone; flow: its
+			 * process exited or the LRU map evicted it */
+	double ended_at;	/* monotonic seconds when it was found exited,
+				 * gone or evicted; the collector retires the
+				 * row some time after (see nb_collector) */
+	uint32_t refs;	/* cgroup: live process rows in it */
+	struct nb_row *cg;	/* process: its cgroup row, when counted */
+	void *fe;	/* a front end's state for this row (top's); freed with it */
 
 	/* labels, by type */
 	uint32_t pid;		/* process, flow */
 	char comm[NB_COMM_LEN];	/* process, flow */
 	uint64_t cgroup_id;	/* process, cgroup */
+	uint32_t uid;		/* process: at its first event */
 	uint32_t ifindex;	/* iface */
 	char ifname[16];	/* iface */
-	uint64_t proto_bytes[NB_NPROTO][2];	/* process: bytes by protocol, tx/rx */
 	/* flow: enum nb_proto, 4 or 6, addresses in network order (IPv4 in
 	 * the first 4 bytes), ports in host order; the flow's process row has
 	 * key nb_proc_rowkey(pid, start_ns) with the same start_ns */
@@ -66,6 +72,7 @@ struct nb_table {
 	uint32_t nrows, cap;
 	uint32_t *index;	/* open addressing: row number + 1, 0 empty */
 	uint32_t index_cap;	/* power of two */
+	struct nb_counts removed[NB_NROWTYPES];	/* cumulative of removed rows */
 };
 
 void nb_table_init(struct nb_table *t);
@@ -75,6 +82,10 @@ struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
 			    bool create);
 /* Start a read of the maps: every row is marked not seen. */
 void nb_table_begin(struct nb_table *t);
+/* Remove the rows for which 'gone' says true (the order of the others
+ * stays); 'gone' may keep a copy. Returns how many were removed. */
+uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void *arg),
+			 void *arg);
 /* Record the cumulative counters a map read gave for this row. A value
  * below the last one means the map entry was made anew (an LRU eviction,
  * an interface attached again): what the old entry counted is kept. */
@@ -83,7 +94,8 @@ void nb_row_set(struct nb_row *r, const struct nb_counts *cum);
 void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen);
 /* End the interval: deltas and rates against the previous end. */
 void nb_table_end(struct nb_table *t, double interval_s);
-/* Sum of the rows of one type, cumulative and last delta. */
+/* Sum of the rows of one type, cumulative (removed rows included) and
+ * last delta. */
 void nb_table_sum(const struct nb_table *t, uint32_t type,
 		  struct nb_counts *cum, struct nb_counts *delta);
 

@@ -47,7 +47,6 @@ enum view { V_PROC, V_IFACE, V_CGROUP, V_FLOW, NVIEWS };
 struct top {
 	struct nb_session s;
 	const struct nb_opts *o;
-	struct nb_states states;
 	struct nb_item *snap;	/* every row, as of the last update */
 	int nsnap, snapcap;
 	struct nb_item *rows;	/* the view: filtered and sorted */
@@ -169,23 +168,6 @@ static void screen_end(struct top *t)
 
 /* ---- reading the table ---- */
 
-static void read_user(uint32_t pid, char *out, size_t len)
-{
-	char path[32], buf[1024];
-	struct passwd pw, *res = NULL;
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%u", pid);
-	if (stat(path, &st)) {
-		snprintf(out, len, "?");
-		return;
-	}
-	if (!getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) && res)
-		snprintf(out, len, "%s", pw.pw_name);
-	else
-		snprintf(out, len, "%u", (unsigned)st.st_uid);
-}
-
 static void prog_stats(int fd, uint64_t *time, uint64_t *cnt)
 {
 	struct bpf_prog_info info;
@@ -245,6 +227,17 @@ static void own_cost(struct top *t, double now)
 	}
 	t->bpf_prev = t->bpf_on;
 	t->last_mono = now;
+}
+
+/* top's own state of a row, kept with the row and freed with it when the
+ * collector retires the row. */
+static struct nb_rowstate *row_state(const struct nb_row *r)
+{
+	struct nb_row *w = (struct nb_row *)r;
+
+	if (!w->fe)
+		w->fe = calloc(1, sizeof(struct nb_rowstate));
+	return w->fe;
 }
 
 static bool lingered_out(const struct top *t, const struct nb_rowstate *st, double now)
@@ -322,7 +315,7 @@ static void fill_item(struct nb_item *it, const struct nb_row *r, const struct n
 /* Add one row to the snapshot unless it has been gone for long enough. */
 static int snap_add(struct top *t, const struct nb_row *r, double now)
 {
-	struct nb_rowstate *st = nb_states_get(&t->states, &r->key);
+	struct nb_rowstate *st = row_state(r);
 
 	if (!st)
 		return -ENOMEM;
@@ -405,17 +398,17 @@ static int update(struct top *t)
 
 		if (r->key.type >= NB_ROW_TOTAL)
 			continue;
-		st = nb_states_get(&t->states, &r->key);
+		st = row_state(r);
 		if (!st)
 			return -ENOMEM;
 		nb_hist_push(&st->hist, r->tx_rate + r->rx_rate);
 		if (r->exited && !st->gone_since)
 			st->gone_since = now;
 		if (r->key.type == NB_ROW_PROCESS && !st->user[0])
-			read_user(r->pid, st->user, sizeof(st->user));
+			nb_user_name(r->uid, st->user, sizeof(st->user));
 	}
 	own_cost(t, now);
-	t->lost = t->s.c.drops[NB_DROP_PROCS] + t->s.c.drops[NB_DROP_INFO] + t->s.c.tc_drops;
+	t->lost = nb_collector_lost(&t->s.c);
 	if (t->paused)
 		return 0;
 	return snapshot(t, now);
@@ -1009,7 +1002,6 @@ nomem:
 out:
 	active = NULL;
 	nb_session_close(&t->s);
-	nb_states_free(&t->states);
 	free(t->snap);
 	free(t->rows);
 	free(t);

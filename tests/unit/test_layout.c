@@ -237,35 +237,6 @@ static void test_match(void **state)
 	assert_true(nb_item_match(&it, ":443"));
 }
 
-static void test_states(void **state)
-{
-	struct nb_states m = { 0 };
-	struct nb_rowstate *first[300];
-
-	for (int i = 0; i < 300; i++) {
-		struct nb_rowkey k = { .type = NB_ROW_PROCESS, .k = { i, 1000 + i } };
-
-		first[i] = nb_states_get(&m, &k);
-		assert_non_null(first[i]);
-		assert_int_equal(first[i]->hist.n, 0);
-		nb_hist_push(&first[i]->hist, i);
-	}
-	assert_int_equal(m.n, 300);
-	for (int i = 0; i < 300; i++) {
-		struct nb_rowkey k = { .type = NB_ROW_PROCESS, .k = { i, 1000 + i } };
-
-		assert_ptr_equal(nb_states_get(&m, &k), first[i]);
-	}
-	/* same numbers, another type: another state */
-	{
-		struct nb_rowkey k = { .type = NB_ROW_IFACE, .k = { 1, 1001 } };
-
-		assert_ptr_not_equal(nb_states_get(&m, &k), first[1]);
-	}
-	assert_int_equal(m.n, 301);
-	nb_states_free(&m);
-	assert_int_equal(m.n, 0);
-}
 
 int main(void)
 {
@@ -278,7 +249,6 @@ int main(void)
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_states),
 	};
 
 	/* display widths of UTF-8 text need a UTF-8 locale */

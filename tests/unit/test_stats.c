@@ -155,6 +155,60 @@ static void test_many_rows(void **state)
 	nb_table_free(&t);
 }
 
+static bool odd_pid(struct nb_row *r, void *arg)
+{
+	(*(int *)arg)++;
+	return r->key.k[0] % 2;
+}
+
+/* Removing rows: the others keep their order and stay findable, the index
+ * and arrays shrink after a burst, and the sums keep what removed rows
+ * counted (a total never goes down when an interface or process goes). */
+static void test_remove(void **state)
+{
+	struct nb_table t;
+	struct nb_counts cum, delta;
+	int calls = 0;
+
+	nb_table_init(&t);
+	for (uint64_t i = 0; i < 5000; i++)
+		set(&t, key(NB_ROW_IFACE, i, 0), i, 2 * i);
+	nb_table_end(&t, 1.0);
+	nb_table_sum(&t, NB_ROW_IFACE, &cum, &delta);
+	assert_int_equal(cum.tx_bytes, 4999ull * 5000 / 2);
+	assert_int_equal(nb_table_remove(&t, odd_pid, &calls), 2500);
+	assert_int_equal(calls, 5000);
+	assert_int_equal(t.nrows, 2500);
+	for (uint32_t i = 0; i < t.nrows; i++)
+		assert_int_equal(t.rows[i]->key.k[0], 2 * i);
+	for (uint64_t i = 0; i < 5000; i++) {
+		struct nb_rowkey k = key(NB_ROW_IFACE, i, 0);
+		struct nb_row *r = nb_table_get(&t, &k, false);
+
+		if (i % 2) {
+			assert_null(r);
+		} else {
+			assert_non_null(r);
+			assert_int_equal(r->cur.rx_bytes, 2 * i);
+		}
+	}
+	nb_table_sum(&t, NB_ROW_IFACE, &cum, &delta);
+	assert_int_equal(cum.tx_bytes, 4999ull * 5000 / 2);
+	assert_int_equal(cum.rx_bytes, 4999ull * 5000);
+	/* all gone: the memory follows */
+	calls = 0;
+	assert_int_equal(nb_table_remove(&t, odd_pid, &calls), 0);
+	for (uint32_t i = 0; i < t.nrows; i++)
+		t.rows[i]->key.k[0] |= 1;
+	assert_int_equal(nb_table_remove(&t, odd_pid, &calls), 2500);
+	assert_int_equal(t.nrows, 0);
+	assert_true(t.cap <= 64);
+	assert_true(t.index_cap <= 128);
+	nb_table_sum(&t, NB_ROW_IFACE, &cum, &delta);
+	assert_int_equal(cum.tx_bytes, 4999ull * 5000 / 2);
+	nb_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_entry_made_anew),
 		cmocka_unit_test(test_sum_by_type),
 		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_remove),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
