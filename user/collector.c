@@ -557,30 +557,36 @@ static void read_drops(struct nb_collector *c)
 /* run_time_ns, run_cnt and recursion_misses of every attached program:
  * the last are runs the kernel skipped because a program of netbpf's was
  * already running on that CPU, so events netbpf never saw. */
+static void prog_stat(struct nb_collector *c, int fd, const char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct nb_prog_stat *p = &c->progs[c->nprogs];
+
+	if (fd < 0 || c->nprogs == NB_MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : info.name);
+	p->run_time_ns = info.run_time_ns;
+	p->run_cnt = info.run_cnt;
+	p->recursion_misses = info.recursion_misses;
+	c->lost_events += info.recursion_misses;
+	c->nprogs++;
+}
+
 static void read_progs(struct nb_collector *c)
 {
 	struct bpf_object *obj = nb_loader_object(c->loader);
 	struct bpf_program *p;
-	int n = 0;
+	int fds[2], n;
 
 	c->lost_events = 0;
-	if (!obj)
-		return;
-	bpf_object__for_each_program(p, obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd < 0 || n == NB_MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		snprintf(c->progs[n].name, sizeof(c->progs[n].name), "%s", bpf_program__name(p));
-		c->progs[n].run_time_ns = info.run_time_ns;
-		c->progs[n].run_cnt = info.run_cnt;
-		c->progs[n].recursion_misses = info.recursion_misses;
-		c->lost_events += info.recursion_misses;
-		n++;
-	}
-	c->nprogs = n;
+	c->nprogs = 0;
+	if (obj)
+		bpf_object__for_each_program(p, obj)
+			prog_stat(c, bpf_program__fd(p), bpf_program__name(p));
+	n = nb_tc_prog_fds(c->tc, fds);
+	for (int i = 0; i < n; i++)
+		prog_stat(c, fds[i], NULL);
 }
 
 int nb_collector_poll(struct nb_collector *c)

@@ -30,7 +30,6 @@
 #include "cgroup.h"
 #include "format.h"
 #include "layout.h"
-#include "netbpf.skel.h"
 #include "session.h"
 #include "top.h"
 
@@ -168,20 +167,6 @@ static void screen_end(struct top *t)
 
 /* ---- reading the table ---- */
 
-static void prog_stats(int fd, uint64_t *time, uint64_t *cnt)
-{
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-
-	if (fd < 0)
-		return;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return;
-	*time += info.run_time_ns;
-	*cnt += info.run_cnt;
-}
-
 static bool bpf_stats_enabled(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
@@ -199,8 +184,6 @@ static void own_cost(struct top *t, double now)
 	struct rusage ru;
 	double cpu_s, span = now - t->last_mono;
 	uint64_t time = 0, cnt = 0;
-	struct bpf_program *p;
-	int fds[2], n;
 
 	getrusage(RUSAGE_SELF, &ru);
 	cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -211,12 +194,10 @@ static void own_cost(struct top *t, double now)
 
 	t->bpf_on = bpf_stats_enabled();
 	if (t->bpf_on) {
-		if (t->s.loader.skel)
-			bpf_object__for_each_program(p, t->s.loader.skel->obj)
-				prog_stats(bpf_program__fd(p), &time, &cnt);
-		n = nb_tc_prog_fds(t->s.tc, fds);
-		for (int i = 0; i < n; i++)
-			prog_stats(fds[i], &time, &cnt);
+		for (int i = 0; i < t->s.c.nprogs; i++) {
+			time += t->s.c.progs[i].run_time_ns;
+			cnt += t->s.c.progs[i].run_cnt;
+		}
 		if (t->bpf_prev && span > 0 && time >= t->bpf_time && cnt >= t->bpf_cnt) {
 			t->bpf_pct = (time - t->bpf_time) / 1e9 / span * 100;
 			t->bpf_ns = cnt > t->bpf_cnt ?
@@ -240,13 +221,17 @@ static struct nb_rowstate *row_state(const struct nb_row *r)
 	return w->fe;
 }
 
+/* How long exited processes and gone interfaces stay on the screen. */
+static double linger(const struct top *t)
+{
+	double l = t->o->interval * LINGER_INTERVALS;
+
+	return l < LINGER_S ? LINGER_S : l;
+}
+
 static bool lingered_out(const struct top *t, const struct nb_rowstate *st, double now)
 {
-	double linger = t->o->interval * LINGER_INTERVALS;
-
-	if (linger < LINGER_S)
-		linger = LINGER_S;
-	return st->gone_since > 0 && now - st->gone_since > linger;
+	return st->gone_since > 0 && now - st->gone_since > linger(t);
 }
 
 static int grow_items(struct nb_item **v, int *cap, int need)
@@ -408,6 +393,8 @@ static int update(struct top *t)
 			nb_user_name(r->uid, st->user, sizeof(st->user));
 	}
 	own_cost(t, now);
+	/* the collector retires a row after top has stopped showing it */
+	t->s.c.linger_s = linger(t) + t->o->interval;
 	t->lost = nb_collector_lost(&t->s.c);
 	if (t->paused)
 		return 0;
