@@ -10,6 +10,7 @@ build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
+test="$test prometheus"	# promtool checks the page; tests/e2e/fleet.sh runs a real Prometheus
 test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's 6.1 kernel under QEMU
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
 bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace"

@@ -6,6 +6,7 @@
 #include <wchar.h>
 #include "format.h"
 #include "layout.h"
+#include "text.h"
 
 /* Take up to excess columns from the shown columns (only the flexible ones,
  * those with a max, when flex_only), rightmost first; returns what is left. */
@@ -74,45 +75,20 @@ int nb_layout_widths(const struct nb_col *cols, int n, int total, int *w)
 	return shown;
 }
 
-/* One character of s: its length in bytes and display width; *bad when it
- * does not decode or does not print (shown as '?'). */
-static int next_char(const char *s, int *width, bool *bad)
+/* One character of s: its length in bytes, how it is shown (the character,
+ * or the escape text.h gives a control character or an invalid byte) and
+ * its display width. */
+static int next_char(const char *s, int *width, char *shown, int *shown_len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
-	int len;
+	int len = nb_utf8_next(s, &cp);
 
-	*bad = false;
-	*width = 1;
-	if (p[0] < 0x80) {
-		*bad = p[0] < 0x20 || p[0] == 0x7f;
-		return 1;
+	*shown_len = nb_text_spell(shown, s, len, cp);
+	if (cp == NB_TEXT_BAD || nb_text_control(cp)) {
+		*width = *shown_len;	/* ASCII: one column a byte */
+		return len;
 	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		*bad = true;
-		return 1;
-	}
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*bad = true;
-			return 1;
-		}
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < 0xa0 || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff) {
-		*bad = true;
-		return 1;
-	}
-	*width = wcwidth((wchar_t)cp);
+	*width = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
 	if (*width < 0)	/* not printable here (a C locale, say) */
 		*width = 1;
 	return len;
@@ -120,11 +96,11 @@ static int next_char(const char *s, int *width, bool *bad)
 
 int nb_text_width(const char *s)
 {
-	int total = 0, w;
-	bool bad;
+	int total = 0, w, sl;
+	char sh[NB_TEXT_SPELL_MAX];
 
 	while (*s) {
-		s += next_char(s, &w, &bad);
+		s += next_char(s, &w, sh, &sl);
 		total += w;
 	}
 	return total;
@@ -133,12 +109,16 @@ int nb_text_width(const char *s)
 struct out {
 	char *buf;
 	size_t len, used;
+	bool full;
 };
 
+/* All of s or, once the buffer is full, nothing: never half a character. */
 static void put(struct out *o, const char *s, size_t n)
 {
-	if (o->used + n >= o->len)
-		n = o->len > o->used + 1 ? o->len - o->used - 1 : 0;
+	if (o->full || o->used + n >= o->len) {
+		o->full = true;
+		return;
+	}
 	memcpy(o->buf + o->used, s, n);
 	o->used += n;
 	o->buf[o->used] = '\0';
@@ -154,18 +134,15 @@ static void pad(struct out *o, int n)
  * used. */
 static int copy_chars(struct out *o, const char *s, int width)
 {
-	int used = 0, w;
-	bool bad;
+	int used = 0, w, sl;
+	char sh[NB_TEXT_SPELL_MAX];
 
 	while (*s) {
-		int len = next_char(s, &w, &bad);
+		int len = next_char(s, &w, sh, &sl);
 
 		if (used + w > width)
 			break;
-		if (bad)
-			put(o, "?", 1);
-		else
-			put(o, s, len);
+		put(o, sh, sl);
 		used += w;
 		s += len;
 	}
@@ -174,7 +151,7 @@ static int copy_chars(struct out *o, const char *s, int width)
 
 char *nb_cell(char *buf, size_t len, const char *s, int width, bool right, bool cut_left)
 {
-	struct out o = { buf, len, 0 };
+	struct out o = { buf, len, 0, false };
 	int tw = nb_text_width(s);
 
 	if (!len)
@@ -192,11 +169,11 @@ char *nb_cell(char *buf, size_t len, const char *s, int width, bool right, bool 
 	}
 	if (cut_left) {
 		/* skip characters until the rest fits in width - 1 */
-		int w, skip = tw - (width - 1);
-		bool bad;
+		int w, sl, skip = tw - (width - 1);
+		char sh[NB_TEXT_SPELL_MAX];
 
 		while (*s && skip > 0) {
-			int n = next_char(s, &w, &bad);
+			int n = next_char(s, &w, sh, &sl);
 
 			skip -= w;
 			s += n;
@@ -277,7 +254,7 @@ char *nb_sparkline(char *buf, size_t len, const struct nb_hist *h, int width, bo
 {
 	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 	static const char ascii[] = ".:-=+*#@";
-	struct out o = { buf, len, 0 };
+	struct out o = { buf, len, 0, false };
 	int n = h->n < width ? h->n : width, first = h->n - n;
 	float max = 0;
 

@@ -53,12 +53,15 @@ struct nb_col {
  */
 int nb_layout_widths(const struct nb_col *cols, int n, int total, int *w);
 
-/* Display width of a UTF-8 string (bytes that do not decode count 1). */
+/* Display width of a UTF-8 string as nb_cell shows it (a control character
+ * or a byte that does not decode counts the width of its escape). */
 int nb_text_width(const char *s);
 /*
  * s cut or padded to exactly width display columns, into buf (NUL
  * terminated). A cut string ends with '+' (or starts with it, cut_left).
- * Control characters and bytes that do not decode show as '?'.
+ * Control characters and bytes that do not decode show escaped, as
+ * text.h says ("\x1b", "\n"): names from other processes cannot move
+ * the cursor or retitle the terminal.
  * Returns buf.
  */
 char *nb_cell(char *buf, size_t len, const char *s, int width, bool right, bool cut_left);

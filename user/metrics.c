@@ -3,21 +3,82 @@
 #include <string.h>
 #include "cgroup.h"
 #include "metrics.h"
+#include "text.h"
+
+#define DEFAULT_MAX_SERIES 1000
+#define OTHER "__other__"
+
+/* A growing string: label sets are built here before they are looked up. */
+struct sb {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (b->n + n + 1 > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/*
+ * A label value in quotes, by the rule of text.h: valid UTF-8 (a byte that
+ * does not decode becomes U+FFFD), backslash, double quote and newline
+ * escaped as the text format wants, the other control characters (which
+ * it has no escape for) replaced by U+FFFD.
+ */
+static void sb_label(struct sb *b, const char *v)
+{
+	static const char repl[] = "\xef\xbf\xbd";
+
+	sb_put(b, "\"", 1);
+	while (*v) {
+		uint32_t cp;
+		int n = nb_utf8_next(v, &cp);
+
+		if (cp == '\\')
+			sb_put(b, "\\\\", 2);
+		else if (cp == '"')
+			sb_put(b, "\\\"", 2);
+		else if (cp == '\n')
+			sb_put(b, "\\n", 2);
+		else if (cp == NB_TEXT_BAD || nb_text_control(cp))
+			sb_put(b, repl, 3);
+		else
+			sb_put(b, v, n);
+		v += n;
+	}
+	sb_put(b, "\"", 1);
+}
 
 void nb_metrics_label(FILE *f, const char *v)
 {
-	fputc('"', f);
-	for (; *v; v++) {
-		if (*v == '\\')
-			fputs("\\\\", f);
-		else if (*v == '"')
-			fputs("\\\"", f);
-		else if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
-	}
-	fputc('"', f);
+	struct sb b = {};
+
+	sb_label(&b, v);
+	if (b.p)
+		fputs(b.p, f);
+	free(b.p);
 }
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
@@ -25,122 +86,235 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Processes sum by command name (or by pid with --metrics-pid): exited
- * processes stay in the sum, so every counter only grows. */
-struct agg {
-	char comm[NB_COMM_LEN];
-	uint32_t pid;
-	uint64_t tx, rx;
+/*
+ * Counters are netbpf's own, one per label set, fed each interval by the
+ * rows' deltas: a process that execs (a new comm), a reused pid, a process
+ * or cgroup that is gone and retired from the table, none of these moves
+ * bytes already counted from one series to another, and a series never
+ * goes down. Label sets are the rendered text between the braces, so two
+ * rows that render alike are one series and no series appears twice.
+ */
+struct series {
+	char *labels;
+	uint64_t v[4];	/* tx bytes, rx bytes, tx packets, rx packets */
 };
 
-static int by_comm(const void *a, const void *b)
-{
-	const struct agg *x = a, *y = b;
-	int r = strcmp(x->comm, y->comm);
+struct family {
+	struct series *s;	/* in order of first appearance */
+	uint32_t n, cap;
+	uint32_t *index;	/* open addressing: number + 1, 0 empty */
+	uint32_t index_cap;	/* power of two */
+	int64_t other;		/* the overflow series, -1 until needed */
+};
 
-	return r ? r : (x->pid > y->pid) - (x->pid < y->pid);
+enum { FAM_IFACE, FAM_PROC, FAM_CGROUP, NFAM };
+
+static struct {
+	struct family fam[NFAM];
+	uint32_t max_series;
+	double ts;		/* the collector's interval last fed */
+	bool fed;
+} st = { .fam = { { .other = -1 }, { .other = -1 }, { .other = -1 } } };
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
 }
 
-static void processes(FILE *f, const struct nb_collector *c, bool per_pid)
+static int grow_index(struct family *fm)
 {
-	const struct nb_table *t = &c->table;
-	struct agg *a = calloc(t->nrows ? t->nrows : 1, sizeof(*a));
-	int n = 0, m = 0;
+	uint32_t cap = fm->index_cap ? fm->index_cap * 2 : 64;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
 
-	if (!a)
-		return;
-	for (uint32_t i = 0; i < t->nrows; i++) {
-		const struct nb_row *r = t->rows[i];
+	if (!idx)
+		return -1;
+	for (uint32_t i = 0; i < fm->n; i++) {
+		uint32_t h = hash(fm->s[i].labels) & (cap - 1);
 
-		if (r->key.type != NB_ROW_PROCESS)
-			continue;
-		memcpy(a[n].comm, r->comm, NB_COMM_LEN);
-		a[n].pid = per_pid ? r->pid : 0;
-		a[n].tx = r->cur.tx_bytes;
-		a[n].rx = r->cur.rx_bytes;
-		n++;
+		while (idx[h])
+			h = (h + 1) & (cap - 1);
+		idx[h] = i + 1;
 	}
-	/* sort, then fold equal labels into one series */
-	qsort(a, n, sizeof(*a), by_comm);
-	for (int k = 0; k < n; k++) {
-		if (m && !by_comm(&a[m - 1], &a[k])) {
-			a[m - 1].tx += a[k].tx;
-			a[m - 1].rx += a[k].rx;
-		} else {
-			a[m++] = a[k];
-		}
-	}
-	n = m;
-	for (int dir = 0; dir < 2; dir++) {
-		const char *name = dir ? "netbpf_process_receive_bytes_total" :
-					 "netbpf_process_transmit_bytes_total";
-
-		header(f, name, "counter", dir ? "Socket payload bytes received by processes." :
-						 "Socket payload bytes sent by processes.");
-		for (int k = 0; k < n; k++) {
-			fprintf(f, "%s{comm=", name);
-			nb_metrics_label(f, a[k].comm);
-			if (per_pid)
-				fprintf(f, ",pid=\"%u\"", a[k].pid);
-			fprintf(f, "} %llu\n", (unsigned long long)(dir ? a[k].rx : a[k].tx));
-		}
-	}
-	free(a);
+	free(fm->index);
+	fm->index = idx;
+	fm->index_cap = cap;
+	return 0;
 }
 
-static void ifaces(FILE *f, const struct nb_collector *c)
+static struct series *add_series(struct family *fm, const char *labels)
 {
-	static const struct {
-		const char *name, *help;
-	} m[4] = {
-		{ "netbpf_interface_transmit_bytes_total", "Bytes sent on the wire, link-layer header included." },
-		{ "netbpf_interface_receive_bytes_total", "Bytes received on the wire, link-layer header included." },
-		{ "netbpf_interface_transmit_packets_total", "Packets sent." },
-		{ "netbpf_interface_receive_packets_total", "Packets received." },
+	if (fm->n == fm->cap) {
+		uint32_t cap = fm->cap ? fm->cap * 2 : 64;
+		struct series *s = realloc(fm->s, cap * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		fm->s = s;
+		fm->cap = cap;
+	}
+	fm->s[fm->n].labels = strdup(labels);
+	if (!fm->s[fm->n].labels)
+		return NULL;
+	memset(fm->s[fm->n].v, 0, sizeof(fm->s[fm->n].v));
+	return &fm->s[fm->n++];
+}
+
+/* The series of this label set; past the cap, the overflow series (which
+ * is not counted in the cap). */
+static struct series *series_of(struct family *fm, const char *labels, const char *other)
+{
+	uint32_t h;
+
+	if ((fm->n + 1) * 2 > fm->index_cap && grow_index(fm))
+		return NULL;
+again:
+	h = hash(labels) & (fm->index_cap - 1);
+	for (; fm->index[h]; h = (h + 1) & (fm->index_cap - 1))
+		if (!strcmp(fm->s[fm->index[h] - 1].labels, labels))
+			return &fm->s[fm->index[h] - 1];
+	if (labels != other && fm->n - (fm->other >= 0) >= st.max_series) {
+		labels = other;
+		goto again;
+	}
+	if (!add_series(fm, labels))
+		return NULL;
+	fm->index[h] = fm->n;
+	if (!strcmp(labels, other))
+		fm->other = fm->n - 1;
+	return &fm->s[fm->n - 1];
+}
+
+static uint32_t max_series(void)
+{
+	const char *e = getenv("NETBPF_METRICS_MAX_SERIES");
+	char *end;
+	unsigned long v;
+
+	if (!e || !*e)
+		return DEFAULT_MAX_SERIES;
+	v = strtoul(e, &end, 10);
+	if (*end || v < 1 || v > 10000000) {
+		fprintf(stderr, "netbpf: ignoring NETBPF_METRICS_MAX_SERIES='%s' (hint: a number from 1 to 10000000); using %d\n",
+			e, DEFAULT_MAX_SERIES);
+		return DEFAULT_MAX_SERIES;
+	}
+	return (uint32_t)v;
+}
+
+void nb_metrics_reset(void)
+{
+	for (int k = 0; k < NFAM; k++) {
+		struct family *fm = &st.fam[k];
+
+		for (uint32_t i = 0; i < fm->n; i++)
+			free(fm->s[i].labels);
+		free(fm->s);
+		free(fm->index);
+		memset(fm, 0, sizeof(*fm));
+		fm->other = -1;
+	}
+	st.max_series = 0;
+	st.fed = false;
+}
+
+static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
+{
+	static const char *const other[NFAM] = {
+		[FAM_IFACE] = "interface=\"" OTHER "\",device=\"" OTHER "\"",
+		[FAM_PROC] = "comm=\"" OTHER "\"",
+		[FAM_CGROUP] = "cgroup=\"" OTHER "\",container=\"\"",
 	};
-	const struct nb_table *t = &c->table;
+	const struct nb_counts *d = &r->delta;
+	struct series *s;
+	char tmp[64];
+	int fam;
 
-	for (int k = 0; k < 4; k++) {
-		header(f, m[k].name, "counter", m[k].help);
-		for (uint32_t i = 0; i < t->nrows; i++) {
-			const struct nb_row *r = t->rows[i];
-			uint64_t v[4] = { r->cur.tx_bytes, r->cur.rx_bytes,
-					  r->cur.tx_packets, r->cur.rx_packets };
+	b->n = 0;
+	sb_put(b, "", 0);
+	switch (r->key.type) {
+	case NB_ROW_IFACE: {
+		const char *name = r->ifname;
 
-			if (r->key.type != NB_ROW_IFACE || r->exited)
-				continue;	/* a removed interface's series ends */
-			fprintf(f, "%s{interface=", m[k].name);
-			nb_metrics_label(f, r->ifname);
-			fprintf(f, "} %llu\n", (unsigned long long)v[k]);
+		if (!*name) {	/* never named: its index keeps it apart */
+			snprintf(tmp, sizeof(tmp), "ifindex:%u", r->ifindex);
+			name = tmp;
 		}
+		fam = FAM_IFACE;
+		/* interface (netbpf's first name) and device (node_exporter's) */
+		sb_str(b, "interface=");
+		sb_label(b, name);
+		sb_str(b, ",device=");
+		sb_label(b, name);
+		break;
 	}
+	case NB_ROW_PROCESS:
+		if (!d->tx_bytes && !d->rx_bytes)
+			return;
+		fam = FAM_PROC;
+		sb_str(b, "comm=");
+		sb_label(b, r->comm);
+		if (per_pid) {
+			snprintf(tmp, sizeof(tmp), ",pid=\"%u\"", r->pid);
+			sb_str(b, tmp);
+		}
+		break;
+	case NB_ROW_CGROUP: {
+		const char *path = nb_cgroup_path(r->cgroup_id);
+		char ctr[64];
+
+		if (!d->tx_bytes && !d->rx_bytes)
+			return;
+		fam = FAM_CGROUP;
+		if (!*path) {	/* gone before netbpf saw its folder */
+			snprintf(tmp, sizeof(tmp), "id:%llu", (unsigned long long)r->cgroup_id);
+			path = tmp;
+		}
+		sb_str(b, "cgroup=");
+		sb_label(b, path);
+		sb_str(b, ",container=");
+		sb_label(b, nb_container_name(path, ctr, sizeof(ctr)));
+		break;
+	}
+	default:
+		return;
+	}
+	if (b->oom || !(s = series_of(&st.fam[fam], b->p, other[fam])))
+		return;
+	s->v[0] += d->tx_bytes;
+	s->v[1] += d->rx_bytes;
+	s->v[2] += d->tx_packets;
+	s->v[3] += d->rx_packets;
 }
 
-static void cgroups(FILE *f, const struct nb_collector *c)
+/* Add the last interval's deltas, once per interval of the collector. */
+static void feed(const struct nb_collector *c, const struct nb_opts *o)
 {
 	const struct nb_table *t = &c->table;
+	struct sb b = {};
 
-	for (int dir = 0; dir < 2; dir++) {
-		const char *name = dir ? "netbpf_cgroup_receive_bytes_total" :
-					 "netbpf_cgroup_transmit_bytes_total";
+	if (!st.max_series)
+		st.max_series = max_series();
+	if (st.fed && st.ts == c->ts)
+		return;	/* this interval is in already */
+	st.fed = true;
+	st.ts = c->ts;
+	for (uint32_t i = 0; i < t->nrows; i++)
+		feed_row(t->rows[i], o->metrics_pid, &b);
+	free(b.p);
+}
 
-		header(f, name, "counter", dir ? "Socket payload bytes received in a cgroup v2." :
-						 "Socket payload bytes sent in a cgroup v2.");
-		for (uint32_t i = 0; i < t->nrows; i++) {
-			const struct nb_row *r = t->rows[i];
-			const char *path;
-			char ctr[64];
+static void family(FILE *f, int fam, const char *name, const char *help, int k)
+{
+	const struct family *fm = &st.fam[fam];
 
-			if (r->key.type != NB_ROW_CGROUP)
-				continue;
-			path = nb_cgroup_path(r->cgroup_id);
-			fprintf(f, "%s{cgroup=", name);
-			nb_metrics_label(f, path);
-			fputs(",container=", f);
-			nb_metrics_label(f, nb_container_name(path, ctr, sizeof(ctr)));
-			fprintf(f, "} %llu\n", (unsigned long long)(dir ? r->cur.rx_bytes : r->cur.tx_bytes));
-		}
-	}
+	header(f, name, "counter", help);
+	for (uint32_t i = 0; i < fm->n; i++)
+		fprintf(f, "%s{%s} %llu\n", name, fm->s[i].labels,
+			(unsigned long long)fm->s[i].v[k]);
 }
 
 void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
@@ -150,9 +324,21 @@ void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opt
 		"procs", "proc_info", "stash", "flows", "cgroups",
 	};
 
-	ifaces(f, c);
-	processes(f, c, o->metrics_pid);
-	cgroups(f, c);
+	feed(c, o);
+	family(f, FAM_IFACE, "netbpf_interface_transmit_bytes_total",
+	       "Bytes sent on the wire, link-layer header included.", 0);
+	family(f, FAM_IFACE, "netbpf_interface_receive_bytes_total",
+	       "Bytes received on the wire, link-layer header included.", 1);
+	family(f, FAM_IFACE, "netbpf_interface_transmit_packets_total", "Packets sent.", 2);
+	family(f, FAM_IFACE, "netbpf_interface_receive_packets_total", "Packets received.", 3);
+	family(f, FAM_PROC, "netbpf_process_transmit_bytes_total",
+	       "Socket payload bytes sent by processes.", 0);
+	family(f, FAM_PROC, "netbpf_process_receive_bytes_total",
+	       "Socket payload bytes received by processes.", 1);
+	family(f, FAM_CGROUP, "netbpf_cgroup_transmit_bytes_total",
+	       "Socket payload bytes sent in a cgroup v2.", 0);
+	family(f, FAM_CGROUP, "netbpf_cgroup_receive_bytes_total",
+	       "Socket payload bytes received in a cgroup v2.", 1);
 	if (info->progs) {
 		header(f, "netbpf_bpf_run_time_seconds_total", "counter",
 		       "Time netbpf's BPF programs ran (kernel.bpf_stats_enabled).");

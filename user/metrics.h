@@ -20,10 +20,22 @@ struct nb_metrics_info {
 	int nprogs;
 };
 
-/* Write every metric; label values escaped as the format wants. */
+/*
+ * Write every metric; label values escaped as the format wants. The
+ * process, cgroup and interface counters are the exporter's own, one per
+ * label set, fed with the rows' deltas of each new interval of c (a second
+ * call for the same interval adds nothing), so they never go down, rows
+ * may leave the table once reported, and no label set appears twice. At
+ * most NETBPF_METRICS_MAX_SERIES (default 1000) label sets per family;
+ * bytes of new label sets past that go to one "__other__" series.
+ */
 void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
 		      const struct nb_metrics_info *info);
-/* A label value: backslash, double quote and newline escaped. */
+/* Forget every counter (tests; a new exporter). */
+void nb_metrics_reset(void);
+/* A label value in quotes: valid UTF-8 (invalid bytes as U+FFFD),
+ * backslash, double quote and newline escaped, other control characters
+ * replaced by U+FFFD. */
 void nb_metrics_label(FILE *f, const char *v);
 
 #endif

@@ -5,6 +5,7 @@
 #include "cgroup.h"
 #include "format.h"
 #include "json.h"
+#include "layout.h"
 #include "trace.h"
 
 /* One printed row: the table row plus how it is shown. */
@@ -179,7 +180,7 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		       bool summary)
 {
 	double span = summary ? c->last_mono - c->start_mono : c->interval_s;
-	char a[32], b[32], d[32], e[32], when[32], name[32];
+	char a[32], b[32], d[32], e[32], when[32], name[128];
 	time_t now = (time_t)c->ts;
 	struct view tv;
 	struct tm tm;
@@ -202,8 +203,9 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "PID", "COMMAND",
 				"SENT/s", "RECV/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
-			nb_fmt_trunc(name, sizeof(name), v[i].r->comm, 16);
-			fprintf(f, "%8u %-16s", v[i].r->pid, name);
+			/* names are the process's own: escaped, text.h */
+			nb_cell(name, sizeof(name), v[i].r->comm, 16, false, false);
+			fprintf(f, "%8u %s", v[i].r->pid, name);
 			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (exited)" : "");
 		}
 		free(v);
@@ -219,8 +221,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		for (int i = 0; v && i < n; i++) {
 			const struct nb_row *r = v[i].r;
 
-			nb_fmt_trunc(name, sizeof(name), r->comm, 16);
-			fprintf(f, "%8u %-16s %-5s %-28s %-28s", r->pid, name,
+			nb_cell(name, sizeof(name), r->comm, 16, false, false);
+			fprintf(f, "%8u %s %-5s %-28s %-28s", r->pid, name,
 				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
 				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
 				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));
@@ -230,7 +232,7 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 	}
 	if (o->by & NB_BY(NB_ROW_CGROUP)) {
 		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
-		char ctr[64], path[48];
+		char ctr[64], path[256], cell[128];
 
 		if (v && n)
 			fprintf(f, "%-40s %-12s %13s %13s %11s %11s\n", "CGROUP", "CONTAINER",
@@ -238,9 +240,10 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		for (int i = 0; v && i < n; i++) {
 			const char *p = nb_cgroup_path(v[i].r->cgroup_id);
 
-			nb_fmt_trunc(path, sizeof(path), *p ? p : "?", 40);
-			fprintf(f, "%-40s %-12s", path,
-				*nb_container_name(p, ctr, sizeof(ctr)) ? ctr : "-");
+			nb_cell(path, sizeof(path), *p ? p : "?", 40, false, false);
+			nb_container_name(p, ctr, sizeof(ctr));
+			nb_cell(cell, sizeof(cell), *ctr ? ctr : "-", 12, false, false);
+			fprintf(f, "%s %s", path, cell);
 			count_cols(f, &v[i], o->bits, "");
 		}
 		free(v);
@@ -252,8 +255,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "IFINDEX", "INTERFACE",
 				"UP/s", "DOWN/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
-			nb_fmt_trunc(name, sizeof(name), v[i].r->ifname, 16);
-			fprintf(f, "%8u %-16s", v[i].r->ifindex, name);
+			nb_cell(name, sizeof(name), v[i].r->ifname, 16, false, false);
+			fprintf(f, "%8u %s", v[i].r->ifindex, name);
 			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "");
 		}
 		free(v);

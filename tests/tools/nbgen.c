@@ -16,7 +16,11 @@
  *                                             from one process, SEND bytes each
  *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP
  *                                             (exit 3 where the kernel has no SCTP)
- *   nbgen send-exec ADDR PORT SEND PROG       tcp-client, then exec PROG
+ *   nbgen send-exec ADDR PORT SEND PROG [ARG...]  tcp-client, then exec PROG
+ *   nbgen send-wait-exec ADDR PORT SEND MS PROG [ARG...]  the same, MS
+ *                                             milliseconds after the send
+ *   nbgen named NAME MODE ARGS...             set the command name to NAME (any
+ *                                             bytes: hostile-name tests), then MODE
  *   nbgen thread SECONDS                      a second thread: print its id, sleep
  *   nbgen ping ADDR COUNT SIZE                ICMP echo on a ping socket
  *   nbgen rawping ADDR COUNT SIZE             ICMP echo on a raw socket
@@ -106,11 +110,17 @@ static int stream_socket(int family)
 
 static void report(const char *role, uint64_t sent, uint64_t received)
 {
-	char comm[17] = "";
+	char comm[17] = "", esc[17 * 6 + 1] = "";
+	int n = 0;
 
 	prctl(PR_GET_NAME, comm);
+	/* the name may be anything (mode named): printable ASCII as it is,
+	 * every other byte as \u00XX, so the line stays JSON */
+	for (unsigned char *p = (unsigned char *)comm; *p; p++)
+		n += sprintf(esc + n, *p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' ?
+			     "\\u%04x" : "%c", *p);
 	printf("{\"role\":\"%s\",\"pid\":%d,\"comm\":\"%s\",\"sent\":%llu,\"received\":%llu}\n",
-	       role, getpid(), comm, (unsigned long long)sent, (unsigned long long)received);
+	       role, getpid(), esc, (unsigned long long)sent, (unsigned long long)received);
 	fflush(stdout);
 }
 
@@ -704,6 +714,11 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	memset(buf, 'x', sizeof(buf));
+	if (!strcmp(cmd, "named") && argc >= 4) {
+		if (prctl(PR_SET_NAME, argv[2]))
+			fatal("prctl PR_SET_NAME");
+		return main(argc - 2, argv + 2);
+	}
 	if (!strcmp(cmd, "tcp-server") && argc >= 4)
 		return tcp_server(argv[2], argv[3], argc > 4 ? num(argv[4]) : 0,
 				  argc > 5 ? num(argv[5]) : 1);
@@ -723,9 +738,17 @@ int main(int argc, char **argv)
 		if (!strcmp(cmd, "sctp-client") && argc == 5)
 			return tcp_client(argv[2], argv[3], num(argv[4]), "client");
 	}
-	if (!strcmp(cmd, "send-exec") && argc == 6) {
+	if (!strcmp(cmd, "send-exec") && argc >= 6) {
 		tcp_client(argv[2], argv[3], num(argv[4]), "client");
-		execl(argv[5], argv[5], (char *)NULL);
+		execv(argv[5], argv + 5);
+		fatal("exec");
+	}
+	if (!strcmp(cmd, "send-wait-exec") && argc >= 7) {
+		uint64_t ms = num(argv[5]);
+
+		tcp_client(argv[2], argv[3], num(argv[4]), "client");
+		nanosleep(&(struct timespec){ ms / 1000, ms % 1000 * 1000000 }, NULL);
+		execv(argv[6], argv + 6);
 		fatal("exec");
 	}
 	if (!strcmp(cmd, "thread") && argc == 3)

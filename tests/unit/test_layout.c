@@ -89,8 +89,15 @@ static void test_cells(void **state)
 	assert_string_equal(nb_cell(b, sizeof(b), "/system.slice/ssh.service", 12, false, true),
 			    "+ssh.service");
 	assert_string_equal(nb_cell(b, sizeof(b), "abc", 0, false, false), "");
-	/* control characters and broken UTF-8 show as '?' */
-	assert_string_equal(nb_cell(b, sizeof(b), "a\tb\xff", 4, false, false), "a?b?");
+	/* control characters and broken UTF-8 show escaped, counted as wide
+	 * as the escape, and never cut in half */
+	assert_string_equal(nb_cell(b, sizeof(b), "a\tb\xff", 10, false, false), "a\\tb\\xff  ");
+	assert_int_equal(nb_text_width("\x1b]0;X\a"), 4 + 4 + 4);
+	assert_string_equal(nb_cell(b, sizeof(b), "\x1b[2J", 6, false, false), "\\x1b[+");
+	assert_string_equal(nb_cell(b, sizeof(b), "x\x1b[2J", 5, false, false), "x   +");
+	assert_string_equal(nb_cell(b, sizeof(b), "\xc2\x9b""2J", 12, false, false), "\\xc2\\x9b2J  ");
+	assert_string_equal(nb_cell(b, sizeof(b), "a\nb", 8, false, true), "a\\nb    ");
+	assert_string_equal(nb_cell(b, 6, "ab\x1b", 10, false, false), "ab");
 	/* UTF-8: counted in columns, not bytes; a wide character is 2 */
 	assert_int_equal(nb_text_width("é"), 1);
 	assert_string_equal(nb_cell(b, sizeof(b), "héllo", 6, false, false), "héllo ");
