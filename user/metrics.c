@@ -320,8 +320,9 @@ static void family(FILE *f, int fam, const char *name, const char *help, int k)
 void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
 		      const struct nb_metrics_info *info)
 {
-	static const char *const drop_maps[NB_FLOW_INSERTS] = {
-		"procs", "proc_info", "stash", "flows", "cgroups",
+	/* the maps that can be full (the other drop slots are not drops) */
+	static const struct { int i; const char *name; } drop_maps[] = {
+		{ NB_DROP_PROCS, "procs" }, { NB_DROP_STASH, "stash" }, { NB_DROP_FLOWS, "flows" },
 	};
 
 	feed(c, o);
@@ -355,11 +356,18 @@ void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opt
 		}
 	}
 	header(f, "netbpf_dropped_updates_total", "counter", "Counts lost because a map was full.");
-	for (int i = 0; i < NB_FLOW_INSERTS; i++)	/* the drops; inserts are not */
+	for (size_t i = 0; i < sizeof(drop_maps) / sizeof(drop_maps[0]); i++)
 		fprintf(f, "netbpf_dropped_updates_total{map=\"%s\"} %llu\n",
-			drop_maps[i], (unsigned long long)c->drops[i]);
+			drop_maps[i].name, (unsigned long long)c->drops[drop_maps[i].i]);
 	fprintf(f, "netbpf_dropped_updates_total{map=\"tc_ifaces\"} %llu\n",
 		(unsigned long long)c->tc_drops);
+	header(f, "netbpf_lost_events_total", "counter",
+	       "Runs of netbpf's programs the kernel skipped (recursion_misses): events not counted.");
+	for (int i = 0; i < c->nprogs; i++) {
+		fputs("netbpf_lost_events_total{program=", f);
+		nb_metrics_label(f, c->progs[i].name);
+		fprintf(f, "} %llu\n", (unsigned long long)c->progs[i].recursion_misses);
+	}
 	header(f, "netbpf_flow_evictions_total", "counter", "Flows pushed out of the full flow map.");
 	fprintf(f, "netbpf_flow_evictions_total %llu\n", (unsigned long long)c->flow_evictions);
 	header(f, "netbpf_build_info", "gauge", "netbpf's version and the hook family in use.");
