@@ -59,6 +59,23 @@ struct {
 	__type(value, struct nb_slot);
 } slots SEC(".maps");
 
+/* Per CPU: the process that counted last on this CPU and its slot. Most
+ * events on a CPU come from the process that ran there just before, so
+ * the hot path usually finds its slot here without hashing the key. The
+ * slot's own identity is checked before use: a stale entry (the process
+ * exited, its slot reused) is never trusted. */
+struct last_slot {
+	__u32 tgid;
+	__u32 slot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct last_slot);
+} last_slot SEC(".maps");
+
 /* Slot numbers not in use; the loader fills it, the collector gives back
  * the slots of exited processes after their last read. */
 struct {
@@ -270,8 +287,9 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
 	struct task_struct *task, *leader;
+	struct last_slot *last;
 	struct nb_slot *s;
-	__u32 *slotp;
+	__u32 *slotp, slot, zero = 0;
 	__u16 family;
 	__u32 proto;
 
@@ -318,6 +336,15 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 			return;
 	}
 
+	/* the slot this CPU used last, if it is this process's */
+	last = bpf_map_lookup_elem(&last_slot, &zero);
+	if (last && last->tgid == key.tgid) {
+		slot = last->slot;
+		s = bpf_map_lookup_elem(&slots, &slot);
+		if (s && s->tgid == key.tgid && s->start_ns == key.start_ns &&
+		    s->state == NB_SLOT_LIVE)
+			goto counted;
+	}
 	slotp = bpf_map_lookup_elem(&procs, &key);
 	if (!slotp)
 		slotp = new_proc(&key, leader, btf);
@@ -326,6 +353,11 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 		drop(NB_DROP_PROCS);
 		return;
 	}
+	if (last) {
+		last->tgid = key.tgid;
+		last->slot = *slotp;
+	}
+counted:
 	/* Shared by the threads of this process: the atomic add keeps every
 	 * increment; other processes never touch this cache line. */
 	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
