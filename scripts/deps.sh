@@ -8,6 +8,7 @@ build="$build libmnl-dev"	# netlink link events (user/tc.c)
 build="$build libncurses-dev"	# the full-screen view (user/top.c)
 build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
+test="$test libcap2-bin"	# tests/e2e/cli.sh: capsh drops one capability of root
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
 test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's 6.1 kernel under QEMU
