@@ -9,6 +9,10 @@ BPFTOOL  ?= bpftool
 CC       ?= cc
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 PREFIX   ?= /usr/local
+# the commit netbpf -V prints: from git in a git checkout of netbpf itself,
+# "unknown" elsewhere (a release tarball, even one unpacked in another repo)
+GIT_COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+		git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS   ?= -g -O2
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
@@ -38,7 +42,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/floor $(OUTPUT)/bench/nbbench
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps bench-deps test test-kernel unit e2e bench clean vmlinux install
+.PHONY: all deps test-deps bench-deps test test-kernel unit e2e bench clean vmlinux install FORCE
 
 all: deps netbpf
 
@@ -70,6 +74,13 @@ $(OUTPUT)/tc.bpf.o: bpf/tc.bpf.c | $(OUTPUT)
 $(OUTPUT)/tc.skel.h: $(OUTPUT)/tc.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tc_bpf > $@
+
+# rewritten only when the commit changes, so main.o is rebuilt only then
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)printf '#define NETBPF_COMMIT "%s"\n' '$(GIT_COMMIT)' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/main.o: $(OUTPUT)/version.h
+FORCE:
 
 # every user object may include the skeleton
 $(USER_OBJS): $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h

@@ -20,9 +20,13 @@
 #include "session.h"
 #include "top.h"
 #include "trace.h"
+#include "version.h"	/* NETBPF_COMMIT, made by the Makefile */
 
 #ifndef NETBPF_VERSION
 #define NETBPF_VERSION "0.0.0"
+#endif
+#ifndef NETBPF_COMMIT
+#define NETBPF_COMMIT "unknown"
 #endif
 
 #define die(code, ...) do { \
@@ -147,7 +151,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.version) {
-		printf("netbpf %s\n", NETBPF_VERSION);
+		printf("netbpf %s (commit %s)\n", NETBPF_VERSION, NETBPF_COMMIT);
 		return 0;
 	}
 	if (nb_resolve_command(&o, isatty(STDOUT_FILENO), err, sizeof(err)) ||

@@ -105,6 +105,11 @@ fi
 check_eq "--help exits 0" 0 $?
 grep -q -- "--pid PID" "$T/help" && pass "--help lists --pid" || fail "--help lists --pid" "$(head -3 "$T/help")"
 check_eq "--version" "netbpf" "$("$NETBPF" --version | cut -d' ' -f1)"
+# -V: the version and the commit it was built from
+want=unknown
+[ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$ROOT" ] &&
+	want=$(git -C "$ROOT" describe --always --dirty)
+check_eq "-V: version and commit" "netbpf $(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile") (commit $want)" "$("$NETBPF" -V)"
 
 # doctor: exit 0 and tracepoint chosen on this kernel
 "$NETBPF" doctor --json >"$T/doc"
