@@ -154,9 +154,22 @@ vmlinux:
 	$(call msg,GEN,vmlinux/vmlinux.h)
 	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > vmlinux/vmlinux.h
 
-install: all
-	install -D -m 0755 netbpf $(DESTDIR)$(PREFIX)/sbin/netbpf
-	install -D -m 0644 docs/netbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/netbpf.8
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: builds netbpf if it
+# is not built yet, but never installs packages (run make first for that)
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+install: netbpf
+	install -D -m 0755 netbpf $(DESTDIR)$(SBINDIR)/netbpf
+	install -D -m 0644 docs/netbpf.8 $(DESTDIR)$(MANDIR)/man8/netbpf.8
+	install -D -m 0644 deploy/netbpf.bash $(DESTDIR)$(BASHCOMPDIR)/netbpf
+	install -D -m 0644 deploy/_netbpf $(DESTDIR)$(ZSHCOMPDIR)/_netbpf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/netbpf|$(SBINDIR)/netbpf|' deploy/netbpf.service \
+		>$(DESTDIR)$(UNITDIR)/netbpf.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/netbpf.service
 
 clean:
 	$(call msg,CLEAN,)
