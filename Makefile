@@ -9,6 +9,10 @@ BPFTOOL  ?= bpftool
 CC       ?= cc
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 PREFIX   ?= /usr/local
+# the commit netbpf -V prints: from git in a git checkout of netbpf itself,
+# "unknown" elsewhere (a release tarball, even one unpacked in another repo)
+GIT_COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+		git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS   ?= -g -O2
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
@@ -38,7 +42,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/floor $(OUTPUT)/bench/nbbench
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps bench-deps test test-kernel unit e2e bench clean vmlinux install
+.PHONY: all deps test-deps bench-deps test test-kernel unit e2e bench clean vmlinux install FORCE
 
 all: deps netbpf
 
@@ -70,6 +74,13 @@ $(OUTPUT)/tc.bpf.o: bpf/tc.bpf.c | $(OUTPUT)
 $(OUTPUT)/tc.skel.h: $(OUTPUT)/tc.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tc_bpf > $@
+
+# rewritten only when the commit changes, so main.o is rebuilt only then
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)printf '#define NETBPF_COMMIT "%s"\n' '$(GIT_COMMIT)' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/main.o: $(OUTPUT)/version.h
+FORCE:
 
 # every user object may include the skeleton
 $(USER_OBJS): $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h
@@ -143,9 +154,22 @@ vmlinux:
 	$(call msg,GEN,vmlinux/vmlinux.h)
 	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > vmlinux/vmlinux.h
 
-install: all
-	install -D -m 0755 netbpf $(DESTDIR)$(PREFIX)/sbin/netbpf
-	install -D -m 0644 docs/netbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/netbpf.8
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: builds netbpf if it
+# is not built yet, but never installs packages (run make first for that)
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+install: netbpf
+	install -D -m 0755 netbpf $(DESTDIR)$(SBINDIR)/netbpf
+	install -D -m 0644 docs/netbpf.8 $(DESTDIR)$(MANDIR)/man8/netbpf.8
+	install -D -m 0644 deploy/netbpf.bash $(DESTDIR)$(BASHCOMPDIR)/netbpf
+	install -D -m 0644 deploy/_netbpf $(DESTDIR)$(ZSHCOMPDIR)/_netbpf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/netbpf|$(SBINDIR)/netbpf|' deploy/netbpf.service \
+		>$(DESTDIR)$(UNITDIR)/netbpf.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/netbpf.service
 
 clean:
 	$(call msg,CLEAN,)

@@ -8,10 +8,14 @@ build="$build libmnl-dev"	# netlink link events (user/tc.c)
 build="$build libncurses-dev"	# the full-screen view (user/top.c)
 build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
+test="$test libcap2-bin"	# tests/e2e/cli.sh: capsh drops one capability of root
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
-test="$test prometheus"	# promtool checks the page; tests/e2e/fleet.sh runs a real Prometheus
-test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's 6.1 kernel under QEMU
+test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's kernels under QEMU
+# tests/e2e/deploy.sh: the tools that read deploy/ (systemd-analyze, promtool
+# and prometheus, a YAML parser, zsh, and man for the unit's Documentation=);
+# prometheus also for promtool on the page and tests/e2e/fleet.sh
+test="$test systemd prometheus python3-yaml zsh man-db"
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
 bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace"
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,43 @@ static int read_int_file(const char *path)
 		fclose(f);
 	}
 	return v;
+}
+
+int nb_cap_last(void)
+{
+	return read_int_file("/proc/sys/kernel/cap_last_cap");
+}
+
+int nb_missing_caps(unsigned long long caps, int cap_last_cap, char *buf, size_t len)
+{
+	static const struct { int bit; const char *name; } need[] = {
+		{ NB_CAP_BPF, "CAP_BPF" },
+		{ NB_CAP_PERFMON, "CAP_PERFMON" },
+		{ NB_CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+	};
+	bool sys_admin = caps & (1ull << NB_CAP_SYS_ADMIN);
+	int n = 0;
+
+	if (cap_last_cap < 0)	/* unknown: assume a kernel that has CAP_BPF */
+		cap_last_cap = 63;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const char *name = need[i].name;
+		int bit = need[i].bit;
+
+		/* CAP_SYS_ADMIN covers loading; before Linux 5.8 (no CAP_BPF,
+		 * cap_last_cap < 39) it is the only capability that does */
+		if (bit != NB_CAP_NET_ADMIN && (sys_admin || cap_last_cap < NB_CAP_BPF)) {
+			if (sys_admin || bit == NB_CAP_PERFMON)
+				continue;
+			name = "CAP_SYS_ADMIN";
+		}
+		if (caps & (1ull << bit) && bit <= cap_last_cap)
+			continue;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", n ? ", " : "", name);
+		n++;
+	}
+	return n;
 }
 
 /* Does bpf_map_lookup_batch work on a hash map here (Linux 5.6+)? */
@@ -186,14 +224,22 @@ int nb_doctor(const struct nb_opts *o)
 		       chosen ? nb_backend_names[chosen] : "nothing", tc_chosen ? tc_chosen : "nothing");
 	}
 	if (chosen != NB_BACKEND_AUTO && !tc_chosen) {
-		fprintf(stderr, "netbpf: cannot run here: neither tcx nor clsact can attach the interface counters (hint: modprobe sch_ingress cls_bpf)\n");
+		fprintf(stderr, "netbpf: cannot run here: neither tcx nor clsact can attach the interface counters (hint: %s)\n",
+			caps & (1ull << NB_CAP_NET_ADMIN) ? "modprobe sch_ingress cls_bpf" :
+			"missing CAP_NET_ADMIN: allow it, or run as root");
 		return 1;
 	}
 	if (chosen == NB_BACKEND_AUTO) {
 		if (!has_btf)
 			fprintf(stderr, "netbpf: cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)\n", btf);
-		else if (!nb_privileged())
-			fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: run as root (sudo netbpf doctor)\n");
+		else if (!nb_privileged()) {
+			char miss[128];
+
+			nb_missing_caps(caps, nb_cap_last(), miss, sizeof(miss));
+			fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: missing %s (hint: %s)\n",
+				miss, geteuid() ? "run as root, sudo netbpf doctor" :
+				"root, but the capability bounding set drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
+		}
 		else
 			fprintf(stderr, "netbpf: cannot run here: no hook for per-process accounting works on this kernel\n");
 		return 1;

@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +49,11 @@ const char *nb_errhint(int err)
 	case EINVAL:
 		return "not supported by this kernel";
 	}
-	return strerror(-err);
+	/* libbpf's own codes (4000 and up: "not an ELF file", ...) too */
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
 }
 
 /* Programs of each rung; the exit hook is on for every rung. */
@@ -124,21 +131,14 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		bpf_program__set_autoload(s->progs.kr_udp_sendpage, false);
 	}
 	/* map sizes: NETBPF_MAX_FLOWS and NETBPF_MAX_PROCS, for hosts with
-	 * very many flows or processes (and for the tests that fill them) */
-	if (getenv("NETBPF_MAX_FLOWS")) {
-		long n = strtol(getenv("NETBPF_MAX_FLOWS"), NULL, 10);
-
-		if (n >= 16 && n <= (1 << 24))
-			bpf_map__set_max_entries(s->maps.flows, n);
-	}
-	if (getenv("NETBPF_MAX_PROCS")) {
-		long n = strtol(getenv("NETBPF_MAX_PROCS"), NULL, 10);
-
-		if (n >= 16 && n <= (1 << 22)) {
-			bpf_map__set_max_entries(s->maps.procs, n);
-			bpf_map__set_max_entries(s->maps.slots, n);
-			bpf_map__set_max_entries(s->maps.free_slots, n);
-		}
+	 * very many flows or processes (and for the tests that fill them);
+	 * checked by nb_parse_env() */
+	if (o && o->max_flows)
+		bpf_map__set_max_entries(s->maps.flows, o->max_flows);
+	if (o && o->max_procs) {
+		bpf_map__set_max_entries(s->maps.procs, o->max_procs);
+		bpf_map__set_max_entries(s->maps.slots, o->max_procs);
+		bpf_map__set_max_entries(s->maps.free_slots, o->max_procs);
 	}
 	s->rodata->recv_nargs = ki->recv_nargs;
 	if (o) {
@@ -220,18 +220,28 @@ fail:
 
 int nb_cgroup_dir(const char *path, char *out, size_t len)
 {
-	char root[4096];
+	char mnt[4096], root[PATH_MAX], want[8192], real[PATH_MAX];
+	size_t rl;
+	struct statfs sf;
 	struct stat st;
 
-	if (nb_cgroup2_mount("/proc/self/mountinfo", root, sizeof(root)))
-		return -ENOENT;
-	if (!strncmp(path, root, strlen(root)) &&
-	    (path[strlen(root)] == '/' || !path[strlen(root)]))
-		snprintf(out, len, "%s", path);
+	if (nb_cgroup2_mount("/proc/self/mountinfo", mnt, sizeof(mnt)) || !realpath(mnt, root))
+		return -ENODEV;
+	rl = strlen(root);
+	if (!strncmp(path, root, rl) && (path[rl] == '/' || !path[rl]))
+		snprintf(want, sizeof(want), "%s", path);
 	else
-		snprintf(out, len, "%s/%s", root, path[0] == '/' ? path + 1 : path);
-	if (stat(out, &st) || !S_ISDIR(st.st_mode))
+		snprintf(want, sizeof(want), "%s/%s", root, path[0] == '/' ? path + 1 : path);
+	if (!realpath(want, real) || stat(real, &st))
 		return -ENOENT;
+	/* after "..", "." and symbolic links it must still be the cgroup2
+	 * mount or below it, and a cgroup2 folder */
+	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl]) ||
+	    !S_ISDIR(st.st_mode) || statfs(real, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -EXDEV;
+	if (strlen(real) >= len)
+		return -ENAMETOOLONG;
+	strcpy(out, real);
 	return 0;
 }
 

@@ -38,7 +38,9 @@ struct nb_loader {
  */
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o);
 /* The folder of --cgroup PATH: PATH under the cgroup2 mount, or PATH
- * itself when it is already there. 0, or -ENOENT. */
+ * itself when it is already there, resolved (no "..", no symbolic link).
+ * 0; -ENODEV no cgroup2 mount; -ENOENT no such folder; -EXDEV not a cgroup
+ * v2 folder (outside the mount after resolving, or another file system). */
 int nb_cgroup_dir(const char *path, char *out, size_t len);
 /* Try one rung for real: open, load, attach, detach. */
 int nb_loader_probe(enum nb_backend b, const char *btf_path,

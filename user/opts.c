@@ -56,10 +56,12 @@ void nb_usage(FILE *f)
 "                           that appear later)\n"
 "  -d, --interval SECONDS   refresh interval, decimal seconds (default 1)\n"
 "  -n, --count N            stop after N intervals and print the summary\n"
+"                           (top, trace)\n"
 "  -j, --json               JSON Lines (trace, doctor)\n"
-"      --by VIEWS           rows trace prints: process,flow,cgroup,iface,total\n"
+"      --by VIEWS           rows trace prints, or top's first view:\n"
+"                           process,flow,cgroup,iface,total\n"
 "                           (default process,iface,total)\n"
-"      --bits               rates in bit/s in human output\n"
+"      --bits               rates in bit/s (top, trace without --json)\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
 "      --listen ADDR:PORT   serve: where to listen (default 127.0.0.1:9976;\n"
 "                           [::1]:9976 for IPv6)\n"
@@ -67,9 +69,16 @@ void nb_usage(FILE *f)
 "                           cardinality: for short runs)\n"
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 "  -v, --verbose            say which hooks were chosen; libbpf's messages\n"
-"  -V, --version            print the version\n"
+"  -V, --version            print the version and the git commit\n"
 "  -h, --help               this help\n"
 "\n"
+"The filters (--pid ... -i) and -d apply to top, trace and serve; an option\n"
+"that does not apply to the command is bad usage. Lists take no empty item.\n"
+"\n"
+"Environment: NETBPF_MAX_PROCS (16 to 4194304 entries), NETBPF_MAX_FLOWS\n"
+"(16 to 16777216), NETBPF_TC_METHOD (auto, tcx, clsact).\n"
+"\n"
+"Privileges: root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n"
 "Exit status: 0 normal end, 1 netbpf cannot run here, 2 bad usage.\n"
 "\n"
 "Examples:\n"
@@ -91,12 +100,16 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return 2;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+int nb_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	/* strtoull alone takes " 12", "+12" and "-1" (as 2^64-1): digits only */
+	for (const char *c = s; *c; c++)
+		if (*c < '0' || *c > '9')
+			return -1;
+	if (!*s)
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -106,36 +119,53 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Split a comma list; call fn on each non-empty item. */
-static int each_item(const char *list, int (*fn)(const char *, void *), void *arg)
-{
-	char buf[1024], *save = NULL, *tok;
-
-	if (strlen(list) >= sizeof(buf) || !*list)
-		return -1;
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int r = fn(tok, arg);
-
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
 struct ctx {
 	struct nb_opts *o;
 	char *err;
 	size_t errlen;
 };
 
+/*
+ * Split a comma list and call fn on each item. An empty list or an empty
+ * item ("", ",", "1,,2", "80,") is an error: a filter that names nothing
+ * must not quietly become no filter at all.
+ */
+static int each_item(const char *opt, const char *list, const char *example,
+		     int (*fn)(const char *, void *), struct ctx *c)
+{
+	char buf[1024];
+	const char *p = list;
+
+	if (strlen(list) >= sizeof(buf))
+		return fail(c->err, c->errlen, "%s list too long: at most %zu characters",
+			    opt, sizeof(buf) - 1);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int r;
+
+		if (n == 0)
+			return fail(c->err, c->errlen,
+				    "%s '%s' has an empty item (hint: a comma-separated list, e.g. %s %s)",
+				    opt, list, opt, example);
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		r = fn(buf, c);
+		if (r)
+			return r;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
 static int add_pid(const char *s, void *arg)
 {
 	struct ctx *c = arg;
 	uint64_t v;
 
-	if (parse_u64(s, INT_MAX, &v) || v == 0)
-		return fail(c->err, c->errlen, "bad pid '%s': expected a positive number", s);
+	if (nb_parse_u64(s, INT_MAX, &v) || v == 0)
+		return fail(c->err, c->errlen,
+			    "bad pid '%s': expected a process id, digits only (hint: --pid 1234)", s);
 	if (c->o->npids == NB_MAX_PIDS)
 		return fail(c->err, c->errlen, "too many pids: at most %d", NB_MAX_PIDS);
 	c->o->pids[c->o->npids++] = (uint32_t)v;
@@ -160,8 +190,9 @@ static int add_port(const char *s, void *arg)
 	struct ctx *c = arg;
 	uint64_t v;
 
-	if (parse_u64(s, 65535, &v) || v == 0)
-		return fail(c->err, c->errlen, "bad port '%s': expected 1 to 65535", s);
+	if (nb_parse_u64(s, 65535, &v) || v == 0)
+		return fail(c->err, c->errlen,
+			    "bad port '%s': expected 1 to 65535, digits only (hint: --port 443)", s);
 	if (c->o->nports == NB_MAX_PORTS)
 		return fail(c->err, c->errlen, "too many ports: at most %d", NB_MAX_PORTS);
 	c->o->ports[c->o->nports++] = (uint16_t)v;
@@ -230,6 +261,96 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The commands each option applies to; -v, -V and -h apply to all. */
+#define C_TOP (1u << NB_CMD_TOP)
+#define C_TRACE (1u << NB_CMD_TRACE)
+#define C_SERVE (1u << NB_CMD_SERVE)
+#define C_DOCTOR (1u << NB_CMD_DOCTOR)
+#define C_COUNTING (C_TOP | C_TRACE | C_SERVE)
+
+static const struct {
+	int val;		/* getopt's value */
+	const char *name;
+	unsigned int cmds;
+	const char *hint;	/* why not, or what to do instead */
+} optinfo[] = {
+	{ 'p', "--pid", C_COUNTING, "doctor counts nothing" },
+	{ OPT_COMM, "--comm", C_COUNTING, "doctor counts nothing" },
+	{ OPT_PROTO, "--proto", C_COUNTING, "doctor counts nothing" },
+	{ OPT_PORT, "--port", C_COUNTING, "doctor counts nothing" },
+	{ '4', "-4", C_COUNTING, "doctor counts nothing" },
+	{ '6', "-6", C_COUNTING, "doctor counts nothing" },
+	{ OPT_CGROUP, "--cgroup", C_COUNTING, "doctor counts nothing" },
+	{ 'i', "--iface", C_COUNTING, "doctor counts nothing" },
+	{ 'd', "--interval", C_COUNTING, "doctor counts nothing" },
+	{ 'n', "--count", C_TOP | C_TRACE, "--count is for top and trace; serve runs until stopped" },
+	{ 'j', "--json", C_TRACE | C_DOCTOR, "use netbpf trace --json" },
+	{ OPT_BY, "--by", C_TOP | C_TRACE, "--by chooses the rows of trace and the first view of top" },
+	{ OPT_BITS, "--bits", C_TOP | C_TRACE, "--bits is for the human output of top and trace" },
+	{ OPT_BACKEND, "--backend", C_COUNTING | C_DOCTOR, NULL },
+	{ OPT_BTF, "--btf", C_COUNTING | C_DOCTOR, NULL },
+	{ OPT_LISTEN, "--listen", C_SERVE, "use netbpf serve --listen ADDR:PORT" },
+	{ OPT_METRICS_PID, "--metrics-pid", C_SERVE, "it is a netbpf serve option" },
+};
+
+static void mark_given(struct nb_opts *o, int val)
+{
+	for (size_t i = 0; i < sizeof(optinfo) / sizeof(optinfo[0]); i++)
+		if (optinfo[i].val == val)
+			o->given |= 1u << i;
+}
+
+static const char *const cmd_names[] = { "", "top", "trace", "serve", "doctor" };
+
+int nb_resolve_command(struct nb_opts *o, bool tty, char *err, size_t errlen)
+{
+	if (o->command == NB_CMD_DEFAULT)
+		o->command = o->npids || o->json || !tty ? NB_CMD_TRACE : NB_CMD_TOP;
+	for (size_t i = 0; i < sizeof(optinfo) / sizeof(optinfo[0]); i++) {
+		if (!(o->given & (1u << i)) || (optinfo[i].cmds & (1u << o->command)))
+			continue;
+		return fail(err, errlen, "%s does not apply to netbpf %s (hint: %s)",
+			    optinfo[i].name, cmd_names[o->command], optinfo[i].hint);
+	}
+	if (o->bits && o->json)
+		return fail(err, errlen,
+			    "--bits does not apply to --json (hint: JSON rates are always bytes per second)");
+	return 0;
+}
+
+/* One NETBPF_MAX_* variable: unset, or digits within [min, max]. */
+static int env_size(const char *name, uint32_t min, uint32_t max, uint32_t *out,
+		    char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (nb_parse_u64(v, max, &n) || n < min)
+		return fail(err, errlen,
+			    "bad %s '%s': expected a number of entries from %u to %u (hint: unset it for the default)",
+			    name, v, min, max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+int nb_parse_env(struct nb_opts *o, char *err, size_t errlen)
+{
+	const char *m = getenv("NETBPF_TC_METHOD");
+
+	if (env_size("NETBPF_MAX_FLOWS", NB_MAX_FLOWS_MIN, NB_MAX_FLOWS_MAX, &o->max_flows,
+		     err, errlen) ||
+	    env_size("NETBPF_MAX_PROCS", NB_MAX_PROCS_MIN, NB_MAX_PROCS_MAX, &o->max_procs,
+		     err, errlen))
+		return 2;
+	/* NETBPF_TC_METHOD is read by the session; an empty one means auto */
+	if (m && *m && strcmp(m, "auto") && strcmp(m, "tcx") && strcmp(m, "clsact"))
+		return fail(err, errlen, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", m);
+	return 0;
+}
+
 int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t errlen)
 {
 	struct ctx c = { o, err, errlen };
@@ -241,10 +362,11 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 	optind = 0;	/* full reset of getopt, so tests can parse many times */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:d:n:jvVhi:46", longopts, NULL)) != -1) {
+		mark_given(o, opt);
 		switch (opt) {
 		case 'p':
-			if ((r = each_item(optarg, add_pid, &c)))
-				return r > 0 ? r : fail(err, errlen, "bad pid list '%s'", optarg);
+			if ((r = each_item("--pid", optarg, "1234,5678", add_pid, &c)))
+				return r;
 			break;
 		case OPT_COMM:
 			if (!*optarg || strlen(optarg) >= NB_COMM_LEN)
@@ -255,8 +377,8 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			o->has_comm = true;
 			break;
 		case OPT_PROTO:
-			if ((r = each_item(optarg, add_proto, &c)))
-				return r > 0 ? r : fail(err, errlen, "bad protocol list '%s'", optarg);
+			if ((r = each_item("--proto", optarg, "tcp,udp", add_proto, &c)))
+				return r;
 			break;
 		case 'd': {
 			char *end;
@@ -271,15 +393,15 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			break;
 		}
 		case 'n':
-			if (parse_u64(optarg, UINT32_MAX, &o->count) || o->count == 0)
+			if (nb_parse_u64(optarg, UINT32_MAX, &o->count) || o->count == 0)
 				return fail(err, errlen, "bad count '%s': expected a positive number", optarg);
 			break;
 		case 'j':
 			o->json = true;
 			break;
 		case OPT_BY:
-			if ((r = each_item(optarg, add_by, &c)))
-				return r > 0 ? r : fail(err, errlen, "bad --by list '%s'", optarg);
+			if ((r = each_item("--by", optarg, "process,iface", add_by, &c)))
+				return r;
 			break;
 		case OPT_BITS:
 			o->bits = true;
@@ -294,6 +416,9 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			break;
 		}
 		case OPT_BTF:
+			if (!*optarg)
+				return fail(err, errlen,
+					    "--btf needs a file (hint: --btf /sys/kernel/btf/vmlinux)");
 			o->btf_path = optarg;
 			break;
 		case 'v':
@@ -306,12 +431,12 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			o->help = true;
 			break;
 		case 'i':
-			if ((r = each_item(optarg, add_iface, &c)))
-				return r > 0 ? r : fail(err, errlen, "bad interface list '%s'", optarg);
+			if ((r = each_item("--iface", optarg, "eth0,wlan0", add_iface, &c)))
+				return r;
 			break;
 		case OPT_PORT:
-			if ((r = each_item(optarg, add_port, &c)))
-				return r > 0 ? r : fail(err, errlen, "bad port list '%s'", optarg);
+			if ((r = each_item("--port", optarg, "80,443", add_port, &c)))
+				return r;
 			break;
 		case OPT_CGROUP:
 			if (!*optarg)
@@ -319,6 +444,9 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			o->cgroup = optarg;
 			break;
 		case OPT_LISTEN:
+			if (!*optarg)
+				return fail(err, errlen,
+					    "--listen needs ADDR:PORT (hint: --listen 127.0.0.1:9976)");
 			o->listen = optarg;
 			break;
 		case OPT_METRICS_PID:

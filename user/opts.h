@@ -53,7 +53,16 @@ struct nb_opts {
 	const char *listen;	/* serve: ADDR:PORT */
 	bool metrics_pid;	/* serve: a pid label on process metrics */
 	bool json, bits, verbose, help, version;
+	uint32_t given;		/* bit per entry of the option table: what was asked */
+	uint32_t max_flows;	/* NETBPF_MAX_FLOWS, 0: the default size */
+	uint32_t max_procs;	/* NETBPF_MAX_PROCS, 0: the default size */
 };
+
+/* Map sizes the environment may ask for (NETBPF_MAX_FLOWS, NETBPF_MAX_PROCS). */
+#define NB_MAX_FLOWS_MIN 16u
+#define NB_MAX_FLOWS_MAX (1u << 24)
+#define NB_MAX_PROCS_MIN 16u
+#define NB_MAX_PROCS_MAX (1u << 22)
 
 extern const char *const nb_backend_names[NB_NBACKENDS];
 extern const char *const nb_proto_names[NB_NPROTO];
@@ -61,6 +70,15 @@ extern const char *const nb_rowtype_names[];
 
 /* 0: parsed; 2: bad usage, with the message (no "netbpf: " prefix) in err. */
 int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t errlen);
+/* Pick the command when none was given (top on a terminal, trace otherwise,
+ * with --pid or --json), then refuse options that do not apply to it.
+ * 0, or 2 with the message in err. */
+int nb_resolve_command(struct nb_opts *o, bool tty, char *err, size_t errlen);
+/* Read and check NETBPF_MAX_FLOWS, NETBPF_MAX_PROCS and NETBPF_TC_METHOD.
+ * 0, or 2 with the message (naming the variable and its range) in err. */
+int nb_parse_env(struct nb_opts *o, char *err, size_t errlen);
+/* Strict decimal: digits only (no sign, no space), at most max. 0 or -1. */
+int nb_parse_u64(const char *s, uint64_t max, uint64_t *out);
 void nb_usage(FILE *f);
 
 #endif

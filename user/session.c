@@ -77,10 +77,11 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 	if (o->cgroup) {
 		char dir[4096];
 
-		if (nb_cgroup_dir(o->cgroup, dir, sizeof(dir))) {
+		err = nb_cgroup_dir(o->cgroup, dir, sizeof(dir));
+		if (err) {
 			nb_session_close(s);
-			fail(2, "no such cgroup: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
-			     o->cgroup);
+			fail(2, "%s: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+			     err == -ENOENT ? "no such cgroup" : "not a cgroup v2 path", o->cgroup);
 		}
 	}
 

@@ -17,7 +17,7 @@ expect_error() {
 		fail "$name" "exit $rc, expected $code; stderr: $err"
 	elif [ "$(wc -l <"$T/err")" != 1 ] || [[ "$err" != "netbpf: "* ]]; then
 		fail "$name" "expected one 'netbpf: ' line on stderr, got: $err"
-	elif ! grep -qE "$pat" "$T/err"; then
+	elif ! grep -qE -- "$pat" "$T/err"; then
 		fail "$name" "message '$err' does not match '$pat'"
 	else
 		pass "$name"
@@ -33,8 +33,67 @@ maxpid=$(cat /proc/sys/kernel/pid_max)
 expect_error "no such pid: exit 2" 2 "no such process: $((maxpid - 1))" -- "$NETBPF" --pid $((maxpid - 1)) -n 1
 expect_error "no BTF: exit 1" 1 "no kernel BTF at /nonexistent" -- "$NETBPF" trace --btf /nonexistent -n 1
 expect_error "backend not on this kernel: exit 1" 1 "no usable hook.*kprobe" -- "$NETBPF" trace --backend kprobe -n 1
+
+# input that names nothing must not count everything: exit 2, one line
+for opt in -p:--pid --port:--port -i:--iface --proto:--proto --by:--by; do
+	for list in "" "," ",,"; do
+		expect_error "${opt%:*} '$list': exit 2" 2 "^netbpf: ${opt#*:} '$list' has an empty item \\(hint: " -- \
+			"$NETBPF" trace "${opt%:*}" "$list" -n 1
+	done
+done
+expect_error "--pid 1,,2: exit 2" 2 "empty item" -- "$NETBPF" trace --pid "$$,,$$" -n 1
+expect_error "--port 80,: exit 2" 2 "empty item" -- "$NETBPF" trace --port 80, -n 1
+# numbers that strtoul would wrap, or take with a sign or a space
+ere() { sed 's/[][\\.*^$+?(){}|]/\\&/g' <<<"$1"; }	# a literal, as an ERE
+for n in " -18446744073709547520" "-18446744073709547520" "+1" " 1" "18446744073709551617"; do
+	expect_error "--pid '$n': exit 2" 2 "bad pid '$(ere "$n")'.*hint: " -- "$NETBPF" trace -p "$n" -n 1
+	expect_error "--port '$n': exit 2" 2 "bad port '$(ere "$n")'.*hint: " -- "$NETBPF" trace --port "$n" -n 1
+done
+expect_error "-n ' -1': exit 2" 2 "bad count" -- "$NETBPF" trace -n " -1"
+# a --cgroup that leaves the cgroup2 mount, or is a file: not a cgroup
+expect_error "--cgroup ../../../../tmp: exit 2" 2 "not a cgroup v2 path: \\.\\./" -- \
+	"$NETBPF" trace --cgroup ../../../../tmp -n 1
+expect_error "--cgroup /cgroup.procs: exit 2" 2 "not a cgroup v2 path" -- \
+	"$NETBPF" trace --cgroup /cgroup.procs -n 1
+expect_error "--cgroup /no/such: exit 2" 2 "no such cgroup: /no/such" -- \
+	"$NETBPF" trace --cgroup /no/such -n 1
+head -c 4096 /dev/urandom >"$T/garbage.btf"
+expect_error "--btf garbage: exit 2" 2 "not a BTF file \\(hint: " -- "$NETBPF" trace --btf "$T/garbage.btf" -n 1
+expect_error "doctor --btf garbage: exit 2" 2 "not a BTF file" -- "$NETBPF" doctor --btf "$T/garbage.btf"
+expect_error "--btf '': exit 2" 2 "--btf needs a file" -- "$NETBPF" trace --btf "" -n 1
+# options that do not apply to the command
+expect_error "serve -n 1: exit 2" 2 "--count does not apply to netbpf serve \\(hint: " -- "$NETBPF" serve -n 1
+expect_error "serve --json: exit 2" 2 "--json does not apply to netbpf serve" -- "$NETBPF" serve --json
+expect_error "top --json: exit 2" 2 "--json does not apply to netbpf top" -- "$NETBPF" top --json
+expect_error "serve --by: exit 2" 2 "--by does not apply to netbpf serve" -- "$NETBPF" serve --by flow
+expect_error "doctor -p: exit 2" 2 "--pid does not apply to netbpf doctor" -- "$NETBPF" doctor -p 1
+expect_error "doctor -n: exit 2" 2 "--count does not apply to netbpf doctor" -- "$NETBPF" doctor -n 1
+expect_error "trace --listen: exit 2" 2 "--listen does not apply to netbpf trace" -- "$NETBPF" trace --listen 127.0.0.1:1 -n 1
+expect_error "trace --metrics-pid: exit 2" 2 "--metrics-pid does not apply" -- "$NETBPF" trace --metrics-pid -n 1
+expect_error "trace --json --bits: exit 2" 2 "--bits does not apply to --json" -- "$NETBPF" trace --json --bits -n 1
+# NETBPF_MAX_*: bad values are named with their range, not replaced
+for v in "" abc 15 -100 " 100" 100x 16777217 18446744073709551616; do
+	expect_error "NETBPF_MAX_FLOWS='$v': exit 2" 2 "bad NETBPF_MAX_FLOWS '$v': expected a number of entries from 16 to 16777216" -- \
+		env NETBPF_MAX_FLOWS="$v" "$NETBPF" trace -n 1
+done
+expect_error "NETBPF_MAX_PROCS=8: exit 2" 2 "bad NETBPF_MAX_PROCS '8'.*16 to 4194304" -- \
+	env NETBPF_MAX_PROCS=8 "$NETBPF" trace -n 1
+expect_error "NETBPF_TC_METHOD=xdp: exit 2" 2 "bad NETBPF_TC_METHOD 'xdp'" -- \
+	env NETBPF_TC_METHOD=xdp "$NETBPF" trace -n 1
+# root without a capability it needs: that capability is named
+if command -v capsh >/dev/null; then
+	expect_error "root without CAP_BPF: exit 1" 1 "root but missing CAP_BPF \\(hint: " -- \
+		capsh --drop=cap_bpf,cap_sys_admin -- -c "exec '$NETBPF' trace -n 1"
+	expect_error "root without CAP_NET_ADMIN: exit 1" 1 "root but missing CAP_NET_ADMIN \\(hint: " -- \
+		capsh --drop=cap_net_admin -- -c "exec '$NETBPF' trace -n 1"
+	expect_error "doctor, root without CAP_BPF: exit 1" 1 "cannot run here.*missing CAP_BPF" -- \
+		capsh --drop=cap_bpf,cap_sys_admin -- -c "exec '$NETBPF' doctor"
+else
+	fail "root without CAP_BPF" "capsh (libcap2-bin) is missing"
+fi
+
 if command -v setpriv >/dev/null; then
-	expect_error "not root: exit 1" 1 "not permitted.*root" -- \
+	expect_error "not root: exit 1" 1 "not permitted.*missing CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN \\(hint: run as root" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NETBPF" trace -n 1
 	expect_error "doctor not root: exit 1" 1 "cannot run here" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NETBPF" doctor
@@ -46,6 +105,11 @@ fi
 check_eq "--help exits 0" 0 $?
 grep -q -- "--pid PID" "$T/help" && pass "--help lists --pid" || fail "--help lists --pid" "$(head -3 "$T/help")"
 check_eq "--version" "netbpf" "$("$NETBPF" --version | cut -d' ' -f1)"
+# -V: the version and the commit it was built from
+want=unknown
+[ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$ROOT" ] &&
+	want=$(git -C "$ROOT" describe --always --dirty)
+check_eq "-V: version and commit" "netbpf $(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile") (commit $want)" "$("$NETBPF" -V)"
 
 # doctor: exit 0 and tracepoint chosen on this kernel
 "$NETBPF" doctor --json >"$T/doc"
