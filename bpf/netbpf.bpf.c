@@ -76,6 +76,23 @@ struct {
 	__type(value, struct last_slot);
 } last_slot SEC(".maps");
 
+/* Names of the cgroups of new processes, until userspace reads them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct nb_cgroup_name);
+} cgroup_names SEC(".maps");
+
+/* Room for one struct nb_cgroup_name (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nb_cgroup_name);
+} cg_scratch SEC(".maps");
+
 /* Slot numbers not in use; the loader fills it, the collector gives back
  * the slots of exited processes after their last read. */
 struct {
@@ -244,6 +261,45 @@ static __always_inline void count_dir(void *map, void *key, long len, int dir,
 	__sync_fetch_and_add(&c->calls[dir], 1);
 }
 
+/* kernfs_node.parent became __parent in Linux 6.15 ("kernfs: Use RCU to
+ * access kernfs_node::parent"): the older layout, for CO-RE. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* The current task's cgroup v2 (the default hierarchy's, on hybrid hosts
+ * too): its id, and its name into 'cgroup_names' if it is not there. */
+static __always_inline __u64 note_cgroup(void)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+	struct task_struct *task;
+	struct nb_cgroup_name *n;
+	struct kernfs_node *kn;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(&cgroup_names, &id))
+		return id;
+	n = bpf_map_lookup_elem(&cg_scratch, &zero);
+	if (!n)
+		return id;
+	task = (struct task_struct *)bpf_get_current_task();
+	kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	n->level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
+	bpf_probe_read_kernel_str(n->name, sizeof(n->name), BPF_CORE_READ(kn, name));
+	n->parent[0] = 0;
+	if (n->level > 1)
+		bpf_probe_read_kernel_str(n->parent, sizeof(n->parent), BPF_CORE_READ(kn_parent(kn), name));
+	bpf_map_update_elem(&cgroup_names, &id, n, BPF_NOEXIST);
+	return id;
+}
+
 /* The slot of a process seen for the first time: take a free one, write
  * who it is while the process is alive (it may be gone by the next poll),
  * then publish it in 'procs'. Two threads of a new process may race here:
@@ -264,7 +320,7 @@ static __always_inline __u32 *new_proc(struct nb_proc_key *key, struct task_stru
 	s->start_ns = key->start_ns;
 	s->tgid = key->tgid;
 	s->uid = (__u32)bpf_get_current_uid_gid();
-	s->cgroup_id = bpf_get_current_cgroup_id();
+	s->cgroup_id = note_cgroup();
 	if (btf)
 		__builtin_memcpy(s->comm, leader->comm, NB_COMM_LEN);
 	else
@@ -778,7 +834,7 @@ int nb_exec(struct bpf_raw_tracepoint_args *ctx)
 
 	if (s) {
 		BPF_CORE_READ_STR_INTO(&s->comm, task, comm);
-		s->cgroup_id = bpf_get_current_cgroup_id();
+		s->cgroup_id = note_cgroup();
 	}
 	return 0;
 }

@@ -81,6 +81,22 @@ struct nb_slot {
 };
 
 /*
+ * The name of a cgroup v2 as the kernel has it (its kernfs name and its
+ * parent's), taken at the first event of a process in it: a container that
+ * lives 100 ms is gone before userspace can look its path up, but keeps
+ * its name. Keyed by cgroup id; userspace drains the map every poll.
+ */
+#define NB_CG_NAME_LEN 128
+#define NB_CG_PARENT_LEN 64
+
+struct nb_cgroup_name {
+	char name[NB_CG_NAME_LEN];
+	char parent[NB_CG_PARENT_LEN];
+	__u32 level;	/* 0 for the root, 1 for its children, ... */
+	__u32 pad;
+};
+
+/*
  * A flow: one process's traffic on one socket 4-tuple. IPv4 (also IPv4 on
  * an IPv6 socket, ::ffff:a.b.c.d) has family 4 and its address in the
  * first 4 bytes. Ports in host order. An unconnected UDP socket has no

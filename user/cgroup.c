@@ -158,6 +158,22 @@ const char *nb_cgroup_path(uint64_t id)
 	return "";
 }
 
+void nb_cgroup_learn(uint64_t id, const char *name, const char *parent, uint32_t level)
+{
+	char path[512];
+	char *p;
+
+	if (find(id) || !*name)
+		return;
+	if (level <= 1)
+		snprintf(path, sizeof(path), "/%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s/%s", level == 2 ? "" : "/...", parent, name);
+	p = strdup(path);
+	if (!p || put(id, p))
+		free(p);
+}
+
 bool nb_cgroup_exists(uint64_t id)
 {
 	char path[8192];

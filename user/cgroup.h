@@ -12,6 +12,10 @@ int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len);
 /* Path of the cgroup with this id, "" when unknown. Walks the cgroup2 tree
  * again (at most once a second) when the id is new. */
 const char *nb_cgroup_path(uint64_t id);
+/* What the kernel told of a cgroup that may be gone already: its name,
+ * its parent's and its depth. Its path becomes "/parent/name" (depth 2),
+ * "/name" (depth 1) or "/.../parent/name", unless the path is known. */
+void nb_cgroup_learn(uint64_t id, const char *name, const char *parent, uint32_t level);
 /* Whether the cgroup with this id (known to nb_cgroup_path) still exists. */
 bool nb_cgroup_exists(uint64_t id);
 /* Forget a removed cgroup, once nothing will show its path again. */

@@ -264,6 +264,35 @@ void nb_collector_restore_retired(struct nb_collector *c)
 	c->nretired = c->retired_cap = 0;
 }
 
+/* ---- cgroup names from the kernel ---- */
+
+/* The names the kernel took for the cgroups of new processes since the
+ * last poll: read and removed, so the map holds only what is new. A
+ * cgroup whose path cannot be found any more (a container that lived
+ * 100 ms) keeps its name this way. */
+static void read_cgroup_names(struct nb_collector *c)
+{
+	int fd = c->loader->cgnames_fd;
+	__u64 id, next;
+	bool first = true;
+
+	if (fd < 0)
+		return;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &id, &next)) {
+		struct nb_cgroup_name n;
+
+		first = false;
+		id = next;
+		if (bpf_map_lookup_elem(fd, &id, &n))
+			continue;
+		n.name[sizeof(n.name) - 1] = n.parent[sizeof(n.parent) - 1] = '\0';
+		if (!*nb_cgroup_path(id))
+			nb_cgroup_learn(id, n.name, n.parent, n.level);
+		bpf_map_delete_elem(fd, &id);
+		first = true;	/* the key is gone: start over */
+	}
+}
+
 /* ---- processes: the slots ---- */
 
 static struct nb_row *cgroup_row(struct nb_collector *c, uint64_t id)
@@ -598,6 +627,7 @@ int nb_collector_poll(struct nb_collector *c)
 	/* what ended in an earlier poll and has been shown long enough */
 	nb_table_remove(&c->table, retire, &rc);
 	nb_table_begin(&c->table);
+	read_cgroup_names(c);
 	n = read_slots(c, rc.now);
 	if (n < 0)
 		return n;

@@ -267,7 +267,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
-	l->procs_fd = l->free_fd = l->drops_fd = l->flows_fd = -1;
+	l->procs_fd = l->free_fd = l->drops_fd = l->flows_fd = l->cgnames_fd = -1;
 	kinfo_read(o->btf_path, &ki);
 	l->recv_nargs = ki.recv_nargs;
 	if (o->backend != NB_BACKEND_AUTO)
@@ -283,6 +283,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 			l->backend = b;
 			l->procs_fd = bpf_map__fd(l->skel->maps.procs);
 			l->free_fd = bpf_map__fd(l->skel->maps.free_slots);
+			l->cgnames_fd = bpf_map__fd(l->skel->maps.cgroup_names);
 			l->drops_fd = bpf_map__fd(l->skel->maps.drops);
 			l->procs_max = bpf_map__max_entries(l->skel->maps.procs);
 			l->flows_fd = bpf_map__fd(l->skel->maps.flows);

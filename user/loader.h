@@ -23,7 +23,7 @@ struct nb_loader {
 	enum nb_backend backend;	/* the rung in use */
 	struct nb_rung_result rungs[NB_NBACKENDS];
 	int recv_nargs;
-	int procs_fd, free_fd, drops_fd, flows_fd;
+	int procs_fd, free_fd, drops_fd, flows_fd, cgnames_fd;
 	unsigned int procs_max, flows_max;
 	struct nb_slot *slots;	/* the map 'slots', mmap-ed: procs_max of them */
 	size_t slots_len;

@@ -12,6 +12,13 @@
  *   nbgen udp-send ADDR PORT SIZE COUNT       send COUNT datagrams of SIZE
  *   nbgen burst ADDR PORT PROCS SEND          PROCS child processes, each a
  *                                             tcp-client named nbkidNN
+ *   nbgen churn ADDR PORT PROCS FLOWS GROUPS CGDIR [SHOW]  PROCS short-lived
+ *                                             processes (nbchurn), 8 at a time, each
+ *                                             sending one 8-byte UDP datagram from each
+ *                                             of FLOWS sockets to a sink it runs; with
+ *                                             GROUPS > 0 they live in GROUPS cgroups
+ *                                             made (and removed) under CGDIR, one after
+ *                                             another; SHOW: print every child's line
  *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
  *                                             from one process, SEND bytes each
  *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP
@@ -51,6 +58,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
+#include <stdbool.h>
 #include <sys/sendfile.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
@@ -308,6 +317,113 @@ static int burst(const char *host, const char *port, uint64_t procs, uint64_t n)
 	while (wait(NULL) > 0)
 		;
 	return 0;
+}
+
+/* One churn child: join its cgroup, send, exit. */
+static void churn_child(const struct sockaddr_storage *ss, socklen_t len, uint64_t flows,
+			const char *cg)
+{
+	uint64_t sent = 0;
+
+	prctl(PR_SET_NAME, "nbchurn");
+	if (cg) {
+		char path[4200];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "0\n") < 0 || fclose(f))
+			_exit(3);
+	}
+	for (uint64_t i = 0; i < flows; i++) {
+		int fd = socket(ss->ss_family, SOCK_DGRAM, 0);
+		ssize_t r;
+
+		if (fd < 0 || connect(fd, (const struct sockaddr *)ss, len))
+			_exit(4);
+		r = send(fd, buf, 8, 0);
+		if (r > 0)
+			sent += r;
+		close(fd);
+	}
+	_exit(sent == 8 * flows ? 0 : 5);
+}
+
+static int churn(const char *host, const char *port, uint64_t procs, uint64_t flows,
+		 uint64_t groups, const char *cgdir, bool show)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int sink, one = 1, rcvbuf = 32 << 20, running = 0, failed = 0;
+	uint64_t per = groups ? (procs + groups - 1) / groups : procs, got = 0, made = 0;
+	char cg[4096] = "";
+
+	addr(host, port, &ss, &len);
+	sink = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (sink < 0)
+		fatal("socket");
+	setsockopt(sink, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(sink, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (bind(sink, (struct sockaddr *)&ss, len))
+		fatal("bind");
+	fcntl(sink, F_SETFL, O_NONBLOCK);
+	for (uint64_t i = 0; i < procs || running; ) {
+		int st;
+		pid_t pid;
+
+		if (i < procs && running < 8) {
+			if (groups && i % per == 0) {
+				/* the last group's processes are all gone: remove it */
+				while (running > 0) {
+					if (wait(&st) > 0 && (!WIFEXITED(st) || WEXITSTATUS(st)))
+						failed++;
+					running--;
+				}
+				if (*cg && rmdir(cg))
+					fatal("rmdir cgroup");
+				snprintf(cg, sizeof(cg), "%s/nbchurn%d.%llu", cgdir, (int)getpid(),
+					 (unsigned long long)made++);
+				if (mkdir(cg, 0755))
+					fatal("mkdir cgroup");
+			}
+			pid = fork();
+			if (pid < 0)
+				fatal("fork");
+			if (pid == 0) {
+				close(sink);
+				churn_child(&ss, len, flows, groups ? cg : NULL);
+			}
+			if (show)
+				printf("{\"role\":\"churn\",\"pid\":%d,\"sent\":%llu}\n", (int)pid,
+				       (unsigned long long)(8 * flows));
+			running++;
+			i++;
+		} else {
+			if (wait(&st) > 0 && (!WIFEXITED(st) || WEXITSTATUS(st)))
+				failed++;
+			running--;
+		}
+		for (;;) {
+			ssize_t r = recv(sink, buf, sizeof(buf), 0);
+
+			if (r <= 0)
+				break;
+			got += r;
+		}
+	}
+	if (*cg && rmdir(cg))
+		fatal("rmdir cgroup");
+	for (;;) {
+		ssize_t r = recv(sink, buf, sizeof(buf), 0);
+
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	printf("{\"role\":\"churn-sink\",\"pid\":%d,\"procs\":%llu,\"failed\":%d,\"cgroups\":%llu,\"received\":%llu}\n",
+	       (int)getpid(), (unsigned long long)procs, failed, (unsigned long long)made,
+	       (unsigned long long)got);
+	return failed ? 1 : 0;
 }
 
 static int many(const char *host, const char *port, uint64_t conns, uint64_t n)
@@ -728,6 +844,9 @@ int main(int argc, char **argv)
 		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "udp-send") && argc == 6)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "churn") && (argc == 8 || argc == 9))
+		return churn(argv[2], argv[3], num(argv[4]), num(argv[5]), num(argv[6]), argv[7],
+			     argc == 9);
 	if (!strcmp(cmd, "burst") && argc == 6)
 		return burst(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strncmp(cmd, "sctp-", 5)) {
