@@ -145,7 +145,7 @@ $(OUTPUT)/bench/nbbench: bench/nbbench.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-bench: bench-deps netbpf $(BENCH_BINS)
+bench: bench-deps netbpf $(BENCH_BINS) $(OUTPUT)/tests/nbgen
 	$(Q)bench/run.sh
 
 # Regenerate the CO-RE header from a BTF file (default: this kernel's).

@@ -8,7 +8,8 @@
  *                                             way (TCP_NODELAY); prints the time
  *   nbbench hold procs|flows N ADDR PORT MS   N live processes (or N UDP flows in
  *                                             one process), each sending 8 bytes
- *                                             every MS ms to a sink on ADDR PORT
+ *                                             every MS ms (MS 0: once, then idle)
+ *                                             to a sink on ADDR PORT
  *                                             that this process drains; prints
  *                                             "ready" when all run; until SIGTERM
  *   nbbench launch PATTERN SECS CMD [ARG...]  run CMD, print the seconds from exec
@@ -184,7 +185,8 @@ static int udp_to(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
-/* One child: 8 bytes every ms milliseconds, first at a random offset. */
+/* One child: 8 bytes every ms milliseconds, first at a random offset; with
+ * ms 0, 8 bytes once, then idle (a live process that moves nothing). */
 static void holder_child(const struct sockaddr_storage *ss, socklen_t len, unsigned ms,
 			 unsigned seed)
 {
@@ -193,6 +195,11 @@ static void holder_child(const struct sockaddr_storage *ss, socklen_t len, unsig
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "nbhold");
 	fd = udp_to(ss, len);
+	if (!ms) {
+		send(fd, buf, 8, 0);
+		for (;;)
+			pause();
+	}
 	sleep_ms(ms * (double)(seed % 1000) / 1000.0);
 	for (;;) {
 		if (send(fd, buf, 8, 0) < 0 && errno != ECONNREFUSED && errno != ENOBUFS &&

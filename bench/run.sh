@@ -14,7 +14,9 @@
 # flows in one process instead of N processes (with e.g. BENCH_NB_ARGS="--by
 # process,flow" once flow rows exist), BENCH_NETBPF=PATH measures
 # another netbpf binary (before/after experiments), BENCH_SECTIONS (default
-# "event tcp_rr bulk procs startup") runs only some of the sections.
+# "event event_top tcp_rr bulk procs churn startup") runs only some of the
+# sections; BENCH_FRONTS (default "trace serve") the front ends of the
+# userspace section; BENCH_CHURN (default 100000) processes in the churn.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -26,13 +28,13 @@ REPS=${BENCH_REPS:-6}
 RT=${BENCH_RT:-10000}
 PP_RUNS=3		# ping-pong runs per condition and repetition: their median counts
 IPERF_S=${BENCH_IPERF_S:-2}
-LEVELS=${BENCH_LEVELS:-10 1000 10000}
+LEVELS=${BENCH_LEVELS:-10 1000 10000 10000idle}
 HOLD=${BENCH_HOLD:-procs}	# procs: N processes; flows: N UDP flows in one process
 read -r -a NB_ARGS <<<"${BENCH_NB_ARGS:-}"	# more netbpf options, userspace section
 MSG=64			# bytes per ping-pong message, each way
 HOLD_MS=500		# a held process sends 8 bytes this often
 NB_D=0.5		# netbpf's interval for the userspace figures
-SECTIONS=" ${BENCH_SECTIONS:-event tcp_rr bulk procs startup} "
+SECTIONS=" ${BENCH_SECTIONS:-event event_top tcp_rr bulk procs churn startup} "
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 NSA=nbbA$$
@@ -148,6 +150,24 @@ floor_start() {	# VAR
 	wait_line "$T/floor.err" "floor: attached" "${!1}"
 }
 
+cpu_ns() {	# PID: CPU time in ns (schedstat: ns resolution), utime+stime ticks
+	local st
+	read -r st _ </proc/"$1"/schedstat
+	echo "$st $(awk '{print $14 + $15}' /proc/"$1"/stat)"
+}
+
+# netbpf in namespace A as front end FRONT; its pid in VAR
+front_start() {	# VAR FRONT [args]
+	local var=$1 front=$2
+	shift 2
+	if [ "$front" = serve ]; then
+		bg "$var" "${EXA[@]}" "$NETBPF" serve -v --listen 127.0.0.1:$((PORT + 5)) "$@" >/dev/null 2>"$T/nb.err"
+	else
+		bg "$var" "${EXA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
+	fi
+	wait_line "$T/nb.err" "per-process hooks" "${!var}"
+}
+
 # BPF programs held by a process: "id name" lines
 prog_ids() {
 	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
@@ -183,17 +203,21 @@ sleep 0.3
 pp_run >/dev/null || die "the ping-pong client failed"	# warm-up
 
 # ---- 1. per-event cost against the floor ----
-if want event; then
-log "per-event cost: netbpf's programs and empty ones on the same hooks, $REPS runs"
+# Two configurations: trace's default (processes, interfaces) and top's
+# (every view: flows and cgroups too), as sections event and event_top.
+event_run() {	# SECTION [netbpf args]
+local sec=$1
+shift
+log "per-event cost ($sec: netbpf trace $*): netbpf's programs and empty ones on the same hooks, $REPS runs"
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
 for rep in $(seq "$REPS"); do
 	# the order of attachment alternates: the first attached runs first
 	if [ $((rep % 2)) = 1 ]; then
 		floor_start FL || exit 1
-		nb_start NB -d 1 || exit 1
+		nb_start NB -d 1 "$@" || exit 1
 	else
-		nb_start NB -d 1 || exit 1
+		nb_start NB -d 1 "$@" || exit 1
 		floor_start FL || exit 1
 	fi
 	s0=$(prog_stats "$NB" "$FL")
@@ -213,16 +237,18 @@ for rep in $(seq "$REPS"); do
 		  # all of netbpf'"'"'s programs on these hooks, per round trip
 		  "total \([$h[] | tot(.[1])] | add / $rt) \([$h[] | tot(.[2])] | add / $rt) \($rt) \($rt)"' |
 	while read -r hook nb fl nbc flc; do
-		rec event "${hook}_netbpf_ns" "$nb" "$rep"
-		rec event "${hook}_floor_ns" "$fl" "$rep"
-		rec event "${hook}_events" "$nbc" "$rep"
+		rec "$sec" "${hook}_netbpf_ns" "$nb" "$rep"
+		rec "$sec" "${hook}_floor_ns" "$fl" "$rep"
+		rec "$sec" "${hook}_events" "$nbc" "$rep"
 		[ "$hook" != total ] && [ "$nbc" != "$flc" ] && log "note: $hook saw $nbc events in netbpf and $flc in the floor (rep $rep)"
-		rec event "${hook}_ratio" "$(awk -v a="$nb" -v b="$fl" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')" "$rep"
+		rec "$sec" "${hook}_ratio" "$(awk -v a="$nb" -v b="$fl" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')" "$rep"
 	done
 done
 sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 STATS_OLD=
-fi
+}
+want event && event_run event
+want event_top && event_run event_top --by process,flow,cgroup,iface,total
 
 # ---- 2. small-message TCP: none, netbpf, nethogs, bpftrace ----
 if want tcp_rr; then
@@ -315,33 +341,86 @@ fi
 
 # ---- 4. netbpf's own CPU per interval and peak RSS, with N live processes ----
 if want procs; then
-cpu_ns() {	# PID: CPU time in ns (schedstat: ns resolution), utime+stime ticks
-	local st
-	read -r st _ </proc/"$1"/schedstat
-	echo "$st $(awk '{print $14 + $15}' /proc/"$1"/stat)"
-}
 WIN=4			# intervals per sample window
 NWIN=$REPS
-log "netbpf's CPU per ${NB_D} s interval and peak RSS with $LEVELS live $([ "$HOLD" = flows ] && echo "flows (one process)" || echo processes) ($NWIN windows of $WIN intervals each)"
-for n in $LEVELS; do
-	bg HOLDER "${EXA[@]}" "$NBB" hold "$HOLD" "$n" 127.0.0.1 $((PORT + 2)) $HOLD_MS >"$T/hold.out" 2>/dev/null
+FRONTS=${BENCH_FRONTS:-trace serve}
+log "netbpf's CPU per ${NB_D} s interval and peak RSS with $LEVELS live $([ "$HOLD" = flows ] && echo "flows (one process)" || echo processes), front ends: $FRONTS ($NWIN windows of $WIN intervals each)"
+for front in $FRONTS; do
+for lv in $LEVELS; do
+	n=${lv%idle}
+	ms=$HOLD_MS
+	[ "$n" != "$lv" ] && ms=0	# NNNidle: live processes that moved once, then idle
+	bg HOLDER "${EXA[@]}" "$NBB" hold "$HOLD" "$n" 127.0.0.1 $((PORT + 2)) $ms >"$T/hold.out" 2>/dev/null
 	wait_line "$T/hold.out" ready "$HOLDER" || exit 1
 	sleep 1	# every process has sent once
-	nb_start NB -d $NB_D "${NB_ARGS[@]}" || exit 1
+	front_start NB "$front" -d $NB_D "${NB_ARGS[@]}" || exit 1
 	sleep $(awk -v d=$NB_D 'BEGIN { print 3 * d }')	# first intervals create the rows
 	read -r c0 k0 < <(cpu_ns "$NB")
 	for w in $(seq "$NWIN"); do
 		sleep $(awk -v d=$NB_D -v w=$WIN 'BEGIN { print d * w }')
 		read -r c1 k1 < <(cpu_ns "$NB")
-		rec procs "n${n}_cpu_ms_per_interval" "$(awk -v a="$c0" -v b="$c1" -v w=$WIN 'BEGIN { printf "%.4f", (b - a) / 1e6 / w }')" "$w"
-		rec procs "n${n}_ticks_per_interval" "$(awk -v a="$k0" -v b="$k1" -v w=$WIN 'BEGIN { printf "%.3f", (b - a) / w }')" "$w"
+		rec procs "${front}_${lv}_cpu_ms_per_interval" "$(awk -v a="$c0" -v b="$c1" -v w=$WIN 'BEGIN { printf "%.4f", (b - a) / 1e6 / w }')" "$w"
+		rec procs "${front}_${lv}_ticks_per_interval" "$(awk -v a="$k0" -v b="$k1" -v w=$WIN 'BEGIN { printf "%.3f", (b - a) / w }')" "$w"
 		c0=$c1 k0=$k1
 	done
 	rss=$(awk '/^VmHWM/ {print $2}' /proc/"$NB"/status)
 	stop "$NB"
 	stop "$HOLDER"
-	rec procs "n${n}_vmhwm_kib" "$rss" 1
+	rec procs "${front}_${lv}_vmhwm_kib" "$rss" 1
 done
+done
+fi
+
+# ---- 4b. churn: memory and idle CPU after 100,000 processes, 10,000
+# cgroups and 100,000 flows came and went, against after the first 1,000 ----
+if want churn; then
+CHURN=${BENCH_CHURN:-100000}
+CG2=$(awk '$(NF-2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+CGB=$CG2/nbbench$$
+mkdir -p "$CGB"
+rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
+idle_ms_per_s() {	# PID: CPU ms per second over 4 s of no traffic
+	local a b
+	read -r a _ < <(cpu_ns "$1")
+	sleep 4
+	read -r b _ < <(cpu_ns "$1")
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (b - a) / 1e6 / 4 }'
+}
+log "churn: $CHURN processes in $((CHURN / 10)) cgroups, one flow each, through serve and top (-d $NB_D)"
+for front in serve top; do
+	if [ "$front" = serve ]; then
+		front_start NB serve -d $NB_D || exit 1
+	else
+		command -v tmux >/dev/null || { log "churn: no tmux, top not measured"; continue; }
+		tmux kill-session -t nbbench$$ 2>/dev/null
+		tmux new-session -d -s nbbench$$ -x 160 -y 50 "$NETBPF top -d $NB_D"
+		NB=
+		for _ in $(seq 100); do
+			NB=$(pgrep -f "^$NETBPF top -d $NB_D" | head -1)
+			[ -n "$NB" ] && grep -q '^prog_id' /proc/"$NB"/fdinfo/* 2>/dev/null && break
+			sleep 0.1
+		done
+		[ -n "$NB" ] || { log "churn: top did not start"; continue; }
+		sleep 1
+	fi
+	"$ROOT/.output/tests/nbgen" churn 127.0.0.1 $((PORT + 6)) 1000 1 100 "$CGB" >/dev/null
+	sleep 12	# top shows the exited ones 10 s
+	rec churn "${front}_rss_after_1000_kib" "$(rss_kib "$NB")" 1
+	rec churn "${front}_idle_ms_per_s_after_1000" "$(idle_ms_per_s "$NB")" 1
+	"$ROOT/.output/tests/nbgen" churn 127.0.0.1 $((PORT + 6)) "$CHURN" 1 $((CHURN / 10)) "$CGB" >/dev/null
+	sleep 12
+	rec churn "${front}_rss_after_kib" "$(rss_kib "$NB")" 1
+	rec churn "${front}_idle_ms_per_s_after" "$(idle_ms_per_s "$NB")" 1
+	rec churn "${front}_vmhwm_kib" "$(awk '/^VmHWM/ {print $2}' /proc/"$NB"/status)" 1
+	if [ "$front" = serve ]; then
+		stop "$NB"
+	else
+		tmux send-keys -t nbbench$$ q
+		sleep 1
+		tmux kill-session -t nbbench$$ 2>/dev/null
+	fi
+done
+rmdir "$CGB"
 fi
 
 # ---- 5. start-up: exec to all hooks attached, against the floor loader ----
@@ -367,6 +446,7 @@ T_END=$(date +%s.%N)
 summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY" \
 	--arg kernel "$(uname -r)" --arg levels "$LEVELS" --argjson rt "$RT" --argjson msg $MSG --argjson nb_d $NB_D --arg hold "$HOLD" --arg nb_args "${NB_ARGS[*]}" \
 	--argjson secs "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
+	--arg fronts "${FRONTS:-trace serve}" --arg churn "${CHURN:-0}" \
 	--arg nproc "$(nproc)" --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 	def q(p): sort | .[((length - 1) * p | floor)] as $lo | .[((length - 1) * p | ceil)] as $hi | ($lo + $hi) / 2;
 	def st: if length == 0 then null else { n: length, median: q(0.5), min: min, max: max, q1: q(0.25), q3: q(0.75) } end;
@@ -376,16 +456,19 @@ summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY"
 	def ratio(s; a; b): [ (map(select(.section == s and .name == a)) | INDEX(.rep | tostring)) as $x
 		| .[] | select(.section == s and .name == b and ($x[.rep | tostring] != null) and .value > 0)
 		| $x[.rep | tostring].value / .value ];
+	def evsec(sec): . as $raw | [ "send", "recv", "tcp_read", "tcp_state", "tc_ingress", "tc_egress", "total" ]
+		| map(select(. as $h | $raw | any(.[]; .section == sec and .name == "\($h)_ratio"))) | map(. as $h | { key: $h, value: {
+		netbpf_ns: ($raw | vals(sec; "\($h)_netbpf_ns") | st),
+		floor_ns: ($raw | vals(sec; "\($h)_floor_ns") | st),
+		events_per_run: ($raw | vals(sec; "\($h)_events") | st),
+		ratio: ($raw | vals(sec; "\($h)_ratio") | st) } }) | from_entries;
+	def one(s; n): (vals(s; n) | .[0]);
 	. as $raw |
 	{
 	  machine: { kernel: $kernel, cpus: ($nproc | tonumber), when: $when, bench_seconds: $secs },
 	  repetitions: ($reps | tonumber),
-	  event: ([ "send", "recv", "tcp_read", "tcp_state", "tc_ingress", "tc_egress", "total" ]
-		| map(select(. as $h | $raw | any(.[]; .section == "event" and .name == "\($h)_ratio"))) | map(. as $h | { key: $h, value: {
-		netbpf_ns: ($raw | vals("event"; "\($h)_netbpf_ns") | st),
-		floor_ns: ($raw | vals("event"; "\($h)_floor_ns") | st),
-		events_per_run: ($raw | vals("event"; "\($h)_events") | st),
-		ratio: ($raw | vals("event"; "\($h)_ratio") | st) } }) | from_entries),
+	  event: evsec("event"),
+	  event_top: evsec("event_top"),
 	  tcp_rr: { round_trips: $rt, message_bytes: $msg,
 		none_s: (vals("tcp_rr"; "none_s") | st),
 		netbpf_s: (vals("tcp_rr"; "netbpf_s") | st),
@@ -396,22 +479,20 @@ summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY"
 		bpftrace_ratio: (if $bt_why == "" then (ratio("tcp_rr"; "bpftrace_s"; "none_s") | st) else { na: $bt_why } end) },
 	  bulk: { none_bps: (vals("bulk"; "none_bps") | st), netbpf_bps: (vals("bulk"; "netbpf_bps") | st),
 		ratio: (ratio("bulk"; "netbpf_bps"; "none_bps") | st) },
-	  userspace: { interval_s: $nb_d, hold: $hold, netbpf_args: $nb_args, levels: ($levels | split(" ") | map(select(. != "")) | map(. as $n | { key: $n, value: {
-		cpu_ms_per_interval: ($raw | vals("procs"; "n\($n)_cpu_ms_per_interval") | st),
-		ticks_per_interval: ($raw | vals("procs"; "n\($n)_ticks_per_interval") | st),
-		vmhwm_kib: ($raw | vals("procs"; "n\($n)_vmhwm_kib") | .[0]) } }) | from_entries) },
+	  userspace: { interval_s: $nb_d, hold: $hold, netbpf_args: $nb_args, fronts: ($fronts | split(" ") | map(select(. != "")) | map(. as $f | { key: $f, value: (
+		$levels | split(" ") | map(select(. != "")) | map(. as $n | { key: $n, value: {
+		cpu_ms_per_interval: ($raw | vals("procs"; "\($f)_\($n)_cpu_ms_per_interval") | st),
+		ticks_per_interval: ($raw | vals("procs"; "\($f)_\($n)_ticks_per_interval") | st),
+		vmhwm_kib: ($raw | vals("procs"; "\($f)_\($n)_vmhwm_kib") | .[0]) } }) | from_entries) }) | from_entries) },
+	  churn: { processes: ($churn | tonumber), fronts: ([ "serve", "top" ] | map(. as $f | { key: $f, value: {
+		rss_after_1000_kib: ($raw | one("churn"; "\($f)_rss_after_1000_kib")),
+		rss_after_kib: ($raw | one("churn"; "\($f)_rss_after_kib")),
+		idle_ms_per_s_after_1000: ($raw | one("churn"; "\($f)_idle_ms_per_s_after_1000")),
+		idle_ms_per_s_after: ($raw | one("churn"; "\($f)_idle_ms_per_s_after")),
+		vmhwm_kib: ($raw | one("churn"; "\($f)_vmhwm_kib")) } }) | from_entries) },
 	  startup: { netbpf_s: (vals("startup"; "netbpf_s") | st), floor_s: (vals("startup"; "floor_s") | st),
 		ratio: (ratio("startup"; "netbpf_s"; "floor_s") | st) }
 	}
-	# growth of the userspace cost: per process, against the smallest level
-	| .userspace.levels as $l | ($l | keys_unsorted) as $k
-	| .userspace.growth = [ $k[1:][] as $n | { n: ($n | tonumber), vs: ($k[0] | tonumber),
-		cpu_ratio: div($l[$n].cpu_ms_per_interval.median; $l[$k[0]].cpu_ms_per_interval.median),
-		procs_ratio: (($n | tonumber) / ($k[0] | tonumber)) } ]
-	| .userspace.exponent = ( [ range(1; $k | length) as $i | $k[$i - 1] as $a | $k[$i] as $b
-		| { from: ($a | tonumber), to: ($b | tonumber), unit: (if $hold == "flows" then "flows" else "processes" end),
-		    exponent: (div($l[$b].cpu_ms_per_interval.median; $l[$a].cpu_ms_per_interval.median)
-				| if . == null or . <= 0 then null else log / ((($b | tonumber) / ($a | tonumber)) | log) end) } ] )
 	' "$RAW") || die "summary failed"
 echo "$summary" >"$OUT"
 
@@ -423,10 +504,12 @@ jq -r '
 	"netbpf benchmarks: kernel \(.machine.kernel), \(.machine.cpus) CPUs, \(.repetitions) repetitions, \(.machine.when)",
 	"median [min-max] (and IQR) over the repetitions; ratios taken per repetition, side by side",
 	"",
-	"per-event cost (kernel.bpf_stats_enabled: run_time_ns / run_cnt), netbpf against an empty program",
+	def evtable(e; title): "per-event cost, \(title) (kernel.bpf_stats_enabled: run_time_ns / run_cnt), netbpf against an empty program",
 	"  hook               netbpf ns            floor ns             ratio                events/run",
-	((.event // {}) | to_entries[] | "  \(.key | . + " " * (18 - length)) \(mm(.value.netbpf_ns; 1) | . + " " * (20 - length)) \(mm(.value.floor_ns; 1) | . + " " * (20 - length)) \(mm(.value.ratio; 2) | . + " " * (20 - length)) \(f(.value.events_per_run.median; 0))"),
-	"",
+	((e // {}) | to_entries[] | "  \(.key | . + " " * (18 - length)) \(mm(.value.netbpf_ns; 1) | . + " " * (20 - length)) \(mm(.value.floor_ns; 1) | . + " " * (20 - length)) \(mm(.value.ratio; 2) | . + " " * (20 - length)) \(f(.value.events_per_run.median; 0))"),
+	"";
+	evtable(.event; "trace (processes, interfaces)"),
+	evtable(.event_top; "top and serve (--by process,flow,cgroup,iface,total)"),
 	"small-message TCP over a veth (\(.tcp_rr.round_trips) round trips of \(.tcp_rr.message_bytes) B): time with / time without",
 	"  none      \(mm(.tcp_rr.none_s; 3)) s",
 	"  netbpf    \(mq(.tcp_rr.netbpf_ratio; 3))",
@@ -437,10 +520,13 @@ jq -r '
 	"  without   \(mm(.bulk.none_bps // {} | with_entries(.value |= (if type == "number" then . / 1e9 else . end)); 2)) Gbit/s",
 	"  ratio     \(mq(.bulk.ratio; 3))",
 	"",
-	"netbpf userspace (trace --json -d \(.userspace.interval_s)\(if (.userspace.netbpf_args // "") != "" then " " + .userspace.netbpf_args else "" end) > /dev/null) with N live \(if .userspace.hold == "flows" then "flows (one process)" else "processes" end)",
-	"  N          CPU ms/interval          ticks/interval   peak RSS (VmHWM)",
-	((.userspace.levels // {}) | to_entries[] | "  \(.key | . + " " * (10 - length)) \(mm(.value.cpu_ms_per_interval; 3) | . + " " * (24 - length)) \(f(.value.ticks_per_interval.median; 2) | . + " " * (16 - length)) \(f(.value.vmhwm_kib; 0)) KiB"),
-	((.userspace.exponent // [])[] | "  growth \(.from) -> \(.to): CPU x\(if .exponent == null then "n/a" else f(pow(.to / .from; .exponent); 2) end) for x\(.to / .from) \(.unit) (exponent \(f(.exponent; 2)); 1 is linear)"),
+	"netbpf userspace (-d \(.userspace.interval_s)\(if (.userspace.netbpf_args // "") != "" then " " + .userspace.netbpf_args else "" end)) with N live \(if .userspace.hold == "flows" then "flows (one process)" else "processes" end) (Nidle: they moved once, then nothing)",
+	"  front  N            CPU ms/interval          % of a core   peak RSS (VmHWM)",
+	(.userspace.interval_s as $d | (.userspace.fronts // {}) | to_entries[] | .key as $f | .value | to_entries[] | "  \($f | . + " " * (6 - length)) \(.key | . + " " * (12 - length)) \(mm(.value.cpu_ms_per_interval; 3) | . + " " * (24 - length)) \(f(if .value.cpu_ms_per_interval then .value.cpu_ms_per_interval.median / ($d * 1000) * 100 else null end; 3) | . + " " * (13 - length)) \(f(.value.vmhwm_kib; 0)) KiB"),
+	"",
+	"churn: \(.churn.processes) processes in \(.churn.processes / 10) cgroups (one flow each) came and went; after the first 1,000 -> after all",
+	"  front  RSS KiB            idle CPU ms/s       peak RSS KiB",
+	((.churn.fronts // {}) | to_entries[] | select(.value.rss_after_kib != null) | "  \(.key | . + " " * (6 - length)) \("\(f(.value.rss_after_1000_kib; 0)) -> \(f(.value.rss_after_kib; 0))" | . + " " * (18 - length)) \("\(f(.value.idle_ms_per_s_after_1000; 2)) -> \(f(.value.idle_ms_per_s_after; 2))" | . + " " * (19 - length)) \(f(.value.vmhwm_kib; 0))"),
 	"",
 	"start-up (exec to all hooks attached): netbpf / the floor loader (empty programs, same hooks)",
 	"  netbpf    \(mm(.startup.netbpf_s; 4)) s",

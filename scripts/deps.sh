@@ -17,7 +17,7 @@ test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's kernels und
 # prometheus also for promtool on the page and tests/e2e/fleet.sh
 test="$test systemd prometheus python3-yaml zsh man-db"
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
-bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace"
+bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace tmux liburing-dev"
 
 case "${1:-build}" in
 build) want="$build" ;;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,8 +625,10 @@ int nb_collector_poll(struct nb_collector *c)
 	struct retire_ctx rc = { .c = c, .now = nb_mono_now() };
 	int n;
 
-	/* what ended in an earlier poll and has been shown long enough */
-	nb_table_remove(&c->table, retire, &rc);
+	/* what ended in an earlier poll and has been shown long enough; after
+	 * many, give the freed memory back to the system */
+	if (nb_table_remove(&c->table, retire, &rc) >= 1024)
+		malloc_trim(0);
 	nb_table_begin(&c->table);
 	read_cgroup_names(c);
 	n = read_slots(c, rc.now);

@@ -234,13 +234,23 @@ static bool lingered_out(const struct top *t, const struct nb_rowstate *st, doub
 	return st->gone_since > 0 && now - st->gone_since > linger(t);
 }
 
+/* Room for 'need' items; after a burst (thousands of processes exited at
+ * once) the array shrinks back, so top's memory follows what is shown. */
 static int grow_items(struct nb_item **v, int *cap, int need)
 {
 	struct nb_item *p;
 	int cap2;
 
-	if (need <= *cap)
+	if (need <= *cap) {
+		if (*cap <= 256 || need * 4 > *cap)
+			return 0;
+		p = realloc(*v, (*cap / 2) * sizeof(*p));
+		if (p) {
+			*v = p;
+			*cap /= 2;
+		}
 		return 0;
+	}
 	cap2 = *cap ? *cap : 64;
 	while (cap2 < need)
 		cap2 *= 2;
@@ -769,6 +779,9 @@ static void sort_step(struct top *t, int dir)
 
 static void set_view(struct top *t, enum view v)
 {
+	/* flows cost the most per event: counted while they are shown */
+	if ((v == V_FLOW) != (t->view == V_FLOW))
+		nb_loader_count_flows(&t->s.loader, v == V_FLOW);
 	t->view = v;
 	t->has_sel = false;
 	t->first = 0;
@@ -928,6 +941,7 @@ int nb_top_run(const struct nb_opts *o)
 	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
 		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
 		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP : V_PROC;
+	nb_loader_count_flows(&t->s.loader, t->view == V_FLOW);
 	t->keyfd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
 	setlocale(LC_ALL, "");
 	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
