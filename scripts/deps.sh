@@ -7,6 +7,7 @@ build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
 build="$build libmnl-dev"	# netlink link events (user/tc.c)
 build="$build libncurses-dev"	# the full-screen view (user/top.c)
 build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
+build="$build libyaml-dev libcrypt-dev libgnutls28-dev"	# serve --web-config (user/webcfg.c)
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
