@@ -11,6 +11,9 @@ build="$build libyaml-dev libcrypt-dev libgnutls28-dev"	# serve --web-config (us
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
+# tests/e2e/serve_http.sh: a self-signed certificate, a bcrypt hash
+# (python3's crypt), netbpf as nobody with three capabilities (capsh)
+test="$test openssl python3 libcap2-bin"
 test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's 6.1 kernel under QEMU
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
 bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace"
