@@ -72,7 +72,8 @@ int nb_caps_limit(uint64_t keep)
 	if (err)
 		return err;
 	set = keep & (d[0].permitted | (uint64_t)d[1].permitted << 32);
-	/* ambient capabilities go with the inheritable set, but say so */
+	/* clearing the inheritable set below ends the ambient ones too; this
+	 * says so outright */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(d, 0, sizeof(d));
 	d[0].effective = d[0].permitted = (uint32_t)set;

@@ -428,7 +428,7 @@ int nb_serve_run(const struct nb_opts *o)
 		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-ret));
 	if (o->verbose) {
 		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
-		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; HTTP threads: none)\n",
+		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
 			w.cert ? "https" : "http", listen, hs.limit, names);
 	}
 	ret = 0;
