@@ -43,7 +43,7 @@ wait_up "$URL/metrics" || { fail "serve starts" "$(cat "$T/err")"; exit 1; }
 "$SLOW" 127.0.0.1 "$PORT" 256 60 >"$T/slow" &
 SLOWPID=$!
 CLEANUPS+=("kill -TERM $SLOWPID")
-for _ in $(seq 100); do grep -q '^open' "$T/slow" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs '^open' "$T/slow" && break; sleep 0.1; done
 check_eq "256 slow clients connected" "open 256" "$(head -1 "$T/slow")"
 ok=0
 held=256
@@ -108,7 +108,7 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); print("bound", flush=True);
 ' "$PORT" >"$T/holder" &
 HOLDER=$!
 CLEANUPS+=("kill $HOLDER")
-for _ in $(seq 50); do grep -q bound "$T/holder" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qs bound "$T/holder" && break; sleep 0.1; done
 "$NETBPF" serve --listen "127.0.0.1:$PORT" 2>"$T/busy"
 check_eq "busy port: exit 1" 1 $?
 check_eq "busy port: exactly one line" 1 "$(wc -l <"$T/busy")"
