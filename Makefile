@@ -20,6 +20,8 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	    -Ivmlinux -Ibpf -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -lm -lmnl -lmicrohttpd -lpthread
+# serve --web-config (user/webcfg.c): YAML, bcrypt, certificate checks
+LDLIBS   += -lyaml -lcrypt -lgnutls
 # the full-screen view (user/top.c)
 LDLIBS   += $(or $(shell pkg-config --libs ncursesw 2>/dev/null),-lncursesw -ltinfo)
 

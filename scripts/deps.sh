@@ -7,6 +7,7 @@ build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
 build="$build libmnl-dev"	# netlink link events (user/tc.c)
 build="$build libncurses-dev"	# the full-screen view (user/top.c)
 build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
+build="$build libyaml-dev libcrypt-dev libgnutls28-dev"	# serve --web-config (user/webcfg.c)
 test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
 test="$test libcap2-bin"	# tests/e2e/cli.sh: capsh drops one capability of root
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
@@ -16,6 +17,9 @@ test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's kernels und
 # and prometheus, a YAML parser, zsh, and man for the unit's Documentation=);
 # prometheus also for promtool on the page and tests/e2e/fleet.sh
 test="$test systemd prometheus python3-yaml zsh man-db"
+# tests/e2e/serve_http.sh: a self-signed certificate, a bcrypt hash
+# (python3's crypt), netbpf as nobody with three capabilities (capsh)
+test="$test openssl python3"
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
 bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace tmux liburing-dev"
 

@@ -67,6 +67,8 @@ void nb_usage(FILE *f)
 "                           [::1]:9976 for IPv6)\n"
 "      --metrics-pid        serve: a pid label on process metrics (unbounded\n"
 "                           cardinality: for short runs)\n"
+"      --web-config FILE    serve: TLS and basic auth, in the Prometheus\n"
+"                           exporters' web config format (YAML)\n"
 "      --btf FILE           kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 "  -v, --verbose            say which hooks were chosen; libbpf's messages\n"
 "  -V, --version            print the version and the git commit\n"
@@ -236,7 +238,7 @@ static int add_by(const char *s, void *arg)
 
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
-	OPT_PORT, OPT_CGROUP, OPT_LISTEN, OPT_METRICS_PID,
+	OPT_PORT, OPT_CGROUP, OPT_LISTEN, OPT_METRICS_PID, OPT_WEB_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -258,6 +260,7 @@ static const struct option longopts[] = {
 	{ "port",     required_argument, NULL, OPT_PORT },
 	{ "listen",   required_argument, NULL, OPT_LISTEN },
 	{ "metrics-pid", no_argument,    NULL, OPT_METRICS_PID },
+	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -451,6 +454,11 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			break;
 		case OPT_METRICS_PID:
 			o->metrics_pid = true;
+			break;
+		case OPT_WEB_CONFIG:
+			if (!*optarg)
+				return fail(err, errlen, "--web-config needs a file name, e.g. /etc/netbpf/web.yml");
+			o->web_config = optarg;
 			break;
 		case '4':
 			o->family_mask |= 1;

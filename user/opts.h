@@ -51,6 +51,7 @@ struct nb_opts {
 	const char *btf_path;
 	const char *cgroup;	/* --cgroup PATH */
 	const char *listen;	/* serve: ADDR:PORT */
+	const char *web_config;	/* serve: TLS and basic auth (webcfg.h) */
 	bool metrics_pid;	/* serve: a pid label on process metrics */
 	bool json, bits, verbose, help, version;
 	uint32_t given;		/* bit per entry of the option table: what was asked */

@@ -7,23 +7,41 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <microhttpd.h>
 #include "metrics.h"
 #include "netbpf.skel.h"
+#include "caps.h"
 #include "serve.h"
 #include "session.h"
+#include "webcfg.h"
 
 #ifndef NETBPF_VERSION
 #define NETBPF_VERSION "0.0.0"
 #endif
+
+/* HTTP limits (documented in README.md and netbpf.8) */
+#define NB_HTTP_MAX_CONNS 1024		/* open connections, of any state */
+#define NB_HTTP_TIMEOUT_S 10		/* idle seconds before a connection is closed */
+#define NB_HTTP_CONN_MEMORY (16 * 1024)	/* request headers and buffers, per connection */
+#define NB_HTTP_THREADS 2
+#define NB_HTTP_BACKLOG 1024
+
+/* What the main thread still needs once everything is loaded: attaching the
+ * TC counters to interfaces that appear later (see user/tc.c) */
+#define NB_SERVE_KEEP_CAPS (NB_CAPBIT(CAP_NET_ADMIN))
 
 static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *page;
@@ -64,43 +82,61 @@ int nb_parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *body, size_t len, enum MHD_ResponseMemoryMode mode,
+			     bool auth)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, mode);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				status == MHD_HTTP_OK && mode == MHD_RESPMEM_MUST_COPY ?
+				"text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (auth)	/* 401 with WWW-Authenticate: Basic realm="netbpf" */
+		ret = MHD_queue_basic_auth_fail_response(conn, "netbpf", resp);
+	else
+		ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+#define REPLY(conn, status, msg, auth) \
+	reply(conn, status, msg, sizeof(msg) - 1, MHD_RESPMEM_PERSISTENT, auth)
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *data,
 			      size_t *data_len, void **state)
 {
-	struct MHD_Response *resp;
+	struct nb_webcfg *w = cls;
 	enum MHD_Result ret;
-	unsigned int status = MHD_HTTP_OK;
-	const char *type = "text/plain; version=0.0.4; charset=utf-8";
 
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		static const char msg[] = "only GET\n";
+	if (w->nusers) {
+		char *pass = NULL;
+		char *user = MHD_basic_auth_get_username_password(conn, &pass);
+		enum nb_auth a = nb_webcfg_check(w, user, pass);
 
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-						       MHD_RESPMEM_PERSISTENT);
-		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-	} else if (!strcmp(url, "/metrics")) {
-		pthread_mutex_lock(&page_lock);
-		resp = MHD_create_response_from_buffer(page_len, page ? page : (char *)"",
-						       MHD_RESPMEM_MUST_COPY);
-		pthread_mutex_unlock(&page_lock);
-	} else if (!strcmp(url, "/")) {
-		static const char msg[] = "netbpf: metrics are at /metrics\n";
-
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-						       MHD_RESPMEM_PERSISTENT);
-	} else {
-		static const char msg[] = "not found: metrics are at /metrics\n";
-
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-						       MHD_RESPMEM_PERSISTENT);
-		status = MHD_HTTP_NOT_FOUND;
+		if (pass)
+			explicit_bzero(pass, strlen(pass));
+		MHD_free(user);
+		MHD_free(pass);
+		if (a == NB_AUTH_BUSY)
+			return REPLY(conn, MHD_HTTP_TOO_MANY_REQUESTS, "too many failed logins: try again in a second\n", false);
+		if (a != NB_AUTH_OK)
+			return REPLY(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", true);
 	}
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return REPLY(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n", false);
+	if (!strcmp(url, "/"))
+		return REPLY(conn, MHD_HTTP_OK, "netbpf: metrics are at /metrics\n", false);
+	if (strcmp(url, "/metrics"))
+		return REPLY(conn, MHD_HTTP_NOT_FOUND, "not found: metrics are at /metrics\n", false);
+	pthread_mutex_lock(&page_lock);
+	ret = reply(conn, MHD_HTTP_OK, page ? page : "", page_len, MHD_RESPMEM_MUST_COPY, false);
+	pthread_mutex_unlock(&page_lock);
 	return ret;
 }
 
@@ -170,51 +206,247 @@ static void render(const struct nb_session *s, const struct nb_opts *o)
 	pthread_mutex_unlock(&page_lock);
 }
 
+/*
+ * libmicrohttpd's own messages. While the daemon starts, the first one is
+ * kept for netbpf's error line; afterwards they are about single clients
+ * (resets, bad requests, TLS handshakes that fail), so with -v at most one
+ * line a minute says what happened, and without -v nothing.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool starting, verbose;
+	char first[256];
+	double last;
+	unsigned long held;
+} mhdlog = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	double now = nb_mono_now();
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.'))
+		msg[--n] = '\0';
+	for (char *c = msg; *c; c++)	/* may quote what a client sent */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	pthread_mutex_lock(&mhdlog.lock);
+	if (mhdlog.starting) {
+		if (!mhdlog.first[0])
+			snprintf(mhdlog.first, sizeof(mhdlog.first), "%s", msg);
+	} else if (mhdlog.verbose && (!mhdlog.last || now - mhdlog.last >= 60)) {
+		if (mhdlog.held)
+			fprintf(stderr, "netbpf: http: %s (and %lu more messages in the last minute)\n",
+				msg, mhdlog.held);
+		else
+			fprintf(stderr, "netbpf: http: %s\n", msg);
+		mhdlog.last = now;
+		mhdlog.held = 0;
+	} else {
+		mhdlog.held++;
+	}
+	pthread_mutex_unlock(&mhdlog.lock);
+}
+
+/* The listening socket, bound by netbpf (so a busy port is one clear
+ * error line, and a port below 1024 binds before privileges go). */
+static int open_listener(const struct sockaddr_storage *ss)
+{
+	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, ss->ss_family == AF_INET6 ?
+		 sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+	    listen(fd, NB_HTTP_BACKLOG)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* How many connections at once: NB_HTTP_MAX_CONNS, unless the file limit
+ * (raised to its hard limit first) cannot give that many. */
+static unsigned int conn_limit(void)
+{
+	struct rlimit r;
+	rlim_t avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return 64;
+	if (r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+		getrlimit(RLIMIT_NOFILE, &r);
+	}
+	/* BPF objects, tcx links (two per interface) and netlink take fds too */
+	avail = r.rlim_cur > 512 ? r.rlim_cur / 2 : 64;
+	return avail < NB_HTTP_MAX_CONNS ? (unsigned int)avail : NB_HTTP_MAX_CONNS;
+}
+
+struct http_start {
+	int fd, family;
+	unsigned int limit;
+	struct nb_webcfg *w;
+	struct MHD_Daemon *d;
+	int err;		/* errno of a failed start */
+	int caps_err;		/* could not drop the capabilities */
+};
+
+/*
+ * Runs in a thread of its own: drop every capability (and the bounding
+ * set, while CAP_SETPCAP allows), then start the HTTP threads, which
+ * inherit this empty set. The thread ends once they run.
+ */
+static void *start_http(void *arg)
+{
+	struct http_start *a = arg;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, a->w->cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, a->w->key },
+		/* TLS 1.2 and 1.3 only, as the Prometheus exporters */
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		  (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	int err = nb_caps_bound(0);
+
+	if (err && err != -EPERM) {	/* EPERM: no CAP_SETPCAP, nothing to drop */
+		a->caps_err = err;
+		return NULL;
+	}
+	err = nb_caps_limit(0);
+	if (err) {
+		a->caps_err = err;
+		return NULL;
+	}
+	/*
+	 * epoll in a small pool of threads: an idle or slow connection costs
+	 * a file descriptor and its memory, no thread and no poll time; a
+	 * second thread keeps scrapes going while one checks a bcrypt hash.
+	 */
+	a->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				MHD_USE_ERROR_LOG | (a->w->cert ? MHD_USE_TLS : 0) |
+				(a->family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, answer, a->w,
+				MHD_OPTION_LISTEN_SOCKET, a->fd,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)NB_HTTP_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, a->limit,
+				/* Prometheus' own addresses share it with whatever else
+				 * comes from there: a share, not a slot */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->limit / 2,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NB_HTTP_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)NB_HTTP_CONN_MEMORY,
+				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+				MHD_OPTION_ARRAY, a->w->cert ? tls : &tls[3],
+				MHD_OPTION_END);
+	a->err = errno;
+	return NULL;
+}
+
 int nb_serve_run(const struct nb_opts *o)
 {
 	const char *listen = o->listen ? o->listen : "127.0.0.1:9976";
 	struct sockaddr_storage ss;
-	struct MHD_Daemon *d;
+	struct nb_webcfg w = {};
+	struct http_start hs = {};
 	struct nb_session s;
-	int ret;
+	pthread_t t;
+	uint64_t keep;
+	char err[1024], names[128];
+	int ret, fd;
 
 	if (nb_parse_listen(listen, &ss)) {
 		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
 		return 2;
 	}
-	ret = nb_session_open(&s, o);
-	if (ret)
-		return ret;
-	render(&s, o);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, answer, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-			     MHD_OPTION_CONNECTION_LIMIT, 64u,
-			     MHD_OPTION_END);
-	if (!d) {
-		nb_session_close(&s);
-		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: another program may use the port; try --listen 127.0.0.1:9977)\n",
-			listen, strerror(errno));
+	if (o->web_config && nb_webcfg_load(o->web_config, &w, err, sizeof(err))) {
+		fprintf(stderr, "netbpf: %s\n", err);
+		return 2;
+	}
+	if (w.cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
+			o->web_config);
+		nb_webcfg_free(&w);
 		return 1;
 	}
-	if (o->verbose)
-		fprintf(stderr, "netbpf: serving metrics on http://%s/metrics\n", listen);
-	for (;;) {
-		enum nb_wake w = nb_session_wait(&s, -1);
+	fd = open_listener(&ss);
+	if (fd < 0) {
+		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
+			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
+			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
+			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
+			"check --listen");
+		nb_webcfg_free(&w);
+		return 1;
+	}
+	ret = nb_session_open(&s, o);
+	if (ret) {
+		close(fd);
+		nb_webcfg_free(&w);
+		return ret;
+	}
+	render(&s, o);
 
-		if (w == NB_WAKE_SIGNAL || w == NB_WAKE_PIDS_GONE)
+	hs = (struct http_start){ .fd = fd, .family = ss.ss_family, .limit = conn_limit(), .w = &w };
+	mhdlog.verbose = o->verbose;
+	mhdlog.starting = true;
+	if (pthread_create(&t, NULL, start_http, &hs) == 0)
+		pthread_join(t, NULL);
+	else
+		hs.caps_err = -EAGAIN;
+	pthread_mutex_lock(&mhdlog.lock);
+	mhdlog.starting = false;
+	pthread_mutex_unlock(&mhdlog.lock);
+	if (!hs.d) {
+		nb_session_close(&s);
+		close(fd);
+		nb_webcfg_free(&w);
+		if (hs.caps_err)
+			fprintf(stderr, "netbpf: cannot start the HTTP threads without privileges: %s (hint: netbpf doctor)\n",
+				strerror(-hs.caps_err));
+		else
+			fprintf(stderr, "netbpf: cannot serve on %s: %s (hint: netbpf -v serve says more)\n",
+				listen, mhdlog.first[0] ? mhdlog.first : strerror(hs.err));
+		return 1;
+	}
+
+	/* From here on the main thread only reads maps, and attaches the
+	 * counters to interfaces that appear: it keeps what that needs. */
+	keep = NB_SERVE_KEEP_CAPS & nb_caps_permitted();
+	nb_caps_bound(keep);
+	ret = nb_caps_limit(keep);
+	if (ret)
+		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-ret));
+	if (o->verbose) {
+		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
+		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
+			w.cert ? "https" : "http", listen, hs.limit, names);
+	}
+	ret = 0;
+	for (;;) {
+		enum nb_wake wk = nb_session_wait(&s, -1);
+
+		if (wk == NB_WAKE_SIGNAL || wk == NB_WAKE_PIDS_GONE)
 			break;
-		if (w != NB_WAKE_INTERVAL)
+		if (wk != NB_WAKE_INTERVAL)
 			continue;
 		ret = nb_session_poll(&s);
 		if (ret)
 			break;
 		render(&s, o);
 	}
-	MHD_stop_daemon(d);
+	MHD_stop_daemon(hs.d);
 	nb_session_close(&s);
+	nb_webcfg_free(&w);
 	pthread_mutex_lock(&page_lock);
 	free(page);
 	page = NULL;
