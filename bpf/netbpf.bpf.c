@@ -36,10 +36,7 @@ const volatile char filter_comm[NB_COMM_LEN] = {};
 const volatile __u32 proto_mask = ~0u;		/* bit per enum nb_proto */
 const volatile __u32 family_mask = 3;		/* bit 0: IPv4, bit 1: IPv6 */
 const volatile __u32 filter_ports = 0;		/* only ports in port_filter */
-const volatile __u32 flows_on = 0;		/* per-flow counting possible */
-/* ...and wanted now: top counts flows only while its flow view is open
- * (the loader writes this through the mmap-ed .bss) */
-__u32 flows_now = 1;
+const volatile __u32 flows_on = 0;		/* count per flow too */
 const volatile __u32 filter_cgroup = 0;		/* only tasks under cgroup_filter[0] */
 /* tcp/udp recvmsg lost their 'noblock' argument in Linux 5.19
  * (commit ec095263a965): 5 arguments since, 6 before. The loader reads
@@ -360,7 +357,7 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 	proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
 	if (!(proto_mask & (1u << proto)))
 		return;
-	if ((flows_on && flows_now) || filter_ports || family_mask != 3) {
+	if (flows_on || filter_ports || family_mask != 3) {
 		flow_addrs(sk, family, &f, btf);
 		if (!(family_mask & (f.family == 4 ? 1 : 2)))
 			return;
@@ -421,7 +418,7 @@ counted:
 	 * increment; other processes never touch this cache line. */
 	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
 
-	if (flows_on && flows_now) {
+	if (flows_on) {
 		f.tgid = key.tgid;
 		f.start_ns = key.start_ns;
 		f.proto = proto;

@@ -17,7 +17,7 @@ _netbpf()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i
 	local opts="-p --pid --comm --proto --port -4 -6 --cgroup -i --iface
 		-d --interval -n --count -j --json --by --bits --backend --listen
-		--metrics-pid --btf -v --verbose -V --version -h --help"
+		--metrics-pid --web-config --btf -v --verbose -V --version -h --help"
 	local cmds="top trace serve doctor"
 
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -41,7 +41,7 @@ _netbpf()
 		COMPREPLY=($(compgen -W "auto tracepoint fentry kprobe" -- "$cur")); return ;;
 	--comm)
 		COMPREPLY=($(compgen -W "$(cat /proc/[0-9]*/comm 2>/dev/null | sort -u)" -- "$cur")); return ;;
-	--btf)
+	--btf|--web-config)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--cgroup)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;

@@ -321,9 +321,3 @@ struct bpf_object *nb_loader_object(const struct nb_loader *l)
 {
 	return l->skel ? l->skel->obj : NULL;
 }
-
-void nb_loader_count_flows(struct nb_loader *l, bool on)
-{
-	if (l->skel && l->skel->data)
-		__atomic_store_n(&l->skel->data->flows_now, on ? 1 : 0, __ATOMIC_RELAXED);
-}

@@ -46,9 +46,6 @@ int nb_cgroup_dir(const char *path, char *out, size_t len);
 int nb_loader_probe(enum nb_backend b, const char *btf_path,
 		    struct nb_rung_result *res);
 void nb_loader_close(struct nb_loader *l);
-/* Count flows now or not (where flows are on at all): top counts them only
- * while its flow view is open. */
-void nb_loader_count_flows(struct nb_loader *l, bool on);
 /* The loaded object, for the collector's program statistics, or NULL. */
 struct bpf_object *nb_loader_object(const struct nb_loader *l);
 

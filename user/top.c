@@ -779,9 +779,6 @@ static void sort_step(struct top *t, int dir)
 
 static void set_view(struct top *t, enum view v)
 {
-	/* flows cost the most per event: counted while they are shown */
-	if ((v == V_FLOW) != (t->view == V_FLOW))
-		nb_loader_count_flows(&t->s.loader, v == V_FLOW);
 	t->view = v;
 	t->has_sel = false;
 	t->first = 0;
@@ -941,7 +938,6 @@ int nb_top_run(const struct nb_opts *o)
 	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
 		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
 		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP : V_PROC;
-	nb_loader_count_flows(&t->s.loader, t->view == V_FLOW);
 	t->keyfd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
 	setlocale(LC_ALL, "");
 	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
