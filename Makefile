@@ -104,6 +104,7 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< $(TOOL_LIBS_$*) -o $@
 
 TOOL_LIBS_nbgen := -luring
+TOOL_LIBS_sockmap_rx := -lbpf -lelf -lz
 
 # TC tools: BPF_PROG_TEST_RUN on the skeleton, and a watcher on user/tc.c
 $(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(OUTPUT)/tests
