@@ -35,49 +35,42 @@
 	return code; \
 } while (0)
 
+struct trace_run {
+	const struct nb_opts *o;
+	bool reader_gone;	/* netbpf trace | head: stdout closed */
+};
+
+static int trace_interval(void *ctx, const struct nb_collector *c)
+{
+	struct trace_run *t = ctx;
+
+	nb_trace_interval(stdout, c, t->o);
+	if (!ferror(stdout))
+		return 0;
+	/* the reader went away (netbpf trace | head): a normal end */
+	t->reader_gone = true;
+	if (errno == EPIPE)
+		return NB_RUN_STOP;
+	fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
+	return 1;
+}
+
 /* netbpf trace: a block per interval until a signal, --count, or the
  * traced pids are gone; then the summary. */
 static int run_trace(const struct nb_opts *o)
 {
 	struct nb_session s;
-	uint64_t n = 0, lost = 0;
+	struct trace_run t = { .o = o };
+	struct nb_frontend fe = {
+		.ctx = &t, .fd = -1, .interval = trace_interval,
+		.warn_lost = true, .final_poll = true,
+	};
 	int ret = nb_session_open(&s, o);
 
 	if (ret)
 		return ret;
-	for (;;) {
-		enum nb_wake w = nb_session_wait(&s, -1);
-		uint64_t drops;
-
-		if (w == NB_WAKE_RESIZE || w == NB_WAKE_FD)
-			continue;
-		/* on a signal or the pids' exit mid-interval, read once more so
-		 * the summary is exact */
-		ret = nb_session_poll(&s);
-		if (ret)
-			break;
-		nb_trace_interval(stdout, &s.c, o);
-		if (ferror(stdout)) {
-			/* the reader went away (netbpf trace | head): a normal end */
-			if (errno != EPIPE) {
-				fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
-				ret = 1;
-			}
-			nb_session_close(&s);
-			return ret;
-		}
-		drops = nb_collector_lost(&s.c);
-		if (drops > lost) {
-			lost = drops;
-			fprintf(stderr, "netbpf: warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)\n",
-				(unsigned long long)lost,
-				(unsigned long long)(lost - s.c.lost_events),
-				(unsigned long long)s.c.lost_events);
-		}
-		if (w != NB_WAKE_INTERVAL || (o->count && ++n >= o->count))
-			break;
-	}
-	if (!ret) {
+	ret = nb_session_run(&s, &fe);
+	if (!ret && !t.reader_gone) {
 		nb_collector_restore_retired(&s.c);
 		nb_trace_summary(stdout, &s.c, o);
 		if (s.c.retired_lost)

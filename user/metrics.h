@@ -8,15 +8,10 @@
 #include "collector.h"
 #include "opts.h"
 
-/* Run-time statistics of one BPF program (kernel.bpf_stats_enabled). */
-struct nb_prog_stats {
-	char name[32];
-	uint64_t run_time_ns, run_cnt;
-};
-
 struct nb_metrics_info {
 	const char *version, *backend;
-	const struct nb_prog_stats *progs;	/* NULL when the statistics are off */
+	/* the collector's, or NULL when kernel.bpf_stats_enabled is off */
+	const struct nb_prog_stat *progs;
 	int nprogs;
 };
 

@@ -22,7 +22,6 @@
 #include <bpf/libbpf.h>
 #include <microhttpd.h>
 #include "metrics.h"
-#include "netbpf.skel.h"
 #include "caps.h"
 #include "serve.h"
 #include "session.h"
@@ -140,11 +139,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-/* BPF run time per program, when kernel.bpf_stats_enabled is 1. */
-static int prog_stats(const struct nb_session *s, struct nb_prog_stats *out, int max)
+static bool bpf_stats_on(void)
 {
-	struct bpf_program *p;
-	int n = 0, fds[2];
 	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
 	int on = 0;
 
@@ -153,57 +149,40 @@ static int prog_stats(const struct nb_session *s, struct nb_prog_stats *out, int
 			on = 0;
 		fclose(f);
 	}
-	if (!on)
-		return -1;
-	bpf_object__for_each_program(p, s->loader.skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd < 0 || n == max || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(p));
-		out[n].run_time_ns = info.run_time_ns;
-		out[n].run_cnt = info.run_cnt;
-		n++;
-	}
-	for (int i = 0; i < nb_tc_prog_fds(s->tc, fds) && n < max; i++) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (bpf_obj_get_info_by_fd(fds[i], &info, &len))
-			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", info.name);
-		out[n].run_time_ns = info.run_time_ns;
-		out[n].run_cnt = info.run_cnt;
-		n++;
-	}
-	return n;
+	return on == 1;
 }
 
-static void render(const struct nb_session *s, const struct nb_opts *o)
+struct serve_run {
+	const struct nb_opts *o;
+	const char *backend;
+};
+
+/* After each poll: the page of this interval, swapped in under the lock. */
+static int render(void *ctx, const struct nb_collector *c)
 {
-	struct nb_prog_stats progs[64];
-	int nprogs = prog_stats(s, progs, 64);
+	struct serve_run *sr = ctx;
+	const struct nb_opts *o = sr->o;
+	bool stats = bpf_stats_on();
 	struct nb_metrics_info info = {
 		.version = NETBPF_VERSION,
-		.backend = nb_backend_names[s->loader.backend],
-		.progs = nprogs >= 0 ? progs : NULL,
-		.nprogs = nprogs,
+		.backend = sr->backend,
+		.progs = stats ? c->progs : NULL,
+		.nprogs = stats ? c->nprogs : 0,
 	};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return;
-	nb_metrics_write(f, &s->c, o, &info);
+		return 0;	/* the last page stays; the next interval tries again */
+	nb_metrics_write(f, c, o, &info);
 	fclose(f);
 	pthread_mutex_lock(&page_lock);
 	free(page);
 	page = buf;
 	page_len = len;
 	pthread_mutex_unlock(&page_lock);
+	return 0;
 }
 
 /*
@@ -359,6 +338,8 @@ int nb_serve_run(const struct nb_opts *o)
 	struct nb_webcfg w = {};
 	struct http_start hs = {};
 	struct nb_session s;
+	struct serve_run sr;
+	struct nb_frontend fe;
 	pthread_t t;
 	uint64_t keep;
 	char err[1024], names[128];
@@ -394,7 +375,8 @@ int nb_serve_run(const struct nb_opts *o)
 		nb_webcfg_free(&w);
 		return ret;
 	}
-	render(&s, o);
+	sr = (struct serve_run){ .o = o, .backend = nb_backend_names[s.loader.backend] };
+	render(&sr, &s.c);	/* a page before the first interval */
 
 	hs = (struct http_start){ .fd = fd, .family = ss.ss_family, .limit = conn_limit(), .w = &w };
 	mhdlog.verbose = o->verbose;
@@ -431,19 +413,8 @@ int nb_serve_run(const struct nb_opts *o)
 		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
 			w.cert ? "https" : "http", listen, hs.limit, names);
 	}
-	ret = 0;
-	for (;;) {
-		enum nb_wake wk = nb_session_wait(&s, -1);
-
-		if (wk == NB_WAKE_SIGNAL || wk == NB_WAKE_PIDS_GONE)
-			break;
-		if (wk != NB_WAKE_INTERVAL)
-			continue;
-		ret = nb_session_poll(&s);
-		if (ret)
-			break;
-		render(&s, o);
-	}
+	fe = (struct nb_frontend){ .ctx = &sr, .fd = -1, .interval = render, .warn_lost = true };
+	ret = nb_session_run(&s, &fe);
 	MHD_stop_daemon(hs.d);
 	nb_session_close(&s);
 	nb_webcfg_free(&w);

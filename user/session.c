@@ -189,6 +189,62 @@ int nb_session_poll(struct nb_session *s)
 	return 0;
 }
 
+/* Lost updates, said once more each time they grow. */
+static void warn_lost(struct nb_session *s, uint64_t *said)
+{
+	uint64_t lost = nb_collector_lost(&s->c);
+
+	if (lost <= *said)
+		return;
+	*said = lost;
+	fprintf(stderr, "netbpf: warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)\n",
+		(unsigned long long)lost, (unsigned long long)(lost - s->c.lost_events),
+		(unsigned long long)s->c.lost_events);
+}
+
+static int shown(int r)
+{
+	return r == NB_RUN_STOP ? 0 : r;
+}
+
+int nb_session_run(struct nb_session *s, struct nb_frontend *fe)
+{
+	uint64_t intervals = 0, said = 0;
+	int r;
+
+	for (;;) {
+		enum nb_wake w = nb_session_wait(s, fe->fd);
+
+		switch (w) {
+		case NB_WAKE_RESIZE:
+			if (fe->resize)
+				fe->resize(fe->ctx);
+			continue;
+		case NB_WAKE_FD:
+			r = fe->input ? fe->input(fe->ctx) : 0;
+			if (r)
+				return shown(r);
+			continue;
+		case NB_WAKE_SIGNAL:
+		case NB_WAKE_PIDS_GONE:
+			if (!fe->final_poll)
+				return 0;
+			break;
+		case NB_WAKE_INTERVAL:
+			break;
+		}
+		if (nb_session_poll(s))
+			return 1;
+		r = fe->interval(fe->ctx, &s->c);
+		if (fe->warn_lost)
+			warn_lost(s, &said);
+		if (r)
+			return shown(r);
+		if (w != NB_WAKE_INTERVAL || (s->o->count && ++intervals >= s->o->count))
+			return 0;
+	}
+}
+
 void nb_session_close(struct nb_session *s)
 {
 	for (int i = 0; i < s->o->npids; i++)

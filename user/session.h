@@ -42,6 +42,32 @@ enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd);
 int nb_session_poll(struct nb_session *s);
 /* Start the next interval now (after a change of -d in top, say). */
 void nb_session_rearm(struct nb_session *s);
+/*
+ * A front end, as the one run loop sees it. After every poll it gets the
+ * collector, whose table is the interval's snapshot: read it, never
+ * change it, and touch no map. Each callback returns 0 to go on,
+ * NB_RUN_STOP to end normally, or an exit status (1) to end with it.
+ */
+#define NB_RUN_STOP (-1)
+
+struct nb_frontend {
+	void *ctx;
+	int fd;		/* polled too (top's keyboard), or -1; may change */
+	int (*interval)(void *ctx, const struct nb_collector *c);
+	int (*input)(void *ctx);	/* fd readable */
+	void (*resize)(void *ctx);	/* SIGWINCH */
+	/* say on stderr when updates are lost (trace, serve); top shows
+	 * them in its header and says them at exit */
+	bool warn_lost;
+	/* on a signal or when the --pid processes are gone, read the maps
+	 * once more and show it (trace's summary must be exact) */
+	bool final_poll;
+};
+
+/* The one run loop: wait for the interval, poll, show; until a signal,
+ * --count intervals, the --pid processes' exit or the front end says
+ * stop. Returns the exit status (0 or 1). */
+int nb_session_run(struct nb_session *s, struct nb_frontend *fe);
 /* Detach everything; safe on a half-open session. */
 void nb_session_close(struct nb_session *s);
 /* Set by the signal handlers. */

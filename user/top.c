@@ -68,7 +68,8 @@ struct top {
 	double last_cpu_s, last_mono;
 	uint64_t bpf_time, bpf_cnt;
 	bool bpf_prev;
-	int keyfd;
+	struct nb_frontend fe;	/* fe.fd: the keyboard, or -1 */
+	uint64_t idle_wakes;	/* keyboard readable with no key, in a row */
 	bool curses;
 	FILE *errlog;
 	int saved_stderr;
@@ -919,6 +920,54 @@ static void resize(void)
 
 /* ---- the loop ---- */
 
+/* ---- the run loop's callbacks ---- */
+
+#define NB_RUN_NOMEM 3	/* an exit status of ours: out of memory */
+
+static int redraw(struct top *t)
+{
+	if (build_view(t))
+		return NB_RUN_NOMEM;
+	draw(t);
+	return 0;
+}
+
+static int top_interval(void *ctx, const struct nb_collector *c)
+{
+	struct top *t = ctx;
+
+	(void)c;	/* t->s.c: update() and snapshot() read its table */
+	if (update(t))
+		return NB_RUN_NOMEM;
+	return redraw(t);
+}
+
+static int top_input(void *ctx)
+{
+	struct top *t = ctx;
+	int ch, nkeys = 0;
+
+	/* KEY_RESIZE is resizeterm()'s own echo of a resize handled already
+	 * (top_resize): nothing to do */
+	while ((ch = getch()) != ERR) {
+		nkeys++;
+		if (ch != KEY_RESIZE && key(t, ch))
+			return NB_RUN_STOP;
+	}
+	/* readable without keys, again and again: the terminal hung up
+	 * (under nohup, say); stop reading it */
+	t->idle_wakes = nkeys ? 0 : t->idle_wakes + 1;
+	if (t->idle_wakes > 100)
+		t->fe.fd = -1;
+	return redraw(t);
+}
+
+static void top_resize(void *ctx)
+{
+	resize();
+	redraw(ctx);
+}
+
 int nb_top_run(const struct nb_opts *o)
 {
 	struct top *t = calloc(1, sizeof(*t));
@@ -938,7 +987,6 @@ int nb_top_run(const struct nb_opts *o)
 	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
 		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
 		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP : V_PROC;
-	t->keyfd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
 	setlocale(LC_ALL, "");
 	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	ret = screen_start(t);
@@ -948,48 +996,16 @@ int nb_top_run(const struct nb_opts *o)
 	if (build_view(t))
 		goto nomem;
 	draw(t);
-	for (uint64_t intervals = 0, idle_wakes = 0;;) {
-		enum nb_wake w = nb_session_wait(&t->s, t->keyfd);
-		bool quit = false;
-		int ch;
-
-		if (w == NB_WAKE_SIGNAL || w == NB_WAKE_PIDS_GONE)
-			break;
-		if (w == NB_WAKE_RESIZE) {
-			resize();
-		} else if (w == NB_WAKE_FD) {
-			int nkeys = 0;
-
-			/* KEY_RESIZE is resizeterm()'s own echo of a resize
-			 * handled already (NB_WAKE_RESIZE): nothing to do */
-			while (!quit && (ch = getch()) != ERR) {
-				nkeys++;
-				if (ch != KEY_RESIZE)
-					quit = key(t, ch);
-			}
-			/* readable without keys, again and again: the terminal
-			 * hung up (under nohup, say); stop reading it */
-			idle_wakes = nkeys ? 0 : idle_wakes + 1;
-			if (idle_wakes > 100)
-				t->keyfd = -1;
-			if (quit)
-				break;
-		} else {
-			ret = nb_session_poll(&t->s);
-			if (ret)
-				break;
-			if (update(t))
-				goto nomem;
-			if (o->count && ++intervals >= o->count)
-				break;
-		}
-		if (build_view(t))
-			goto nomem;
-		draw(t);
-	}
+	t->fe = (struct nb_frontend){
+		.ctx = t, .fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.interval = top_interval, .input = top_input, .resize = top_resize,
+	};
+	ret = nb_session_run(&t->s, &t->fe);
+	if (ret == NB_RUN_NOMEM)
+		goto nomem;
 	screen_end(t);
 	if (t->lost)
-		fprintf(stderr, "netbpf: warning: %llu updates lost because a map was full (hint: fewer processes or interfaces, or --pid)\n",
+		fprintf(stderr, "netbpf: warning: %llu updates lost (a map was full, or events the kernel skipped) (hint: fewer processes or interfaces, or --pid)\n",
 			(unsigned long long)t->lost);
 	goto out;
 nomem:

@@ -33,7 +33,7 @@ static void proc(uint32_t pid, const char *comm, uint64_t tx, uint64_t rx, bool 
 
 static char *render(bool per_pid, bool progs)
 {
-	struct nb_prog_stats p[1] = { { "tp_send", 1500000000, 42 } };
+	struct nb_prog_stat p[1] = { { "tp_send", 1500000000, 42, 0 } };
 	struct nb_metrics_info info = { "1.2.3", "tracepoint", progs ? p : NULL, 1 };
 	struct nb_opts o = { .metrics_pid = per_pid };
 	char *out = NULL;
