@@ -53,7 +53,9 @@ measure() {
 }
 
 if [ "${1:-}" != -- ]; then
-	[ $# -eq 1 ] && [[ "$1" =~ ^[0-9]+$ ]] || die "usage: bench/mapmem.sh PID | bench/mapmem.sh -- [netbpf trace options]"
+	if [ $# -ne 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
+		die "usage: bench/mapmem.sh PID | bench/mapmem.sh -- [netbpf trace options]"
+	fi
 	measure "$1"
 	exit
 fi

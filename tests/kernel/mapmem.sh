@@ -15,7 +15,7 @@ for views in default process,flow,cgroup,iface,total; do
 	args=()
 	[ "$views" = default ] || args=(--by "$views")
 	if out=$(bash bench/mapmem.sh -- "${args[@]}" 2>&1) && grep -q '^total ' <<<"$out"; then
-		sed "s/^/# mapmem views=$views /" <<<"$out"
+		while IFS= read -r line; do echo "# mapmem views=$views $line"; done <<<"$out"
 		echo "PASS mapmem views=$views: $(grep '^total ' <<<"$out" | cut -d' ' -f2-)"
 	else
 		echo "FAIL mapmem views=$views: $(tr '\n' ' ' <<<"$out")"

@@ -68,7 +68,9 @@ else
 	SERIES=${NETBPF_KERNEL:-6.1}
 fi
 [[ "$SERIES" =~ ^[0-9]+\.[0-9]+$ ]] || die "NETBPF_KERNEL=$SERIES: use a series such as 6.1 or 6.12"
-[[ "$SMP" =~ ^[1-9][0-9]*$ ]] && [ "$SMP" -le 255 ] || die "NETBPF_KERNEL_SMP=$SMP: use 1 to 255"
+if ! [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || [ "$SMP" -gt 255 ]; then
+	die "NETBPF_KERNEL_SMP=$SMP: use 1 to 255"
+fi
 MEM=${NETBPF_KERNEL_MEM:-$((SMP > 8 ? 1024 + 32 * SMP : 1024))}
 TIMEOUT=${NETBPF_KERNEL_TIMEOUT:-$((SMP > 8 ? 1200 : 420))}
 TCG=${NETBPF_KERNEL_TCG-$( [ "$SMP" -gt "$(nproc)" ] && echo thread=single)}
