@@ -125,7 +125,8 @@ test: test-deps netbpf $(UNIT_BINS) $(TOOL_BINS)
 	$(Q)tests/run.sh
 
 # The fexit and kprobe rungs and clsact on Debian's 6.1 kernel under QEMU
-# (also part of make test, as tests/e2e/kernel61.sh); cached in .output/kernel
+# (NETBPF_KERNEL=6.12: all three rungs, tcx and SCTP on 6.12; both are part of
+# make test, as tests/e2e/kernel61.sh and kernel612.sh); cached in .output/kernel/X.Y
 test-kernel: test-deps netbpf $(OUTPUT)/tests/nbgen
 	$(Q)tests/kernel/run.sh
 

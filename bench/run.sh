@@ -14,9 +14,13 @@
 # flows in one process instead of N processes (with e.g. BENCH_NB_ARGS="--by
 # process,flow" once flow rows exist), BENCH_NETBPF=PATH measures
 # another netbpf binary (before/after experiments), BENCH_SECTIONS (default
-# "event event_top tcp_rr bulk procs churn startup") runs only some of the
-# sections; BENCH_FRONTS (default "trace serve") the front ends of the
-# userspace section; BENCH_CHURN (default 100000) processes in the churn.
+# "event event_top tcp_rr bulk procs churn startup mapmem") runs only some
+# of the sections; BENCH_FRONTS (default "trace serve") the front ends of
+# the userspace section; BENCH_CHURN (default 100000) processes in the churn.
+# Section mapmem: the kernel memory of netbpf's maps (bench/mapmem.sh) on
+# this host and in a QEMU guest with BENCH_MAPMEM_SMP CPUs (default 64) on
+# Debian's BENCH_MAPMEM_KERNEL (default 6.12; tests/kernel/run.sh boots it,
+# with the tree's netbpf), for the default views and for every view.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -34,7 +38,10 @@ read -r -a NB_ARGS <<<"${BENCH_NB_ARGS:-}"	# more netbpf options, userspace sect
 MSG=64			# bytes per ping-pong message, each way
 HOLD_MS=500		# a held process sends 8 bytes this often
 NB_D=0.5		# netbpf's interval for the userspace figures
-SECTIONS=" ${BENCH_SECTIONS:-event event_top tcp_rr bulk procs churn startup} "
+SECTIONS=" ${BENCH_SECTIONS:-event event_top tcp_rr bulk procs churn startup mapmem} "
+MM_SMP=${BENCH_MAPMEM_SMP:-64}
+MM_KERNEL=${BENCH_MAPMEM_KERNEL:-6.12}
+MM_ALL=process,flow,cgroup,iface,total	# every view of trace
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 NSA=nbbA$$
@@ -82,6 +89,7 @@ for c in jq bpftool iperf3 ip; do
 	command -v "$c" >/dev/null || die "missing $c: scripts/deps.sh bench installs it"
 done
 
+: >"$RAW"	# the summary reads it whichever sections ran
 # rec SECTION NAME VALUE [REP]: one raw sample
 rec() {
 	printf '{"section":"%s","name":"%s","value":%s,"rep":%s}\n' "$1" "$2" "$3" "${4:-0}" >>"$RAW"
@@ -444,11 +452,44 @@ for rep in $(seq "$REPS"); do
 done
 fi
 
+# ---- 6. kernel memory of the maps: this host, and QEMU with many CPUs ----
+# Lines "WHERE views=V map ..." and "WHERE views=V total ..." of
+# bench/mapmem.sh into $T/mapmem.txt; the QEMU figures come back on its
+# console as "# mapmem views=V ..." (tests/kernel/mapmem.sh).
+MM_QEMU_WHY=
+if want mapmem; then
+log "map memory: this host ($(nproc --all) CPUs), then QEMU with $MM_SMP CPUs on Debian's $MM_KERNEL"
+for views in default "$MM_ALL"; do
+	args=()
+	[ "$views" = default ] || args=(--by "$views")
+	NETBPF=$NETBPF bench/mapmem.sh -- "${args[@]}" 2>"$T/mm.err" | sed "s/^/host views=$views /" >>"$T/mapmem.txt"
+	[ -s "$T/mm.err" ] && log "host, views $views: $(cat "$T/mm.err")"
+done
+NETBPF_KERNEL=$MM_KERNEL NETBPF_KERNEL_SMP=$MM_SMP NETBPF_KERNEL_GUEST_MODE=mapmem \
+	tests/kernel/run.sh >"$T/mm.qemu" 2>&1
+rc=$?
+sed -n 's/^# mapmem /qemu /p' "$T/mm.qemu" >>"$T/mapmem.txt"
+if [ "$rc" -ne 0 ]; then
+	MM_QEMU_WHY=$(grep -E '^(FAIL|SKIP) ' "$T/mm.qemu" | head -1)
+	MM_QEMU_WHY=${MM_QEMU_WHY:-tests/kernel/run.sh exited $rc}
+	log "QEMU: $MM_QEMU_WHY"
+fi
+fi
+# [{where, views, total: {maps, memlock, mib, cpus, kernel}, maps: [{name, type, max_entries, key, value, memlock}]}]
+MAPMEM=$(jq -R -s '
+	def kv: map(split("=") | { (.[0]): (.[1:] | join("=") | tonumber? // .) }) | add;
+	[ split("\n")[] | select(length > 0) | split(" ")
+	  | { where: .[0], views: (.[1] | ltrimstr("views=")), kind: .[2], rest: .[3:] } ]
+	| group_by([.where, .views]) | map({ where: .[0].where, views: .[0].views,
+		total: ([ .[] | select(.kind == "total") | .rest | kv ][0]),
+		maps: [ .[] | select(.kind == "map") | { name: .rest[0], type: .rest[1] } + (.rest[2:] | kv) ] })
+	| sort_by(.where != "host", .total.cpus, .views != "default")' "$T/mapmem.txt" 2>/dev/null) || MAPMEM='[]'
+
 stop "$PP_SERVER"
 T_END=$(date +%s.%N)
 
 # ---- summary: median, min-max, IQR per figure; ratios per repetition ----
-summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY" \
+summary=$(jq -s --argjson mapmem "${MAPMEM:-[]}" --arg mm_why "$MM_QEMU_WHY" --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY" \
 	--arg kernel "$(uname -r)" --arg levels "$LEVELS" --argjson rt "$RT" --argjson msg $MSG --argjson nb_d $NB_D --arg hold "$HOLD" --arg nb_args "${NB_ARGS[*]}" \
 	--argjson secs "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
 	--arg fronts "${FRONTS:-trace serve}" --arg churn "${CHURN:-0}" \
@@ -496,7 +537,8 @@ summary=$(jq -s --arg reps "$REPS" --arg bt_why "$BT_WHY" --arg nh_why "$NH_WHY"
 		idle_ms_per_s_after: ($raw | one("churn"; "\($f)_idle_ms_per_s_after")),
 		vmhwm_kib: ($raw | one("churn"; "\($f)_vmhwm_kib")) } }) | from_entries) },
 	  startup: { netbpf_s: (vals("startup"; "netbpf_s") | st), floor_s: (vals("startup"; "floor_s") | st),
-		ratio: (ratio("startup"; "netbpf_s"; "floor_s") | st) }
+		ratio: (ratio("startup"; "netbpf_s"; "floor_s") | st) },
+	  mapmem: { runs: $mapmem, qemu_na: (if $mm_why == "" then null else $mm_why end) }
 	}
 	' "$RAW") || die "summary failed"
 echo "$summary" >"$OUT"
@@ -538,5 +580,22 @@ jq -r '
 	"  floor     \(mm(.startup.floor_s; 4)) s",
 	"  ratio     \(mq(.startup.ratio; 2))",
 	"",
+	(.mapmem.runs as $r | if ($r | length) == 0 then empty else
+	  ($r | map("\(.where) \(.total.cpus) CPUs")) as $h |
+	  ($r | map(if .views == "default" then "default" else "all" end)) as $v |
+	  ([$r[].maps[] | { name, type }] | unique_by(.name)
+	   | sort_by(.name as $n | [$r[].maps[] | select(.name == $n) | .memlock] | -max)) as $names |
+	  def mib(x): if x == null then "-" else x / 1048576 * 100 | round
+		| "\(. / 100 | floor).\(. % 100 | tostring | if length < 2 then "0" + . else . end)" end;
+	  def col(s): s + " " * ([16 - (s | length), 1] | max);
+	  "kernel memory of the maps of netbpf (memlock: of each map fd in /proc/PID/fdinfo), MiB;",
+	  "views: default = the default of trace, all = --by \($r | map(select(.views != "default")) | .[0].views // "all")",
+	  "  \(col("")) \(col(""))\($h | map(col(.)) | join(""))",
+	  "  \(col("map")) \(col("type"))\($v | map(col(.)) | join(""))",
+	  ($names[] as $m | "  \(col($m.name)) \(col($m.type))\($r | map(col(mib([.maps[] | select(.name == $m.name) | .memlock][0]))) | join(""))"),
+	  "  \(col("total")) \(col(""))\($r | map(col(mib(.total.memlock)))  | join(""))",
+	  "  kernels: \($r | map("\(.where) \(.total.kernel)") | unique | join(", "))",
+	  "" end),
+	(if .mapmem.qemu_na then "  QEMU n/a: \(.mapmem.qemu_na)", "" else empty end),
 	"bench took \(.machine.bench_seconds) s; JSON: .output/bench.json"
 ' "$OUT"

@@ -1,25 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The checks run inside the second-kernel guest (Debian's 6.1, booted by
-# tests/kernel/run.sh; /init starts this as root, from /nb, a copy of the
-# tree's layout). Each check prints "PASS name" or "FAIL name: why";
-# anything else a test prints comes out as "# ..." information.
+# The checks run inside the second-kernel guest (Debian's 6.1 or 6.12,
+# booted by tests/kernel/run.sh; /init starts this as root, from /nb, a copy
+# of the tree's layout). Each check prints "PASS name" or "FAIL name: why";
+# anything else a test prints comes out as "# ..." information. What to
+# expect follows from the running kernel's version, never from its name:
+# sock_send_length (rung 1) exists from 6.3, tcx from 6.6, tcp_sendpage
+# until 6.4.
 #
-#   kernel       the guest runs 6.1
-#   doctor       tracepoint rung refused (6.1 has no sock_send_length),
-#                fentry and kprobe rungs work, auto picks fentry; no tcx,
-#                clsact works and is the attach method; exit 0
-#   fentry: ...  tests/e2e/proc_bytes.sh with --backend fentry: exact
-#                per-process bytes over TCP and UDP, IPv4, IPv6, v4-mapped,
-#                loopback, 50 short-lived processes
+#   kernel       the guest runs the series run.sh booted (netbpf.kernel= on
+#                the kernel command line)
+#   doctor       the tracepoint rung works from 6.3 and is refused before;
+#                fentry and kprobe rungs work; auto picks tracepoint (6.3+)
+#                or fentry; tcx works from 6.6 and is then the attach
+#                method, else clsact; clsact works; exit 0
+#   auto: ...    (6.3+) tests/e2e/proc_bytes.sh with the default backend:
+#                exact per-process bytes over TCP and UDP, IPv4, IPv6,
+#                v4-mapped, loopback, 50 short-lived processes; sendfile and
+#                splice sends
+#   fentry: ...  the same with --backend fentry
 #   kprobe: ...  the same with --backend kprobe; and 30 receivers blocked
 #                at once in udp_recvmsg (kretprobe instances) counted exactly
-#   auto: ...    no --backend: netbpf says fentry and clsact, and counts a
-#                TCP and a UDP transfer exactly
-#   clsact: ...  tests/e2e/iface.sh: interface bytes and packets through
-#                clsact equal the kernel's counters
+#   auto: ...    no --backend: netbpf names the rung and attach method
+#                expected here, and counts a TCP and a UDP transfer exactly
+#   sctp: ...    (6.3+, where the package has sctp.ko) SCTP one-to-one and
+#                one-to-many, both directions, exact per process
+#   tcx: / clsact: ...  tests/e2e/iface.sh: interface bytes and packets
+#                equal the kernel's counters, through the attach method auto
+#                picks, and through clsact too (NETBPF_TC_METHOD) where that
+#                is tcx
 #   foreign: ... a foreign clsact qdisc and BPF filters survive netbpf's
-#                start, stop and SIGKILL, and see every packet netbpf sees
+#                start, stop and SIGKILL (netbpf on clsact), and see every
+#                packet netbpf sees
+#   foreign-tcx: ... (6.6+) the same with netbpf on tcx: nothing of netbpf
+#                in the clsact chain, and after a SIGKILL nothing left
 # shellcheck disable=SC1091 # lib.sh is sourced from /nb/tests/e2e
 set -u
 cd /nb || exit 1
@@ -45,12 +59,30 @@ relay() {
 	fi
 }
 
-# ---- the kernel ----
+# ---- the kernel, and what it should offer ----
 echo "# guest kernel $(uname -r) ($(uname -m)), $(nproc) CPUs"
+want=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^netbpf\.kernel=//p')
 case "$(uname -r)" in
-6.1.*) echo "PASS kernel: the guest runs Linux $(uname -r)" ;;
-*) echo "FAIL kernel: expected a 6.1 kernel, got $(uname -r)"; failures=$((failures + 1)) ;;
+"$want".*) echo "PASS kernel: the guest runs Linux $(uname -r) (series $want)" ;;
+*) echo "FAIL kernel: expected a ${want:-?} kernel, got $(uname -r)"; failures=$((failures + 1)) ;;
 esac
+# the version as one number: 6.12 -> 6012
+KV=$(uname -r | awk -F'[.-]' '{ print $1 * 1000 + $2 }')
+if [ "$KV" -ge 6003 ]; then	# tp sock_send_length/sock_recv_length (6.3)
+	SOCK_TP=true AUTO_BACKEND=tracepoint
+	RUNGS="auto fentry kprobe"	# auto is a third rung here, not fentry again
+else
+	SOCK_TP=false AUTO_BACKEND=fentry
+	RUNGS="fentry kprobe"
+fi
+if [ "$KV" -ge 6006 ]; then	# tcx links (6.6)
+	TCX=true AUTO_TC=tcx
+else
+	TCX=false AUTO_TC=clsact
+fi
+echo "# expected here: sock_send_length $SOCK_TP, tcx $TCX; auto picks $AUTO_BACKEND and $AUTO_TC"
+# rung NAME: the --backend value of a rung name ("" for auto)
+rung() { [ "$1" = auto ] || echo "$1"; }
 
 # ---- doctor ----
 doctor() {
@@ -64,25 +96,36 @@ doctor() {
 	m() { jq -r --arg n "$1" ".attach_methods[] | select(.name == \$n) | .$2" <<<"$j"; }
 	check_eq "kernel" "$(uname -r)" "$(jq -r .kernel <<<"$j")"
 	check_eq "btf" true "$(jq -r .btf <<<"$j")"
-	check_eq "tracepoint rung refused (no sock_send_length in 6.1)" "true false" "$(b tracepoint tried) $(b tracepoint works)"
+	if $SOCK_TP; then
+		check_eq "tracepoint rung works (sock_send_length, 6.3+)" "true true" "$(b tracepoint tried) $(b tracepoint works)"
+	else
+		check_eq "tracepoint rung refused (no sock_send_length before 6.3)" "true false" "$(b tracepoint tried) $(b tracepoint works)"
+	fi
 	check_eq "fentry rung works" "true true" "$(b fentry tried) $(b fentry works)"
 	check_eq "kprobe rung works" "true true" "$(b kprobe tried) $(b kprobe works)"
-	check_eq "backend chosen: fentry" fentry "$(jq -r .backend <<<"$j")"
-	check_eq "tcx refused (6.1 has none)" false "$(m tcx works)"
+	check_eq "backend chosen: $AUTO_BACKEND" "$AUTO_BACKEND" "$(jq -r .backend <<<"$j")"
+	if $TCX; then
+		check_eq "tcx works (6.6+)" true "$(m tcx works)"
+	else
+		check_eq "tcx refused (none before 6.6)" false "$(m tcx works)"
+	fi
 	check_eq "clsact works" true "$(m clsact works)"
-	check_eq "attach method chosen: clsact" clsact "$(jq -r .attach_method <<<"$j")"
+	check_eq "attach method chosen: $AUTO_TC" "$AUTO_TC" "$(jq -r .attach_method <<<"$j")"
 	check_eq "can_run" true "$(jq -r .can_run <<<"$j")"
-	check_eq "--backend kprobe: kprobe chosen" kprobe \
-		"$("$NETBPF" doctor --json --backend kprobe 2>/dev/null | jq -r .backend)"
+	for r in fentry kprobe; do
+		check_eq "--backend $r: $r chosen" "$r" \
+			"$("$NETBPF" doctor --json --backend "$r" 2>/dev/null | jq -r .backend)"
+	done
 }
 relay doctor doctor
 
 # ---- per-process bytes, exact, on each rung ----
-for b in fentry kprobe; do
-	NETBPF_TEST_BACKEND=$b relay "$b" bash tests/e2e/proc_bytes.sh
+for b in $RUNGS; do
+	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" bash tests/e2e/proc_bytes.sh
 done
 
-# ---- sendfile and splice sends: through tcp_sendpage on 6.1 ----
+# ---- sendfile and splice sends: through tcp_sendpage before 6.5, ----
+# ---- through tcp_sendmsg after ----
 sendpage() {
 	. tests/e2e/lib.sh
 	nb_start || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
@@ -101,8 +144,8 @@ sendpage() {
 	check_gen "splice client" "$T/c2"
 	check_gen "splice server" "$T/s2"
 }
-for b in fentry kprobe; do
-	NETBPF_TEST_BACKEND=$b relay "$b" sendpage
+for b in $RUNGS; do
+	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" sendpage
 done
 
 # ---- kretprobes: many threads inside the probed function at once ----
@@ -135,11 +178,11 @@ blocked() {
 }
 NETBPF_TEST_BACKEND=kprobe relay kprobe blocked
 
-# ---- auto: fentry and clsact, counting ----
+# ---- auto: the rung and attach method expected here, counting ----
 auto() {
 	. tests/e2e/lib.sh
 	nb_start || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
-	check_eq "netbpf -v says" "netbpf: per-process hooks: fentry; interfaces: clsact" \
+	check_eq "netbpf -v says" "netbpf: per-process hooks: $AUTO_BACKEND; interfaces: $AUTO_TC" \
 		"$(grep 'per-process hooks' "$T/nb.err")"
 	"$NBGEN" tcp-server 127.0.0.1 7101 250000 >"$T/srv" &
 	BG=$!
@@ -160,13 +203,69 @@ auto() {
 }
 relay auto auto
 
-# ---- interface bytes through clsact (auto falls back to it) ----
-relay clsact bash tests/e2e/iface.sh
+# ---- SCTP (rung 1 only: the others hook TCP and UDP functions) ----
+sctp() {
+	. tests/e2e/lib.sh
+	netns_up || { fail netns "cannot create namespaces"; return; }
+	inA() { ip netns exec "$NSA" "$NBGEN" "$@"; }
+	inB() { ip netns exec "$NSB" "$NBGEN" "$@"; }
+	nb_start --by process,flow || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
+	# one-to-one (SOCK_STREAM), IPv4 and IPv6, each side sending
+	inB sctp-server 10.77.0.2 7401 300000 >"$T/o4.srv" &
+	BG=$!
+	inA sctp-client 10.77.0.2 7401 400001 >"$T/o4.cli"
+	wait "$BG"
+	inB sctp-server fd77::2 7402 123457 >"$T/o6.srv" &
+	BG=$!
+	inA sctp-client fd77::2 7402 65537 >"$T/o6.cli"
+	wait "$BG"
+	# one-to-many (SOCK_SEQPACKET): client to server, then back
+	inB sctp-m-server 10.77.0.2 7403 250003 180001 >"$T/m4.srv" 2>"$T/m4.err" &
+	BG=$!
+	for _ in $(seq 100); do grep -q ready "$T/m4.err" && break; sleep 0.1; done
+	inA sctp-m-client 10.77.0.2 7403 250003 180001 >"$T/m4.cli"
+	wait "$BG"
+	inB sctp-m-server fd77::2 7404 77777 99999 >"$T/m6.srv" 2>"$T/m6.err" &
+	BG=$!
+	for _ in $(seq 100); do grep -q ready "$T/m6.err" && break; sleep 0.1; done
+	inA sctp-m-client fd77::2 7404 77777 99999 >"$T/m6.cli"
+	wait "$BG"
+	sleep 0.3
+	nb_stop
+	check_eq "exit status" 0 "$NB_RC"
+	for f in o4.cli o4.srv o6.cli o6.srv m4.cli m4.srv m6.cli m6.srv; do
+		check_gen "$f" "$T/$f"
+	done
+	check_eq "one-to-one client sent its bytes after their 8-byte count" 400009 "$(gen_field "$T/o4.cli" sent)"
+	check_eq "one-to-many client sent" 250003 "$(gen_field "$T/m4.cli" sent)"
+	check_eq "one-to-many server sent" 180001 "$(gen_field "$T/m4.srv" sent)"
+	check_eq "flow row of the one-to-one IPv4 client" \
+		"sctp 4 10.77.0.2 7401 $(gen_field "$T/o4.cli" sent) $(gen_field "$T/o4.cli" received)" \
+		"$(jq -r --arg pid "$(gen_field "$T/o4.cli" pid)" 'select(.summary and .type == "flow" and (.pid | tostring) == $pid) |
+			"\(.proto) \(.family) \(.raddr) \(.rport) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json")"
+	check_eq "flow row of the one-to-many IPv6 server" \
+		"sctp 6 fd77::2 7404 $(gen_field "$T/m6.srv" sent) $(gen_field "$T/m6.srv" received)" \
+		"$(jq -r --arg pid "$(gen_field "$T/m6.srv" pid)" 'select(.summary and .type == "flow" and (.pid | tostring) == $pid) |
+			"\(.proto) \(.family) \(.laddr) \(.lport) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json")"
+}
+if ! $SOCK_TP; then
+	echo "# sctp: not checked: only rung 1 (6.3+) counts SCTP"
+elif [ ! -d /sys/module/sctp ]; then
+	echo "SKIP sctp: the kernel package has no sctp module"
+else
+	relay sctp sctp
+fi
+
+# ---- interface bytes through the method auto picks, and clsact ----
+relay "$AUTO_TC" bash tests/e2e/iface.sh
+if $TCX; then
+	NETBPF_TC_METHOD=clsact relay clsact bash tests/e2e/iface.sh
+fi
 
 # ---- a foreign clsact qdisc and filters: left alone ----
 foreign() {
 	. tests/e2e/lib.sh
-	local dev=nbf$$ dir n
+	local dev=nbf$$ dir n method=${NETBPF_TC_METHOD:-$AUTO_TC}
 	ip netns add "$NSB" && CLEANUPS+=("ip netns del $NSB")
 	ip link add "$dev" type veth peer name peer netns "$NSB" && CLEANUPS+=("ip link del $dev")
 	sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
@@ -200,15 +299,19 @@ foreign() {
 		"$(wc -w <<<"$in0" | tr -d ' ') $(wc -w <<<"$eg0" | tr -d ' ')"
 
 	nb_start --by iface,total || { fail start "netbpf did not start"; return; }
-	check_eq "netbpf uses clsact" "netbpf: per-process hooks: fentry; interfaces: clsact" \
+	check_eq "netbpf uses $method" "netbpf: per-process hooks: $AUTO_BACKEND; interfaces: $method" \
 		"$(grep 'per-process hooks' "$T/nb.err")"
 	local fin0 feg0 fin1 feg1
 	fin0=$(seen ingress) feg0=$(seen egress)
 	in1=$(filters ingress) eg1=$(filters egress)
-	check_eq "running: netbpf's filter (pref 20034) before the foreign one, ingress" \
-		"20034 $in0" "$(awk '{ print $1 }' <<<"$in1" | cut -d: -f1) $(cut -d' ' -f2- <<<"$in1")"
-	check_eq "running: netbpf's filter (pref 20034) before the foreign one, egress" \
-		"20034 $eg0" "$(awk '{ print $1 }' <<<"$eg1" | cut -d: -f1) $(cut -d' ' -f2- <<<"$eg1")"
+	if [ "$method" = clsact ]; then
+		check_eq "running: netbpf's filter (pref 20034) before the foreign one, ingress" \
+			"20034 $in0" "$(awk '{ print $1 }' <<<"$in1" | cut -d: -f1) $(cut -d' ' -f2- <<<"$in1")"
+		check_eq "running: netbpf's filter (pref 20034) before the foreign one, egress" \
+			"20034 $eg0" "$(awk '{ print $1 }' <<<"$eg1" | cut -d: -f1) $(cut -d' ' -f2- <<<"$eg1")"
+	else
+		check_eq "running on tcx: nothing of netbpf's in the clsact chain" "$in0|$eg0" "$in1|$eg1"
+	fi
 	ip netns exec "$NSB" "$NBGEN" tcp-server 10.78.0.2 7301 100000 >/dev/null &
 	BG=$!
 	"$NBGEN" tcp-client 10.78.0.2 7301 200000 >/dev/null
@@ -229,20 +332,35 @@ foreign() {
 	check_eq "after stop: foreign filters unchanged, netbpf's gone" "$in0|$eg0" "$(filters ingress)|$(filters egress)"
 	check_eq "after stop: the clsact qdisc is still there" 1 "$(tc qdisc show dev "$dev" | grep -c 'qdisc clsact')"
 
-	# SIGKILL: netbpf's filters stay (clsact has no owner to detach them)
-	# until the next netbpf starts and removes them; the foreign ones stay
+	# SIGKILL: on clsact netbpf's filters stay (clsact has no owner to
+	# detach them) until the next netbpf starts and removes them; tcx
+	# links die with netbpf's file descriptors. The foreign ones stay.
 	nb_start --by iface,total || { fail start "netbpf did not start"; return; }
 	kill -KILL "$NB_PID"
 	wait "$NB_PID" 2>/dev/null
 	NB_PID=
-	check_eq "after SIGKILL: netbpf's filter left on ingress" 2 "$(filters ingress | wc -w)"
+	if [ "$method" = clsact ]; then
+		check_eq "after SIGKILL: netbpf's filter left on ingress" 2 "$(filters ingress | wc -w)"
+	else
+		# programs are freed after an RCU grace period: wait for it
+		for _ in $(seq 50); do
+			n=$(bpftool -j prog show | jq '[.[] | select(.name == "nb_tc_ingress" or .name == "nb_tc_egress")] | length')
+			[ "$n" = 0 ] && break
+			sleep 0.2
+		done
+		check_eq "after SIGKILL: no netbpf TC program left (tcx links went with it)" 0 "$n"
+		check_eq "after SIGKILL: foreign filters unchanged" "$in0|$eg0" "$(filters ingress)|$(filters egress)"
+	fi
 	nb_start --by iface,total || { fail start "netbpf did not start after a SIGKILL"; return; }
 	nb_stop
 	check_eq "next start and stop: the dead netbpf's filters removed, foreign ones unchanged" \
 		"$in0|$eg0" "$(filters ingress)|$(filters egress)"
 	check_eq "... and the clsact qdisc is still there" 1 "$(tc qdisc show dev "$dev" | grep -c 'qdisc clsact')"
 }
-relay foreign foreign
+NETBPF_TC_METHOD=clsact relay foreign foreign
+if $TCX; then
+	relay foreign-tcx foreign
+fi
 
 echo "# guest: $failures failed"
 [ "$failures" -eq 0 ]

@@ -21,8 +21,16 @@
  *                                             another; SHOW: print every child's line
  *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
  *                                             from one process, SEND bytes each
- *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP
+ *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP one-to-one
+ *                                             (each side first sends 8 bytes: how much
+ *                                             it sends; SCTP has no half-close)
  *                                             (exit 3 where the kernel has no SCTP)
+ *   nbgen sctp-m-server ADDR PORT RECV SEND   SCTP one-to-many (SOCK_SEQPACKET): receive
+ *                                             RECV bytes of messages from any peer, then
+ *                                             send SEND bytes to the last one
+ *   nbgen sctp-m-client ADDR PORT SEND RECV   one-to-many: send SEND bytes in messages
+ *                                             (the first makes the association), then
+ *                                             receive RECV bytes (exit 3: no SCTP)
  *   nbgen send-exec ADDR PORT SEND PROG [ARG...]  tcp-client, then exec PROG
  *   nbgen send-wait-exec ADDR PORT SEND MS PROG [ARG...]  the same, MS
  *                                             milliseconds after the send
@@ -133,10 +141,65 @@ static void report(const char *role, uint64_t sent, uint64_t received)
 	fflush(stdout);
 }
 
+/* SCTP has no half-close: shutdown(SHUT_WR) starts the SHUTDOWN of the
+ * whole association, after which the peer may send nothing more. So over
+ * SCTP each side first sends, as 8 bytes, how much it will send, and reads
+ * until it has had that much from the other. The 8 bytes count like the
+ * rest: they too went through send and recv. */
+static void pump_sized(int fd, uint64_t to_send, uint64_t *sent, uint64_t *received)
+{
+	uint64_t hdr = to_send, peer = 0, out = 0, got = 0;
+	unsigned char in[8];
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (out < 8 + to_send || got < 8 || got < 8 + peer) {
+		struct pollfd p = { fd, (out < 8 + to_send ? POLLOUT : 0) |
+				    (got < 8 || got < 8 + peer ? POLLIN : 0), 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 20000) <= 0)
+			fatal("poll (stalled for 20 s)");
+		if (p.revents & POLLOUT) {
+			if (out < 8)
+				n = send(fd, (char *)&hdr + out, 8 - out, MSG_NOSIGNAL);
+			else
+				n = send(fd, buf, 8 + to_send - out < sizeof(buf) ?
+					 8 + to_send - out : sizeof(buf), MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN)
+				fatal("send");
+			if (n > 0) {
+				*sent += n;
+				out += n;
+			}
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0 && errno != EAGAIN)
+				fatal("recv");
+			if (n == 0) {
+				errno = EPIPE;
+				fatal("recv (the peer closed early)");
+			}
+			for (ssize_t i = 0; n > 0 && i < n && got + i < 8; i++)
+				in[got + i] = buf[i];
+			if (n > 0) {
+				if (got < 8 && got + n >= 8)
+					memcpy(&peer, in, 8);
+				got += n;
+				*received += n;
+			}
+		}
+	}
+}
+
 /* Send 'to_send' bytes and read to EOF at the same time (no deadlock when
  * both ends send more than the socket buffers hold). */
 static void pump(int fd, uint64_t to_send, uint64_t *sent, uint64_t *received)
 {
+	if (stream_proto == IPPROTO_SCTP) {
+		pump_sized(fd, to_send, sent, received);
+		return;
+	}
 	uint64_t left = to_send;
 	int eof = 0, wr_done = 0;
 
@@ -234,6 +297,105 @@ static int tcp_server(const char *host, const char *port, uint64_t n, uint64_t c
 	}
 	close(fd);
 	report("server", sent, received);
+	return 0;
+}
+
+/* SCTP one-to-many: one SOCK_SEQPACKET socket for every association. */
+#define SCTP_MSG 4000	/* bytes per message */
+#ifndef MSG_NOTIFICATION
+#define MSG_NOTIFICATION 0x8000	/* linux/sctp.h: an event, not data */
+#endif
+
+static int seqpacket_socket(int family)
+{
+	int fd = socket(family, SOCK_SEQPACKET, IPPROTO_SCTP);
+
+	if (fd < 0 && (errno == EPROTONOSUPPORT || errno == ESOCKTNOSUPPORT)) {
+		fprintf(stderr, "nbgen: this kernel has no SCTP: %s\n", strerror(errno));
+		exit(3);
+	}
+	if (fd < 0)
+		fatal("socket");
+	return fd;
+}
+
+/* Receive messages until 'want' data bytes came; every byte recvmsg
+ * returned counts in *received (notifications too, were any on: netbpf
+ * sees what the kernel hands over). The sender's address in *peer. */
+static void seq_recv(int fd, uint64_t want, uint64_t *received,
+		     struct sockaddr_storage *peer, socklen_t *peerlen)
+{
+	uint64_t data = 0;
+
+	while (data < want) {
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_name = peer, .msg_namelen = sizeof(*peer),
+				    .msg_iov = &iov, .msg_iovlen = 1 };
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 20000) <= 0)
+			fatal("poll (stalled for 20 s)");
+		n = recvmsg(fd, &m, 0);
+		if (n < 0)
+			fatal("recvmsg");
+		*received += n;
+		if (!(m.msg_flags & MSG_NOTIFICATION))
+			data += n;
+		if (peerlen)
+			*peerlen = m.msg_namelen;
+	}
+}
+
+static void seq_send(int fd, uint64_t n, uint64_t *sent, const struct sockaddr_storage *to,
+		     socklen_t tolen)
+{
+	while (n) {
+		ssize_t r = sendto(fd, buf, n < SCTP_MSG ? n : SCTP_MSG, MSG_NOSIGNAL,
+				   (const struct sockaddr *)to, tolen);
+
+		if (r < 0)
+			fatal("sendto");
+		*sent += r;
+		n -= r;
+	}
+}
+
+static int sctp_m_server(const char *host, const char *port, uint64_t want, uint64_t n)
+{
+	struct sockaddr_storage ss, peer;
+	uint64_t sent = 0, received = 0;
+	socklen_t len, peerlen = 0;
+	int fd, one = 1, zero = 0;
+
+	addr(host, port, &ss, &len);
+	fd = seqpacket_socket(ss.ss_family);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 128))
+		fatal("bind/listen");
+	fprintf(stderr, "nbgen: sctp-m-server ready\n");
+	seq_recv(fd, want, &received, &peer, &peerlen);
+	seq_send(fd, n, &sent, &peer, peerlen);
+	close(fd);	/* a graceful SHUTDOWN: the data queued is delivered */
+	report("server", sent, received);
+	return 0;
+}
+
+static int sctp_m_client(const char *host, const char *port, uint64_t n, uint64_t want)
+{
+	struct sockaddr_storage ss;
+	uint64_t sent = 0, received = 0;
+	socklen_t len;
+	int fd;
+
+	addr(host, port, &ss, &len);
+	fd = seqpacket_socket(ss.ss_family);
+	seq_send(fd, n, &sent, &ss, len);
+	seq_recv(fd, want, &received, NULL, NULL);
+	close(fd);
+	report("client", sent, received);
 	return 0;
 }
 
@@ -856,6 +1018,10 @@ int main(int argc, char **argv)
 					  argc > 5 ? num(argv[5]) : 1);
 		if (!strcmp(cmd, "sctp-client") && argc == 5)
 			return tcp_client(argv[2], argv[3], num(argv[4]), "client");
+		if (!strcmp(cmd, "sctp-m-server") && argc == 6)
+			return sctp_m_server(argv[2], argv[3], num(argv[4]), num(argv[5]));
+		if (!strcmp(cmd, "sctp-m-client") && argc == 6)
+			return sctp_m_client(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	}
 	if (!strcmp(cmd, "send-exec") && argc >= 6) {
 		tcp_client(argv[2], argv[3], num(argv[4]), "client");
