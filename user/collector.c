@@ -149,6 +149,11 @@ void nb_collector_free(struct nb_collector *c)
 	memset(c, 0, sizeof(*c));
 }
 
+double nb_start_time(const struct nb_collector *c, uint64_t start_ns)
+{
+	return c->start_ts - (c->start_mono - start_ns / 1e9);
+}
+
 uint64_t nb_collector_lost(const struct nb_collector *c)
 {
 	return c->drops[NB_DROP_PROCS] + c->drops[NB_DROP_STASH] + c->tc_drops + c->lost_events;

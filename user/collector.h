@@ -82,6 +82,9 @@ struct nb_collector {
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);
 /* trace's summary: put the retired rows back in the table, once, at the end. */
 void nb_collector_restore_retired(struct nb_collector *c);
+/* Unix time at which a process started, from its start_ns (the kernel's
+ * CLOCK_MONOTONIC nanoseconds, task_struct.start_time). */
+double nb_start_time(const struct nb_collector *c, uint64_t start_ns);
 /* Updates lost for good: full maps, and runs the kernel skipped. */
 uint64_t nb_collector_lost(const struct nb_collector *c);
 /* Read all maps and end an interval. 0 or negative errno. */

@@ -98,8 +98,13 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 		for (int i = 0; v && i < n; i++) {
 			nb_json_begin(&j, f);
 			json_common(&j, "process", c, span, &v[i], summary);
+			char user[32];
+
 			nb_json_u64(&j, "pid", v[i].r->pid);
 			nb_json_str(&j, "comm", v[i].r->comm);
+			nb_json_u64(&j, "uid", v[i].r->uid);
+			nb_json_str(&j, "user", nb_user_name(v[i].r->uid, user, sizeof(user)));
+			nb_json_double(&j, "start_time", nb_start_time(c, v[i].r->start_ns), 3);
 			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
 			nb_json_bool(&j, "exited", v[i].r->exited);
 			nb_json_end(&j);
