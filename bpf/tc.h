@@ -14,8 +14,12 @@
 #include <linux/types.h>	/* userspace; BPF gets __u32 from vmlinux.h */
 #endif
 
-/* Entries of the per-ifindex map (one per interface ever seen). */
+/* Entries of the per-ifindex hash (one per interface with a large ifindex
+ * that has seen a packet), and of the array that interfaces with an
+ * ifindex below NB_TC_DIRECT use instead: indexed by the ifindex itself,
+ * so most packets find their counters without hashing. */
 #define NB_TC_MAX_IFACES	4096
+#define NB_TC_DIRECT		256
 
 /* Program names: a clsact filter running one of these, with netbpf's
  * handle and priority, was put there by netbpf. */

@@ -47,7 +47,7 @@ struct iface {
 
 struct nb_tc {
 	struct tc_bpf *skel;
-	int ifaces_fd, drops_fd, ncpus;
+	int ifaces_fd, direct_fd, drops_fd, ncpus;
 	bool tcx;		/* the method: tcx links, else clsact */
 	bool decided;		/* auto: false until the first attach worked */
 	struct mnl_socket *nl;	/* link events */
@@ -400,10 +400,28 @@ static bool wanted(const struct nb_tc *tc, const char *name)
 	return false;
 }
 
+/* The map that holds an interface's counters (see NB_TC_DIRECT). */
+static int counts_fd(const struct nb_tc *tc, uint32_t ifindex)
+{
+	return ifindex < NB_TC_DIRECT ? tc->direct_fd : tc->ifaces_fd;
+}
+
+/* An interface is gone: its counters go, for an interface that may come
+ * with the same ifindex later (an array entry is zeroed, not deleted). */
+static void forget_counts(struct nb_tc *tc, uint32_t ifindex)
+{
+	if (ifindex >= NB_TC_DIRECT) {
+		bpf_map_delete_elem(tc->ifaces_fd, &ifindex);
+		return;
+	}
+	memset(tc->pcpu, 0, tc->ncpus * sizeof(*tc->pcpu));
+	bpf_map_update_elem(tc->direct_fd, &ifindex, tc->pcpu, BPF_ANY);
+}
+
 static int read_counts(struct nb_tc *tc, uint32_t ifindex, struct nb_tc_counts *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(tc->ifaces_fd, &ifindex, tc->pcpu))
+	if (bpf_map_lookup_elem(counts_fd(tc, ifindex), &ifindex, tc->pcpu))
 		return errno == ENOENT ? 0 : -errno;	/* no packet yet */
 	for (int cpu = 0; cpu < tc->ncpus; cpu++) {
 		sum->rx_bytes += tc->pcpu[cpu].rx_bytes;
@@ -465,8 +483,8 @@ static int link_new(struct nb_tc *tc, uint32_t ifindex, const char *name)
 	f->ifindex = ifindex;
 	f->link[ING] = f->link[EGR] = -1;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	/* a key left by an earlier interface with this ifindex */
-	bpf_map_delete_elem(tc->ifaces_fd, &ifindex);
+	/* counters left by an earlier interface with this ifindex */
+	forget_counts(tc, ifindex);
 	err = attach_one(tc, f);
 	if (vanished(err))
 		return 0;
@@ -489,7 +507,7 @@ static void link_del(struct nb_tc *tc, uint32_t ifindex)
 	f->filter[ING] = f->filter[EGR] = false;
 	f->made_qdisc = false;
 	read_counts(tc, ifindex, &f->last);
-	bpf_map_delete_elem(tc->ifaces_fd, &ifindex);
+	forget_counts(tc, ifindex);
 	f->gone = true;
 }
 
@@ -660,7 +678,7 @@ int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	tc = calloc(1, sizeof(*tc));
 	if (!tc)
 		return -ENOMEM;
-	tc->ifaces_fd = tc->drops_fd = -1;
+	tc->ifaces_fd = tc->direct_fd = tc->drops_fd = -1;
 	tc->tcx = strcmp(method, "clsact") != 0;
 	tc->decided = strcmp(method, "auto") != 0;
 	tc->ncpus = libbpf_num_possible_cpus();
@@ -692,6 +710,7 @@ int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	if (err)
 		goto fail;
 	tc->ifaces_fd = bpf_map__fd(tc->skel->maps.ifaces);
+	tc->direct_fd = bpf_map__fd(tc->skel->maps.ifaces_direct);
 	tc->drops_fd = bpf_map__fd(tc->skel->maps.tc_drops);
 
 	/* Subscribe before the dump, so no link falls between the two. */

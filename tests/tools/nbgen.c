@@ -19,6 +19,13 @@
  *                                             GROUPS > 0 they live in GROUPS cgroups
  *                                             made (and removed) under CGDIR, one after
  *                                             another; SHOW: print every child's line
+ *   nbgen pair-server ADDR PORT CONNS         accept CONNS connections, read each to
+ *                                             EOF with two threads at once; prints
+ *                                             "ready" on stderr once all are accepted
+ *   nbgen pair-client ADDR PORT CONNS SEND GO  connect CONNS, wait until the file GO
+ *                                             exists, then send SEND on each
+ *                                             (connections older than netbpf, read by
+ *                                             two readers at the first sight)
  *   nbgen many ADDR PORT CONNS SEND           CONNS connections one after another
  *                                             from one process, SEND bytes each
  *   nbgen sctp-server / sctp-client ...       as tcp-server / tcp-client, over SCTP one-to-one
@@ -588,6 +595,89 @@ static int churn(const char *host, const char *port, uint64_t procs, uint64_t fl
 	return failed ? 1 : 0;
 }
 
+/* Two readers of one socket, as two threads of one process. */
+struct pair_reader {
+	int fd;
+	uint64_t got;
+};
+
+static void *pair_read(void *arg)
+{
+	struct pair_reader *r = arg;
+	char b[4096];
+	ssize_t n;
+
+	while ((n = recv(r->fd, b, sizeof(b), 0)) > 0)
+		r->got += n;
+	return NULL;
+}
+
+static int pair_server(const char *host, const char *port, uint64_t conns)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct pair_reader *rd = calloc(2 * conns, sizeof(*rd));
+	pthread_t *th = calloc(2 * conns, sizeof(*th));
+	uint64_t received = 0;
+	int fd, one = 1;
+
+	if (!rd || !th)
+		fatal("calloc");
+	addr(host, port, &ss, &len);
+	fd = stream_socket(ss.ss_family);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1024))
+		fatal("bind/listen");
+	for (uint64_t i = 0; i < conns; i++) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			fatal("accept");
+		rd[2 * i].fd = rd[2 * i + 1].fd = c;
+		if (pthread_create(&th[2 * i], NULL, pair_read, &rd[2 * i]) ||
+		    pthread_create(&th[2 * i + 1], NULL, pair_read, &rd[2 * i + 1]))
+			fatal("pthread_create");
+	}
+	fprintf(stderr, "ready\n");
+	for (uint64_t i = 0; i < 2 * conns; i++) {
+		pthread_join(th[i], NULL);
+		received += rd[i].got;
+	}
+	report("server", 0, received);
+	return 0;
+}
+
+static int pair_client(const char *host, const char *port, uint64_t conns, uint64_t n,
+		       const char *go)
+{
+	int *fds = calloc(conns, sizeof(*fds));
+	uint64_t sent = 0, received = 0;
+
+	if (!fds)
+		fatal("calloc");
+	for (uint64_t i = 0; i < conns; i++)
+		fds[i] = tcp_connect(host, port);
+	while (access(go, F_OK))
+		usleep(10000);
+	/* every connection at once, so their first reads come together */
+	for (uint64_t i = 0; i < conns; i++) {
+		uint64_t left = n;
+
+		while (left) {
+			ssize_t r = send(fds[i], buf, left < 1000 ? left : 1000, 0);
+
+			if (r <= 0)
+				fatal("send");
+			left -= r;
+			sent += r;
+		}
+	}
+	for (uint64_t i = 0; i < conns; i++)
+		close(fds[i]);
+	report("client", sent, received);
+	return 0;
+}
+
 static int many(const char *host, const char *port, uint64_t conns, uint64_t n)
 {
 	uint64_t sent = 0, received = 0;
@@ -1006,6 +1096,10 @@ int main(int argc, char **argv)
 		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "udp-send") && argc == 6)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "pair-server") && argc == 5)
+		return pair_server(argv[2], argv[3], num(argv[4]));
+	if (!strcmp(cmd, "pair-client") && argc == 7)
+		return pair_client(argv[2], argv[3], num(argv[4]), num(argv[5]), argv[6]);
 	if (!strcmp(cmd, "churn") && (argc == 8 || argc == 9))
 		return churn(argv[2], argv[3], num(argv[4]), num(argv[5]), num(argv[6]), argv[7],
 			     argc == 9);

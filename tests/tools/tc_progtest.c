@@ -146,8 +146,9 @@ static struct nb_tc_counts counts(struct tc_bpf *s, __u32 ifindex, int ncpus)
 {
 	struct nb_tc_counts v[ncpus], sum = {};
 
-	if (bpf_map__lookup_elem(s->maps.ifaces, &ifindex, sizeof(ifindex), v,
-				 sizeof(v), 0))
+	/* small ifindexes have their counters in the array, others in the hash */
+	if (bpf_map__lookup_elem(ifindex < NB_TC_DIRECT ? s->maps.ifaces_direct : s->maps.ifaces,
+				 &ifindex, sizeof(ifindex), v, sizeof(v), 0))
 		return sum;
 	for (int i = 0; i < ncpus; i++) {
 		sum.rx_bytes += v[i].rx_bytes;
@@ -271,24 +272,33 @@ int main(int argc, char **argv)
 	check_counts("counts_nbt1_arp", counts(s, b, ncpus), want);
 	tc_bpf__destroy(s);
 
-	/* A full map: the third interface is dropped, and the drop counted. */
+	/* A full hash (ifindexes from NB_TC_DIRECT up): the third interface is
+	 * dropped, and the drop counted; small ifindexes, in the array, go on. */
+	if (system("ip link add nbt2 index 1000 type veth peer name nbt3 index 1001") != 0 ||
+	    system("ip link add nbt4 index 1002 type veth peer name nbt5 index 1003") != 0) {
+		printf("FAIL high_ifindex: ip link add failed\n");
+		return 1;
+	}
 	s = load(2);
 	check(s != NULL, "load_small", "tc_bpf__load: %s", strerror(errno));
 	if (!s)
 		return 1;
-	run(s->progs.nb_tc_ingress, &v4udp, a, 1, "full_nbt0");
-	run(s->progs.nb_tc_ingress, &v4udp, b, 1, "full_nbt1");
-	run(s->progs.nb_tc_egress, &v6tcp, 1, 4, "full_dropped");
+	run(s->progs.nb_tc_ingress, &v4udp, 1000, 1, "full_nbt2");
+	run(s->progs.nb_tc_ingress, &v4udp, 1001, 1, "full_nbt3");
+	run(s->progs.nb_tc_egress, &v6tcp, 1002, 4, "full_dropped");
+	run(s->progs.nb_tc_egress, &v6tcp, a, 3, "full_array_nbt0");
 	want = (struct nb_tc_counts){ .rx_bytes = v4udp.len, .rx_packets = 1 };
-	check_counts("full_counts_nbt0", counts(s, a, ncpus), want);
-	check_counts("full_counts_nbt1", counts(s, b, ncpus), want);
+	check_counts("full_counts_nbt2", counts(s, 1000, ncpus), want);
+	check_counts("full_counts_nbt3", counts(s, 1001, ncpus), want);
+	want = (struct nb_tc_counts){ .tx_bytes = 3 * v6tcp.len, .tx_packets = 3 };
+	check_counts("full_counts_array_nbt0", counts(s, a, ncpus), want);
 	check(drops(s, ncpus) == 4, "full_drops", "%llu drops, want 4",
 	      (unsigned long long)drops(s, ncpus));
 	/* room again: counting resumes at once */
-	bpf_map__delete_elem(s->maps.ifaces, &a, sizeof(a), 0);
-	run(s->progs.nb_tc_egress, &v6tcp, 1, 2, "full_freed");
+	bpf_map__delete_elem(s->maps.ifaces, &(__u32){ 1000 }, sizeof(__u32), 0);
+	run(s->progs.nb_tc_egress, &v6tcp, 1002, 2, "full_freed");
 	want = (struct nb_tc_counts){ .tx_bytes = 2 * v6tcp.len, .tx_packets = 2 };
-	check_counts("full_freed_counts_lo", counts(s, 1, ncpus), want);
+	check_counts("full_freed_counts_nbt4", counts(s, 1002, ncpus), want);
 	tc_bpf__destroy(s);
 
 	return failures ? 1 : 0;
