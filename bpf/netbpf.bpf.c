@@ -210,11 +210,13 @@ static __always_inline bool v4mapped(const __u8 *a)
 static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_flow_key *f,
 				       const bool btf)
 {
-	/* inet_sport, not skc_num: the kernel zeroes skc_num when a closing
-	 * socket is unhashed, and data can still be read after that. (A
-	 * probe read: inet_sock lies beyond the struct sock of the BTF
-	 * pointer, where the verifier allows no plain load.) */
-	f->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	/* skc_num, a plain load; but the kernel zeroes it when a closing
+	 * socket is unhashed, and data can still be read after that: then
+	 * inet_sport (a probe read: inet_sock lies beyond the struct sock of
+	 * the BTF pointer, where the verifier allows no plain load). */
+	f->lport = RD(btf, sk, __sk_common.skc_num);
+	if (!f->lport)
+		f->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	f->rport = __builtin_bswap16(RD(btf, sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		f->family = 4;
@@ -258,7 +260,6 @@ static __always_inline void count_dir(void *map, void *key, long len, int dir,
 		}
 	}
 	__sync_fetch_and_add(&c->bytes[dir], len);
-	__sync_fetch_and_add(&c->calls[dir], 1);
 }
 
 /* kernfs_node.parent became __parent in Linux 6.15 ("kernfs: Use RCU to

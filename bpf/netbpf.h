@@ -115,12 +115,11 @@ struct nb_flow_key {
 	__u8 raddr[16];
 };
 
-/* Bytes and calls by direction of a flow, shared by the threads of its
+/* Bytes by direction of a flow, shared by the threads of its
  * process (atomic adds), in an LRU map: an evicted flow loses its row,
  * never bytes from the per-process totals. */
 struct nb_dir_counts {
 	__u64 bytes[2];
-	__u64 calls[2];
 	__u64 born;	/* ns, set at insertion: tells a re-made entry */
 };
 

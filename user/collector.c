@@ -524,7 +524,6 @@ static int read_flows(struct nb_collector *c, double now)
 		struct nb_row *r = nb_table_get(&c->table, &rk, false);
 		struct nb_counts sum = {
 			.tx_bytes = v[i].bytes[NB_TX], .rx_bytes = v[i].bytes[NB_RX],
-			.tx_packets = v[i].calls[NB_TX], .rx_packets = v[i].calls[NB_RX],
 		};
 
 		if (!r) {
