@@ -367,7 +367,13 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 			return;
 	}
 
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (btf) {	/* plain loads from the task: no helper for the tgid */
+		task = bpf_get_current_task_btf();
+		key.tgid = task->tgid;
+	} else {
+		task = (struct task_struct *)bpf_get_current_task();
+		key.tgid = bpf_get_current_pid_tgid() >> 32;
+	}
 	if (key.tgid == 0)
 		return;
 	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &key.tgid))
@@ -376,11 +382,9 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 		return;
 
 	if (btf) {
-		task = bpf_get_current_task_btf();
 		leader = task->group_leader;
 		key.start_ns = leader->start_time;
 	} else {
-		task = (struct task_struct *)bpf_get_current_task();
 		leader = BPF_CORE_READ(task, group_leader);
 		key.start_ns = BPF_CORE_READ(leader, start_time);
 	}
