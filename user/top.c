@@ -680,7 +680,7 @@ static void draw(struct top *t)
 	else
 		n += snprintf(line + n, sizeof(line) - n, "   bpf run time: stats off");
 	if (t->lost)
-		n += snprintf(line + n, sizeof(line) - n, "   %llu updates lost (map full)",
+		n += snprintf(line + n, sizeof(line) - n, "   %llu updates lost (map full or skipped)",
 			      (unsigned long long)t->lost);
 	put_line(1, line, cols, 0);
 
