@@ -49,11 +49,21 @@ comm_tx() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^netbpf_process_tr
 sleep 1.5
 rss1=$(rss)
 tx1=$(comm_tx)
+curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^netbpf_' >"$T/scrape1"
 "$NBGEN" churn 127.0.0.1 7933 20000 1 2000 "$CGDIR" >"$T/churn2.out"
 sleep 1.5
 rss2=$(rss)
 tx2=$(comm_tx)
+curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^netbpf_' >"$T/scrape2"
 kill -INT $SP; wait $SP
+# every counter of the first scrape is still there and has not gone down,
+# though its cgroup (and its processes) were removed in between
+check_eq "serve: cgroup series of removed cgroups in the first scrape" 100 \
+	"$(grep -c "^netbpf_cgroup_transmit_bytes_total{cgroup=\"/${CGDIR#"$root"/}/" "$T/scrape1")"
+check_eq "serve: no counter went down or vanished across the removals" "" \
+	"$(awk 'FNR == NR { if ($1 ~ /_total[{]/ || $1 ~ /_total$/) v[$1] = $2; next }
+		($1 in v) { seen[$1] = 1; if ($2 + 0 < v[$1] + 0) print "down:", $1, v[$1], $2 }
+		END { for (k in v) if (!(k in seen)) print "gone:", k }' "$T/scrape1" "$T/scrape2" | head -5)"
 check_eq "serve: every byte of the first 1,000 on the comm series" 8000 "$tx1"
 check_eq "serve: and of all 21,000 after they are gone" 168000 "$tx2"
 [ -n "$rss1" ] && [ -n "$rss2" ] && [ $((rss2 - rss1)) -lt 4096 ] &&

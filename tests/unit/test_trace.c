@@ -19,6 +19,8 @@ static void proc(uint32_t pid, const char *comm, uint64_t tx, uint64_t rx, bool 
 	struct nb_counts n = { .tx_bytes = tx, .rx_bytes = rx };
 
 	r->pid = pid;
+	r->start_ns = (90 + (uint64_t)pid) * 1000000000ull;	/* monotonic */
+	r->uid = 0;
 	strncpy(r->comm, comm, sizeof(r->comm) - 1);
 	r->cgroup_id = 0;	/* unknown: "" */
 	r->exited = exited;
@@ -44,7 +46,8 @@ static int setup(void **state)
 	o.by = NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL);
 	o.json = true;
 	c.ts = 1700000000.5;
-	c.start_mono = 100;
+	c.start_ts = 1700000000.0;	/* wall clock at ... */
+	c.start_mono = 100;		/* ... this monotonic time */
 	/* interval 1: two processes move bytes */
 	proc(10, "curl", 1000, 4000, false);
 	proc(11, "we\"ird\\name", 10, 0, false);
@@ -103,7 +106,8 @@ static void test_interval_json(void **state)
 	assert_string_equal(out,
 		"{\"type\":\"process\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1500,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
-		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}\n"
+		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
+		"\"start_time\":1700000000.000,\"cgroup\":\"\",\"exited\":false}\n"
 		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
 		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11}\n"
@@ -120,10 +124,13 @@ static void test_summary_json(void **state)
 	/* every process and interface, the exited one too, then the total;
 	 * rates over the whole 2.5 s */
 	assert_int_equal(count_lines(out), 5);
-	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"cgroup\":\"\",\"exited\":false}"));
+	/* pid 10 started at monotonic 100 s, as netbpf did (wall 1700000000) */
+	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
+				    "\"start_time\":1700000000.000,\"cgroup\":\"\",\"exited\":false}"));
 	assert_non_null(strstr(out, "\"tx_bytes\":10,\"rx_bytes\":0,\"tx_rate\":4.000,"
 				    "\"rx_rate\":0.000,\"summary\":true,\"pid\":11,"
-				    "\"comm\":\"we\\\"ird\\\\name\",\"cgroup\":\"\",\"exited\":true}"));
+				    "\"comm\":\"we\\\"ird\\\\name\",\"uid\":0,\"user\":\"root\","
+				    "\"start_time\":1700000001.000,\"cgroup\":\"\",\"exited\":true}"));
 	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
 				    "\"rx_rate\":436.000,\"summary\":true}\n"));
