@@ -62,3 +62,29 @@ for f in raw dgram; do
 		check_eq "$f $side flow row" "packet 0 $want false" "$got"
 	done
 done
+
+# --proto packet keeps packet sockets and nothing else; --proto tcp leaves them out
+nb_start --proto packet || { fail start "netbpf --proto packet did not start"; exit 1; }
+pair dgram raw 600 50 only
+inB tcp-server 10.77.0.2 7101 1000 >"$T/only.srv" &
+BG=$!
+inA tcp-client 10.77.0.2 7101 2000 >"$T/only.cli"
+wait "$BG"
+sleep 0.3
+nb_stop
+check_gen "--proto packet: sender" "$T/only.snd"
+check_gen "--proto packet: receiver" "$T/only.rcv"
+tx=$(summary_field "$(gen_field "$T/only.cli" pid)" tx_bytes)
+check_eq "--proto packet: no TCP counted" 0 "${tx:-0}"
+nb_start --proto tcp || { fail start "netbpf --proto tcp did not start"; exit 1; }
+pair raw raw 600 50 tcponly
+sleep 0.3
+nb_stop
+tx=$(summary_field "$(gen_field "$T/tcponly.snd" pid)" tx_bytes)
+check_eq "--proto tcp: no packet counted" 0 "${tx:-0}"
+
+# doctor names every family, counted or not
+check_eq "doctor: families counted" "inet inet6 packet" \
+	"$("$NETBPF" doctor --json | jq -r '[.address_families[] | select(.counted) | .name] | join(" ")')"
+check_eq "doctor: families not counted, each with a reason" "unix netlink xdp vsock can bluetooth tipc rds alg other" \
+	"$("$NETBPF" doctor --json | jq -r '[.address_families[] | select(.counted | not) | select(.detail != "") | .name] | join(" ")')"
