@@ -17,6 +17,7 @@
 
 #define AF_INET		2
 #define AF_INET6	10
+#define AF_PACKET	17
 #define SOCK_DGRAM	2
 #define SOCK_RAW	3
 #define MSG_PEEK	2
@@ -241,6 +242,19 @@ static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_
 	}
 }
 
+/* An AF_PACKET socket's flow key: the ifindex it is bound to and its
+ * ethertype (struct packet_sock lies beyond the struct sock of the BTF
+ * pointer: probe reads, and only when flows are asked for). */
+static __always_inline void packet_addrs(struct sock *sk, struct nb_flow_key *f)
+{
+	struct packet_sock *po = (struct packet_sock *)sk;
+	__u32 ifindex = BPF_CORE_READ(po, ifindex);
+
+	f->family = NB_FAMILY_PACKET;
+	__builtin_memcpy(f->laddr, &ifindex, 4);
+	f->lport = __builtin_bswap16(BPF_CORE_READ(po, num));
+}
+
 /* Add to the counters of 'key' in 'map', inserting them first;
  * 'inserted'/'dropped' index the drops array (-1: not counted). */
 static __always_inline void count_dir(void *map, void *key, long len, int dir,
@@ -353,18 +367,28 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 	if (len <= 0 || !sk)
 		return;
 	family = RD(btf, sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return;	/* AF_UNIX, netlink and the rest fire too */
-	proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
+	if (family == AF_INET || family == AF_INET6)
+		proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
+	else if (family == AF_PACKET)	/* what the call returned (SOCK_RAW: whole frames) */
+		proto = NB_PROTO_PACKET;
+	else
+		return;	/* AF_UNIX, netlink and the rest fire too (doctor says why) */
 	if (!(proto_mask & (1u << proto)))
 		return;
 	if (flows_on || filter_ports || family_mask != 3) {
-		flow_addrs(sk, family, &f, btf);
-		if (!(family_mask & (f.family == 4 ? 1 : 2)))
-			return;
-		if (filter_ports && !bpf_map_lookup_elem(&port_filter, &f.lport) &&
-		    !bpf_map_lookup_elem(&port_filter, &f.rport))
-			return;
+		if (proto == NB_PROTO_PACKET) {
+			/* no address family, no ports: -4, -6 and --port leave it out */
+			if (filter_ports || family_mask != 3)
+				return;
+			packet_addrs(sk, &f);
+		} else {
+			flow_addrs(sk, family, &f, btf);
+			if (!(family_mask & (f.family == 4 ? 1 : 2)))
+				return;
+			if (filter_ports && !bpf_map_lookup_elem(&port_filter, &f.lport) &&
+			    !bpf_map_lookup_elem(&port_filter, &f.rport))
+				return;
+		}
 	}
 
 	if (btf) {	/* plain loads from the task: no helper for the tgid */

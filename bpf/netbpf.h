@@ -21,6 +21,7 @@ enum nb_proto {
 	NB_PROTO_SCTP,
 	NB_PROTO_RAW,	/* raw IP sockets with any other protocol number */
 	NB_PROTO_OTHER,
+	NB_PROTO_PACKET,	/* AF_PACKET, SOCK_RAW and SOCK_DGRAM: link-layer frames */
 	NB_NPROTO,
 };
 
@@ -105,7 +106,7 @@ struct nb_cgroup_name {
 struct nb_flow_key {
 	__u32 tgid;
 	__u8 proto;	/* enum nb_proto */
-	__u8 family;	/* 4 or 6 */
+	__u8 family;	/* 4 or 6; NB_FAMILY_PACKET for AF_PACKET (see below) */
 	__u16 lport;
 	__u16 rport;
 	__u16 pad;
@@ -114,6 +115,14 @@ struct nb_flow_key {
 	__u8 laddr[16];
 	__u8 raddr[16];
 };
+
+/*
+ * An AF_PACKET socket has no addresses or ports: its flow key has family
+ * NB_FAMILY_PACKET, the interface it is bound to (0: all) as a host-order
+ * __u32 in the first 4 bytes of laddr, and its ethertype (host order, 3 for
+ * ETH_P_ALL) in lport; raddr and rport are 0.
+ */
+#define NB_FAMILY_PACKET 0
 
 /* Bytes by direction of a flow, shared by the threads of its
  * process (atomic adds), in an LRU map: an evicted flow loses its row,

@@ -15,6 +15,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "tc.h"
 
 #define TC_ACT_UNSPEC	(-1)	/* a macro in uapi, not in vmlinux.h */
@@ -67,15 +68,44 @@ static __always_inline void drop(__u32 which)
  * adds lose nothing. (BPF_PROG_TEST_RUN runs them with bottom halves on,
  * but the tests run a skeleton of their own that no interface feeds.)
  */
-static __always_inline void add(struct nb_tc_counts *c, __u64 len, int ingress)
+static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, int ingress)
 {
 	if (ingress) {
 		c->rx_bytes += len;
-		c->rx_packets++;
+		c->rx_packets += pkts;
 	} else {
 		c->tx_bytes += len;
-		c->tx_packets++;
+		c->tx_packets += pkts;
 	}
+}
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+#define NETIF_F_GSO_SHIFT	16	/* NETIF_F_TSO_BIT: SKB_GSO_* << 16 = NETIF_F_* */
+
+/*
+ * Will the kernel cut this GSO packet into segments in software before the
+ * device gets it? It does (validate_xmit_skb, after the TC egress hook) when
+ * the device lacks a feature bit for one of the packet's GSO types (as
+ * net_gso_ok() tests): with TSO off, or TSO and GSO off, on a veth. The
+ * device then counts every segment, each with its own headers.
+ */
+static __always_inline bool sw_segments(struct __sk_buff *ctx)
+{
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+	struct net_device *dev = skb->dev;
+	__u64 features, want;
+	__u32 gso_type = 0;
+
+	if (!dev)
+		return false;
+	features = dev->features;
+	/* skb_shinfo(skb): at skb->head + skb->end (an offset on 64-bit) */
+	bpf_probe_read_kernel(&gso_type, sizeof(gso_type),
+			      skb->head + skb->end +
+			      bpf_core_field_offset(struct skb_shared_info, gso_type));
+	want = (__u64)gso_type << NETIF_F_GSO_SHIFT;
+	return (features & want) != want;
 }
 
 static __always_inline int count(struct __sk_buff *skb, int ingress)
@@ -83,6 +113,16 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 	struct nb_tc_counts *c;
 	__u32 key = skb->ifindex;
 	__u64 len = skb->len;
+	__u32 pkts = 1;
+
+	/* A GSO packet at egress that the kernel will segment: count what
+	 * the device will, gso_segs frames; wire_len is the kernel's own sum
+	 * of their lengths (qdisc_pkt_len_init(): len + (segs - 1) x the
+	 * headers before the payload, link header included). */
+	if (!ingress && skb->gso_segs > 1 && sw_segments(skb)) {
+		pkts = skb->gso_segs;
+		len = skb->wire_len;
+	}
 
 	/* Most interfaces: the array, indexed by the ifindex. Its own call
 	 * with a constant map, so the verifier inlines the lookup (a map
@@ -90,7 +130,7 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 	if (key < NB_TC_DIRECT) {
 		c = bpf_map_lookup_elem(&ifaces_direct, &key);
 		if (c)
-			add(c, len, ingress);
+			add(c, len, pkts, ingress);
 		return TC_ACT_UNSPEC;
 	}
 	c = bpf_map_lookup_elem(&ifaces, &key);
@@ -106,7 +146,7 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 			return TC_ACT_UNSPEC;
 		}
 	}
-	add(c, len, ingress);
+	add(c, len, pkts, ingress);
 	return TC_ACT_UNSPEC;
 }
 

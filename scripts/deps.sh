@@ -12,6 +12,7 @@ test="libcmocka-dev iproute2 jq util-linux procps liburing-dev"
 test="$test libcap2-bin"	# tests/e2e/cli.sh: capsh drops one capability of root
 test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
+test="$test ethtool"	# tests/e2e/offload.sh: TSO, GSO and GRO off and on
 test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's kernels under QEMU
 # tests/e2e/deploy.sh: the tools that read deploy/ (systemd-analyze, promtool
 # and prometheus, a YAML parser, zsh, and man for the unit's Documentation=);

@@ -116,9 +116,42 @@ static const char *const rung_hooks[NB_NBACKENDS] = {
 static const char *const rung_blind[NB_NBACKENDS] = {
 	"",
 	"TCP reads by splice of connections older than netbpf; sendfile/splice sends on Linux 6.3 and 6.4",
-	"ICMP, raw and SCTP sockets; splice reads",
-	"ICMP, raw and SCTP sockets; splice reads",
+	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
+	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
 };
+
+/*
+ * Address families that reach the socket hooks, what netbpf does with each
+ * and why (README.md, "Address families"). The rung-1 tracepoints fire in
+ * sock_sendmsg/sock_recvmsg for every family; count() keeps the first three.
+ */
+static const struct {
+	const char *name, *counted, *why;
+} families[] = {
+	{ "inet", "yes", "IPv4: tcp, udp, icmp, sctp, raw, other" },
+	{ "inet6", "yes", "IPv6: tcp, udp, icmp, sctp, raw, other" },
+	{ "packet", "yes",
+	  "as protocol packet, tracepoint rung only: what sendmsg/recvmsg returned "
+	  "(SOCK_RAW with the link header, SOCK_DGRAM without), TX_RING sends included; "
+	  "not PACKET_RX_RING frames (copied to the mmap ring in softirq, never read "
+	  "through recvmsg, no process to charge); a capture tool's receives are copies "
+	  "of traffic already counted for its owner" },
+	{ "unix", "no", "local IPC, not network traffic" },
+	{ "netlink", "no", "messages between processes and the kernel, not network traffic" },
+	{ "xdp", "no", "frames move through shared UMEM rings; sendmsg only wakes the "
+	  "kernel (returns 0) and there is no recvmsg data path: the interface rows count them" },
+	{ "vsock", "no", "host-guest channel through the hypervisor, on no network interface" },
+	{ "can", "no", "CAN bus frames, not IP traffic" },
+	{ "bluetooth", "no", "radio links outside the network interfaces (except BNEP/PAN, "
+	  "whose interface rows count them)" },
+	{ "tipc", "no", "cluster transport: its bearer's frames are in the interface rows, "
+	  "not charged to processes" },
+	{ "rds", "no", "cluster transport (over TCP or RDMA, sent by kernel threads): "
+	  "the interface rows count the wire bytes, not charged to processes" },
+	{ "alg", "no", "the kernel crypto API, no network at all" },
+	{ "other", "no", "any other family: not known to netbpf, not counted" },
+};
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 int nb_doctor(const struct nb_opts *o)
 {
@@ -189,6 +222,15 @@ int nb_doctor(const struct nb_opts *o)
 		}
 		nb_json_close(&j, ']');
 		nb_json_str(&j, "attach_method", tc_chosen ? tc_chosen : "");
+		nb_json_open(&j, "address_families", '[');
+		for (size_t f = 0; f < NFAMILIES; f++) {
+			nb_json_open(&j, NULL, '{');
+			nb_json_str(&j, "name", families[f].name);
+			nb_json_bool(&j, "counted", families[f].counted[0] == 'y');
+			nb_json_str(&j, "detail", families[f].why);
+			nb_json_close(&j, '}');
+		}
+		nb_json_close(&j, ']');
 		nb_json_bool(&j, "can_run", chosen != NB_BACKEND_AUTO && tc_chosen);
 		nb_json_end(&j);
 	} else {
@@ -220,6 +262,10 @@ int nb_doctor(const struct nb_opts *o)
 			       tc_err[m] ? strerror(-tc_err[m]) :
 			       m ? "clsact qdisc, netbpf's own filter handle and priority" :
 				   "tcx links (Linux 6.6+), detached by the kernel when netbpf exits");
+		printf("\naddress families at the socket hooks, counted per process or not:\n");
+		for (size_t f = 0; f < NFAMILIES; f++)
+			printf("  %-11s %-5s %s\n", families[f].name, families[f].counted,
+			       families[f].why);
 		printf("\nnetbpf will use: %s for processes, %s for interfaces\n",
 		       chosen ? nb_backend_names[chosen] : "nothing", tc_chosen ? tc_chosen : "nothing");
 	}

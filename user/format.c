@@ -4,6 +4,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "format.h"
+#include "netbpf.h"
 
 static char *scaled(char *buf, size_t len, double v, double step,
 		    const char *const *units, int nunits, const char *suffix)
@@ -79,6 +80,18 @@ char *nb_fmt_endpoint(char *buf, size_t len, int family, const unsigned char *ad
 	static const unsigned char zero[16];
 	char ip[64];
 
+	if (family == NB_FAMILY_PACKET) {	/* AF_PACKET: interface/ethertype */
+		uint32_t ifindex;
+
+		memcpy(&ifindex, addr, 4);
+		if (!ifindex && !port)
+			snprintf(buf, len, "*");
+		else if (!ifindex)
+			snprintf(buf, len, "any/0x%04x", port);
+		else
+			snprintf(buf, len, "if%u/0x%04x", ifindex, port);
+		return buf;
+	}
 	if (!port && !memcmp(addr, zero, family == 4 ? 4 : 16)) {
 		snprintf(buf, len, "*");
 		return buf;

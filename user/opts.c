@@ -15,7 +15,7 @@ const char *const nb_backend_names[NB_NBACKENDS] = {
 };
 
 const char *const nb_proto_names[NB_NPROTO] = {
-	"tcp", "udp", "icmp", "sctp", "raw", "other",
+	"tcp", "udp", "icmp", "sctp", "raw", "other", "packet",
 };
 
 const char *const nb_rowtype_names[] = {
@@ -48,7 +48,8 @@ void nb_usage(FILE *f)
 "  -p, --pid PID[,PID...]   only these processes (filtered in the kernel);\n"
 "                           trace ends when they have all exited\n"
 "      --comm NAME          only processes with this command name\n"
-"      --proto P[,P...]     only these protocols: tcp,udp,icmp,sctp,raw,other\n"
+"      --proto P[,P...]     only these protocols: tcp,udp,icmp,sctp,raw,other,\n"
+"                           packet (AF_PACKET sockets)\n"
 "      --port N[,N...]      only traffic with this local or remote port\n"
 "  -4, -6                   only IPv4 (IPv4 on IPv6 sockets too) / only IPv6\n"
 "      --cgroup PATH        only processes in this cgroup v2 or below it\n"
@@ -216,7 +217,7 @@ static int add_proto(const char *s, void *arg)
 
 	if (p < 0)
 		return fail(c->err, c->errlen,
-			    "unknown protocol '%s': use tcp, udp, icmp, sctp, raw or other", s);
+			    "unknown protocol '%s': use tcp, udp, icmp, sctp, raw, other or packet", s);
 	c->o->proto_mask |= 1u << p;
 	return 0;
 }

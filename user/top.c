@@ -475,7 +475,7 @@ static int view_cols(const struct top *t, struct nb_col *c)
 		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 12, 9, 0, 6, false);
 		break;
 	case V_FLOW:
-		n = add_col(c, n, "PROTO", NB_F_PROTO, 5, 3, 0, 3, false);
+		n = add_col(c, n, "PROTO", NB_F_PROTO, 6, 3, 0, 3, false);
 		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 9, 47, 0, false);
 		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 22, 9, 47, 0, false);
 		break;

@@ -124,10 +124,18 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_str(&j, "comm", r->comm);
 			nb_json_str(&j, "proto", r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other");
 			nb_json_u64(&j, "family", r->family);
-			nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
-			nb_json_u64(&j, "lport", r->lport);
-			nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
-			nb_json_u64(&j, "rport", r->rport);
+			if (r->family == NB_FAMILY_PACKET) {	/* AF_PACKET: no addresses */
+				uint32_t ifindex;
+
+				memcpy(&ifindex, r->laddr, 4);
+				nb_json_u64(&j, "ifindex", ifindex);
+				nb_json_u64(&j, "ethertype", r->lport);
+			} else {
+				nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
+				nb_json_u64(&j, "lport", r->lport);
+				nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
+				nb_json_u64(&j, "rport", r->rport);
+			}
 			nb_json_end(&j);
 		}
 		free(v);
@@ -220,14 +228,14 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		char la[64], ra[64];
 
 		if (v && n)
-			fprintf(f, "%8s %-16s %-5s %-28s %-28s %13s %13s %11s %11s\n", "PID",
+			fprintf(f, "%8s %-16s %-6s %-28s %-28s %13s %13s %11s %11s\n", "PID",
 				"COMMAND", "PROTO", "LOCAL", "REMOTE", "SENT/s", "RECV/s",
 				"SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
 			const struct nb_row *r = v[i].r;
 
 			nb_cell(name, sizeof(name), r->comm, 16, false, false);
-			fprintf(f, "%8u %s %-5s %-28s %-28s", r->pid, name,
+			fprintf(f, "%8u %s %-6s %-28s %-28s", r->pid, name,
 				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
 				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
 				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));

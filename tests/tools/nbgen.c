@@ -55,6 +55,18 @@
  *   nbgen peek ADDR PORT BYTES                tcp-client that peeks before each read
  *   nbgen mmsg-send ADDR PORT SIZE COUNT      UDP with sendmmsg, 8 datagrams a call
  *   nbgen mmsg-recv ADDR PORT BYTES SECONDS   UDP with recvmmsg
+ *   nbgen packet-send IF KIND SIZE COUNT      AF_PACKET: COUNT broadcast frames of
+ *                                             ethertype 0x88b5 out of IF; KIND raw
+ *                                             (SOCK_RAW, SIZE is the whole frame), dgram
+ *                                             (SOCK_DGRAM, SIZE is the payload: the kernel
+ *                                             adds the link header) or ring (SOCK_RAW
+ *                                             with a TPACKET_V2 TX_RING: the frames are
+ *                                             written to the ring, send(fd, NULL, 0)
+ *                                             sends them; 'sent' is what send returned)
+ *   nbgen packet-recv IF KIND FRAMES SECONDS  receive FRAMES frames of ethertype 0x88b5
+ *                                             on IF; KIND raw, dgram, or ring (a
+ *                                             TPACKET_V2 RX_RING read without recvmsg:
+ *                                             'received' sums the frames' tp_snaplen)
  * ADDR "::ffff:a.b.c.d" gives an IPv6 socket with a v4-mapped address; a
  * server on "::" takes IPv4 clients on its IPv6 socket.
  */
@@ -81,6 +93,11 @@
 #include <liburing.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 
 static char buf[65536];
 static int stream_proto;	/* 0 (TCP), or IPPROTO_SCTP for the sctp modes */
@@ -1077,6 +1094,159 @@ static int mmsg_recv(const char *host, const char *port, uint64_t want, uint64_t
 	return 0;
 }
 
+/* AF_PACKET: frames of a local experimental ethertype, to broadcast. */
+#define NB_ETHERTYPE 0x88b5
+#define RING_FRAMES 1024	/* 16 blocks of 64 */
+#define RING_FRAME 2048
+
+static int packet_socket(const char *ifname, const char *kind, struct sockaddr_ll *ll)
+{
+	int type = !strcmp(kind, "dgram") ? SOCK_DGRAM : SOCK_RAW;
+	int fd = socket(AF_PACKET, type, htons(NB_ETHERTYPE));
+
+	if (fd < 0)
+		fatal("socket AF_PACKET");
+	memset(ll, 0, sizeof(*ll));
+	ll->sll_family = AF_PACKET;
+	ll->sll_protocol = htons(NB_ETHERTYPE);
+	ll->sll_ifindex = if_nametoindex(ifname);
+	ll->sll_halen = ETH_ALEN;
+	memset(ll->sll_addr, 0xff, ETH_ALEN);
+	if (!ll->sll_ifindex)
+		fatal("if_nametoindex");
+	if (bind(fd, (struct sockaddr *)ll, sizeof(*ll)))
+		fatal("bind AF_PACKET");
+	return fd;
+}
+
+/* A TPACKET_V2 ring of RING_FRAMES frames (PACKET_TX_RING or PACKET_RX_RING). */
+static unsigned char *packet_ring(int fd, int which)
+{
+	int v = TPACKET_V2;
+	struct tpacket_req req = {
+		.tp_block_size = RING_FRAME * 64, .tp_block_nr = RING_FRAMES / 64,
+		.tp_frame_size = RING_FRAME, .tp_frame_nr = RING_FRAMES,
+	};
+	void *ring;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
+	    setsockopt(fd, SOL_PACKET, which, &req, sizeof(req)))
+		fatal("setsockopt PACKET ring");
+	ring = mmap(NULL, RING_FRAME * RING_FRAMES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED)
+		fatal("mmap ring");
+	return ring;
+}
+
+static void eth_header(unsigned char *frame)
+{
+	memset(frame, 0xff, ETH_ALEN);				/* broadcast */
+	memcpy(frame + ETH_ALEN, "\x02\x00\x00\x00\x77\x01", ETH_ALEN);	/* local */
+	frame[12] = NB_ETHERTYPE >> 8;
+	frame[13] = NB_ETHERTYPE & 0xff;
+}
+
+static int packet_send(const char *ifname, const char *kind, uint64_t size, uint64_t count)
+{
+	struct sockaddr_ll ll;
+	uint64_t sent = 0;
+	int fd = packet_socket(ifname, kind, &ll);
+
+	if (!strcmp(kind, "ring")) {
+		unsigned char *ring = packet_ring(fd, PACKET_TX_RING);
+		size_t off = TPACKET2_HDRLEN - sizeof(struct sockaddr_ll);
+
+		if (size < ETH_HLEN || size > RING_FRAME - off)
+			fatal("frame size");
+		for (uint64_t done = 0; done < count;) {
+			uint64_t batch = count - done < RING_FRAMES ? count - done : RING_FRAMES;
+			ssize_t n;
+
+			for (uint64_t i = 0; i < batch; i++) {
+				struct tpacket2_hdr *h = (void *)(ring + i * RING_FRAME);
+
+				while (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
+					usleep(100);	/* the kernel still owns it */
+				memset((unsigned char *)h + off, 'x', size);
+				eth_header((unsigned char *)h + off);
+				h->tp_len = size;
+				__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+			}
+			/* blocking: returns once every queued frame has left, with
+			 * the sum of their lengths */
+			n = send(fd, NULL, 0, 0);
+			if (n < 0)
+				fatal("send TX_RING");
+			sent += n;
+			done += batch;
+		}
+	} else {
+		bool raw = !strcmp(kind, "raw");
+
+		if (raw)
+			eth_header((unsigned char *)buf);
+		for (uint64_t i = 0; i < count; i++) {
+			ssize_t n = raw ? send(fd, buf, size, 0) :
+				sendto(fd, buf + ETH_HLEN, size, 0, (struct sockaddr *)&ll, sizeof(ll));
+
+			if (n < 0)
+				fatal("send AF_PACKET");
+			sent += n;
+		}
+	}
+	close(fd);
+	report("packet-send", sent, 0);
+	return 0;
+}
+
+static int packet_recv(const char *ifname, const char *kind, uint64_t frames, uint64_t secs)
+{
+	struct sockaddr_ll ll;
+	uint64_t received = 0, got = 0;
+	time_t end = time(NULL) + secs;
+	int fd = packet_socket(ifname, kind, &ll);
+	unsigned char *ring = NULL;
+	unsigned slot = 0;
+
+	int big = 32 << 20;
+
+	/* room for every frame of a test: the sender does not wait */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)))
+		fatal("setsockopt SO_RCVBUFFORCE");
+	if (!strcmp(kind, "ring"))
+		ring = packet_ring(fd, PACKET_RX_RING);
+	fprintf(stderr, "nbgen: packet-recv ready\n");
+	while (got < frames && time(NULL) < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (ring) {
+			struct tpacket2_hdr *h = (void *)(ring + slot * RING_FRAME);
+
+			if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
+				poll(&p, 1, 200);
+				continue;
+			}
+			/* the socket is bound to NB_ETHERTYPE: every frame is ours */
+			received += h->tp_snaplen;
+			got++;
+			__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+			slot = (slot + 1) % RING_FRAMES;
+			continue;
+		}
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fatal("recv AF_PACKET");
+		received += n;
+		got++;
+	}
+	close(fd);
+	report("packet-recv", 0, received);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1156,6 +1326,10 @@ int main(int argc, char **argv)
 		return mmsg_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "mmsg-recv") && argc == 6)
 		return mmsg_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "packet-send") && argc == 6)
+		return packet_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "packet-recv") && argc == 6)
+		return packet_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of tests/tools/nbgen.c\n");
 	return 2;
 }

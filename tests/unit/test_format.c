@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "format.h"
 #include "json.h"
+#include "netbpf.h"
 
 static void test_bytes(void **state)
 {
@@ -110,6 +111,25 @@ static void test_json_fields(void **state)
 	free(out);
 }
 
+/* Flow endpoints: IPv4, IPv6, none, and AF_PACKET's ifindex/ethertype. */
+static void test_endpoints(void **state)
+{
+	unsigned char a[16] = { 10, 77, 0, 1 }, none[16] = { 0 }, pk[16] = { 0 };
+	uint32_t ifindex = 7;
+	char b[64];
+
+	(void)state;
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), 4, a, 80), "10.77.0.1:80");
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), 4, none, 0), "*");
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), 6, none, 53), "[::]:53");
+	memcpy(pk, &ifindex, 4);
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), NB_FAMILY_PACKET, pk, 0x88b5),
+			    "if7/0x88b5");
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), NB_FAMILY_PACKET, none, 3),
+			    "any/0x0003");
+	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), NB_FAMILY_PACKET, none, 0), "*");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_trunc),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_fields),
+		cmocka_unit_test(test_endpoints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

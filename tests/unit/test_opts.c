@@ -45,7 +45,7 @@ static void test_defaults(void **state)
 static void test_full(void **state)
 {
 	assert_int_equal(parse("trace", "-p", "12,34", "--pid", "56", "-d", "0.25", "-n", "3",
-			       "--json", "--comm", "curl", "--proto", "udp,icmp",
+			       "--json", "--comm", "curl", "--proto", "udp,icmp,packet",
 			       "--backend", "kprobe", "--bits", "--by", "process", NULL), 0);
 	assert_int_equal(o.command, NB_CMD_TRACE);
 	assert_int_equal(o.npids, 3);
@@ -55,7 +55,8 @@ static void test_full(void **state)
 	assert_int_equal(o.count, 3);
 	assert_true(o.json && o.bits && o.has_comm);
 	assert_string_equal(o.comm, "curl");
-	assert_int_equal(o.proto_mask, (1u << NB_PROTO_UDP) | (1u << NB_PROTO_ICMP));
+	assert_int_equal(o.proto_mask, (1u << NB_PROTO_UDP) | (1u << NB_PROTO_ICMP) |
+				       (1u << NB_PROTO_PACKET));
 	assert_int_equal(o.backend, NB_BACKEND_KPROBE);
 	assert_int_equal(o.by, NB_BY(NB_ROW_PROCESS));
 	/* options after the command */

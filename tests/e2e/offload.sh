@@ -1,0 +1,58 @@
+#!/bin/bash
+# Interface rows equal to the device's own counters whatever the offloads:
+# a TCP upload over a veth, IPv4 and IPv6, with TSO and GSO on and off on
+# the sender's side (off: the kernel cuts each GSO packet into segments
+# after the TC egress hook, and the device counts every segment with its
+# own headers). Checked on both ends of the veth, both directions.
+. "$(dirname "$0")/lib.sh"
+require_root offload
+command -v ethtool >/dev/null || { skip offload "no ethtool (scripts/deps.sh test)"; exit 0; }
+ip netns add "$NSB" && CLEANUPS+=("ip netns del $NSB")
+VA=nboa$$
+ip link add "$VA" type veth peer name vb netns "$NSB" && CLEANUPS+=("ip link del $VA")
+ip addr add 10.81.0.1/24 dev "$VA"
+ip addr add fd81::1/64 dev "$VA" nodad
+ip link set "$VA" up
+ip -n "$NSB" addr add 10.81.0.2/24 dev vb
+ip -n "$NSB" addr add fd81::2/64 dev vb nodad
+ip -n "$NSB" link set vb up
+ip -n "$NSB" link set lo up
+stat() { cat "/sys/class/net/$VA/statistics/$1"; }
+snap() { echo "$(stat tx_bytes) $(stat rx_bytes) $(stat tx_packets) $(stat rx_packets)"; }
+# nb.json's interface row of $VA at the end of the interval when the
+# file had N lines: cumulative, so deltas between two marks
+mark() { wc -l <"$T/nb.json"; }
+row_at() {	# LINES FIELD: the last $VA row within the first LINES lines
+	head -n "$1" "$T/nb.json" | jq -r --arg n "$VA" "select(.type == \"iface\" and .ifname == \$n) | .$2" | tail -1
+}
+upload() {	# ADDR PORT
+	ip netns exec "$NSB" "$NBGEN" tcp-server "$1" "$2" 0 >/dev/null &
+	BG=$!
+	sleep 0.2
+	"$NBGEN" tcp-client "$1" "$2" 10485760 >/dev/null
+	wait "$BG"
+}
+nb_start -d 0.2 --by iface -i "$VA" || { fail start "netbpf did not start"; exit 1; }
+sleep 0.5
+port=7300
+for setting in on off; do
+	ethtool -K "$VA" tso "$setting" gso "$setting" >/dev/null 2>&1 || { skip "offload $setting" "ethtool -K failed"; continue; }
+	for addr in 10.81.0.2 fd81::2; do
+		port=$((port + 1))
+		sleep 0.5	# quiet: the next interval boundary sees nothing moving
+		m0=$(mark); s0=$(snap)
+		upload "$addr" "$port"
+		sleep 0.6	# at least two intervals: the last packets are in a row
+		m1=$(mark); s1=$(snap)
+		read -r tb0 rb0 tp0 rp0 <<<"$s0"
+		read -r tb1 rb1 tp1 rp1 <<<"$s1"
+		name="tso/gso $setting, $addr"
+		check_eq "$name: tx_bytes = device" $((tb1 - tb0)) $(($(row_at "$m1" tx_bytes) - $(row_at "$m0" tx_bytes)))
+		check_eq "$name: tx_packets = device" $((tp1 - tp0)) $(($(row_at "$m1" tx_packets) - $(row_at "$m0" tx_packets)))
+		check_eq "$name: rx_bytes = device" $((rb1 - rb0)) $(($(row_at "$m1" rx_bytes) - $(row_at "$m0" rx_bytes)))
+		check_eq "$name: rx_packets = device" $((rp1 - rp0)) $(($(row_at "$m1" rx_packets) - $(row_at "$m0" rx_packets)))
+		echo "    $name: device tx $((tp1 - tp0)) packets $((tb1 - tb0)) B"
+	done
+done
+nb_stop
+check_eq "netbpf exit status" 0 "$NB_RC"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# AF_PACKET per process, exact against the generator's own counts: SOCK_RAW
+# (whole frames) and SOCK_DGRAM (payload; the kernel adds the link header)
+# both ways over a veth, a TPACKET_V2 TX_RING sender (counted: send() on the
+# ring goes through sock_sendmsg and returns the bytes sent) and an RX_RING
+# receiver (not counted: frames go to the ring in softirq, no recvmsg).
+# Flow rows carry the bound ifindex and the ethertype.
+. "$(dirname "$0")/lib.sh"
+require_root packet
+netns_up || { fail netns "cannot create namespaces"; exit 1; }
+if [ -n "${NETBPF_TEST_BACKEND:-}" ] && [ "$NETBPF_TEST_BACKEND" != tracepoint ]; then
+	skip packet "AF_PACKET is counted on the tracepoint rung only"
+	exit 0
+fi
+nb_start --by process,flow || { fail start "netbpf did not start"; exit 1; }
+inA() { ip netns exec "$NSA" "$NBGEN" "$@"; }
+inB() { ip netns exec "$NSB" "$NBGEN" "$@"; }
+# one receiver in B, one sender in A: KIND_SEND KIND_RECV SIZE COUNT NAME
+pair() {
+	inB packet-recv "vb$$" "$2" "$4" 10 >"$T/$5.rcv" 2>"$T/$5.rcv.err" &
+	BG=$!
+	for _ in $(seq 50); do grep -q ready "$T/$5.rcv.err" && break; sleep 0.1; done
+	inA packet-send "va$$" "$1" "$3" "$4" >"$T/$5.snd"
+	wait "$BG"
+}
+pair raw raw 1442 1000 raw
+pair dgram dgram 1000 500 dgram
+pair raw dgram 800 300 rawdgram
+pair ring raw 1200 200 txring
+pair raw ring 900 100 rxring
+sleep 0.3
+nb_stop
+check_eq "netbpf exit status" 0 "$NB_RC"
+
+for f in raw.snd raw.rcv dgram.snd dgram.rcv rawdgram.snd rawdgram.rcv txring.snd txring.rcv \
+	 rxring.snd; do
+	check_gen "$f" "$T/$f"
+done
+# the generator itself moved what it was asked to
+check_eq "raw sender sent 1,442,000 B" 1442000 "$(gen_field "$T/raw.snd" sent)"
+check_eq "raw receiver got whole frames" 1442000 "$(gen_field "$T/raw.rcv" received)"
+check_eq "dgram receiver got the payload" 500000 "$(gen_field "$T/dgram.rcv" received)"
+check_eq "raw-to-dgram receiver got the payload" $((300 * (800 - 14))) "$(gen_field "$T/rawdgram.rcv" received)"
+check_eq "TX_RING sender: send() returned every frame" 240000 "$(gen_field "$T/txring.snd" sent)"
+check_eq "RX_RING receiver read every frame" 90000 "$(gen_field "$T/rxring.rcv" received)"
+# RX_RING frames never pass recvmsg: nothing counted, as documented
+pid=$(gen_field "$T/rxring.rcv" pid)
+rx=$(summary_field "$pid" rx_bytes)
+check_eq "RX_RING receiver: not counted" 0 "${rx:-0}"
+
+# flow rows: protocol packet, family 0, the bound ifindex, ethertype 0x88b5
+ifa=$(ip -n "$NSA" -o link show "va$$" | cut -d: -f1)
+ifb=$(ip -n "$NSB" -o link show "vb$$" | cut -d: -f1)
+for f in raw dgram; do
+	for side in snd rcv; do
+		pid=$(gen_field "$T/$f.$side" pid)
+		if [ $side = snd ]; then want="$ifa 34997 $(gen_field "$T/$f.$side" sent) 0"
+		else want="$ifb 34997 0 $(gen_field "$T/$f.$side" received)"; fi
+		got=$(jq -r --argjson pid "$pid" 'select(.summary and .type == "flow" and .pid == $pid)
+			| "\(.proto) \(.family) \(.ifindex) \(.ethertype) \(.tx_bytes) \(.rx_bytes) \(has("laddr"))"' \
+			"$T/nb.json" | head -1)
+		check_eq "$f $side flow row" "packet 0 $want false" "$got"
+	done
+done
+
+# --proto packet keeps packet sockets and nothing else; --proto tcp leaves them out
+nb_start --proto packet || { fail start "netbpf --proto packet did not start"; exit 1; }
+pair dgram raw 600 50 only
+inB tcp-server 10.77.0.2 7101 1000 >"$T/only.srv" &
+BG=$!
+inA tcp-client 10.77.0.2 7101 2000 >"$T/only.cli"
+wait "$BG"
+sleep 0.3
+nb_stop
+check_gen "--proto packet: sender" "$T/only.snd"
+check_gen "--proto packet: receiver" "$T/only.rcv"
+tx=$(summary_field "$(gen_field "$T/only.cli" pid)" tx_bytes)
+check_eq "--proto packet: no TCP counted" 0 "${tx:-0}"
+nb_start --proto tcp || { fail start "netbpf --proto tcp did not start"; exit 1; }
+pair raw raw 600 50 tcponly
+sleep 0.3
+nb_stop
+tx=$(summary_field "$(gen_field "$T/tcponly.snd" pid)" tx_bytes)
+check_eq "--proto tcp: no packet counted" 0 "${tx:-0}"
+
+# doctor names every family, counted or not
+check_eq "doctor: families counted" "inet inet6 packet" \
+	"$("$NETBPF" doctor --json | jq -r '[.address_families[] | select(.counted) | .name] | join(" ")')"
+check_eq "doctor: families not counted, each with a reason" "unix netlink xdp vsock can bluetooth tipc rds alg other" \
+	"$("$NETBPF" doctor --json | jq -r '[.address_families[] | select(.counted | not) | select(.detail != "") | .name] | join(" ")')"
