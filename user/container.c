@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "cgroup.h"
 #include "container.h"
 
@@ -51,6 +52,7 @@ static size_t ncache;
 static struct pod *pods;
 static size_t npods;
 static double last_reload = -10;
+static struct timespec watched_mtime[6];	/* of watched[], below */
 
 static double mono(void)
 {
@@ -269,6 +271,7 @@ void nb_container_reset(void)
 	pods = NULL;
 	npods = 0;
 	last_reload = -10;
+	memset(watched_mtime, 0, sizeof(watched_mtime));
 }
 
 /* The entry for this id, made when new; NULL without memory. */
@@ -607,19 +610,50 @@ static void read_kubelet_pods(void)
 	closedir(dir);
 }
 
+static const char *const watched[] = {
+	"/var/lib/containers/storage/overlay-containers/containers.json",
+	"/var/lib/containers/storage/overlay-containers/volatile-containers.json",
+	"/run/containers/storage/overlay-containers/containers.json",
+	"/run/containers/storage/overlay-containers/volatile-containers.json",
+	"/var/log/containers",
+	"/var/log/pods",
+};
+#define NWATCHED (sizeof(watched) / sizeof(watched[0]))
+_Static_assert(NWATCHED == sizeof(watched_mtime) / sizeof(watched_mtime[0]), "watched");
+
 static void reload(void)
 {
-	static const char *const storage[] = {
-		"/var/lib/containers/storage/overlay-containers/containers.json",
-		"/var/lib/containers/storage/overlay-containers/volatile-containers.json",
-		"/run/containers/storage/overlay-containers/containers.json",
-		"/run/containers/storage/overlay-containers/volatile-containers.json",
-	};
-
-	for (size_t i = 0; i < sizeof(storage) / sizeof(storage[0]); i++)
-		read_storage(storage[i]);
+	for (size_t i = 0; i < 4; i++)
+		read_storage(watched[i]);
 	read_kubelet_logs();
 	read_kubelet_pods();
+}
+
+void nb_container_poll(void)
+{
+	static double last_poll_reload = -10;
+	bool changed = false;
+	double now = mono();
+
+	if (now - last_poll_reload < 0.25)
+		return;
+	for (size_t i = 0; i < NWATCHED; i++) {
+		char path[2048];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s%s", root, watched[i]);
+		if (stat(path, &st))
+			memset(&st, 0, sizeof(st));
+		if (st.st_mtim.tv_sec != watched_mtime[i].tv_sec ||
+		    st.st_mtim.tv_nsec != watched_mtime[i].tv_nsec) {
+			watched_mtime[i] = st.st_mtim;
+			changed = true;
+		}
+	}
+	if (changed) {
+		last_poll_reload = now;
+		reload();
+	}
 }
 
 void nb_container_set_root(const char *r)

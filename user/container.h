@@ -45,6 +45,10 @@ enum nb_ctr_kind nb_container_parse(const char *path, struct nb_ctr_ref *ref);
  * cached; an id not in the cache makes netbpf read the runtimes' state
  * again, at most once a second. Returns whether the path is a container's. */
 bool nb_container_lookup(const char *path, struct nb_container *out);
+/* Read the runtimes' state again when it changed on disk (at most four
+ * times a second), so a container that lives 100 ms and is removed right
+ * after keeps the name it had: called once per interval. */
+void nb_container_poll(void);
 /* Tests: read the runtimes' state below this folder instead of "/", and
  * forget what was cached. */
 void nb_container_set_root(const char *root);

@@ -122,6 +122,19 @@ static void test_unknown_shows_short_id(void **state)
 	assert_string_equal(c.name, "4f3c2b1a0e9d");
 }
 
+static void test_poll_keeps_removed(void **state)
+{
+	/* podman run --rm: the container is in containers.json only while it
+	 * runs; a poll in that time keeps its name after it is removed */
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[{\"id\":\"" ID1 "\",\"names\":[\"brief\"]}]");
+	nb_container_set_root(dir);
+	nb_container_poll();
+	put("var/lib/containers/storage/overlay-containers/containers.json", "[]");
+	assert_true(nb_container_lookup("/libpod_parent/libpod-" ID1, &c));
+	assert_string_equal(c.name, "brief");
+}
+
 static void test_docker(void **state)
 {
 	put("var/lib/docker/containers/" ID1 "/config.v2.json",
@@ -239,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_shows_short_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_keeps_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_containerd_systemd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_containerd_cgroupfs, setup, teardown),
