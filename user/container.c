@@ -52,7 +52,8 @@ static size_t ncache;
 static struct pod *pods;
 static size_t npods;
 static double last_reload = -10;
-static struct timespec watched_mtime[6];	/* of watched[], below */
+static struct timespec watched_mtime[7];	/* of watched[], below */
+static long long events_off = -1;	/* read_podman_events */
 
 static double mono(void)
 {
@@ -272,6 +273,7 @@ void nb_container_reset(void)
 	npods = 0;
 	last_reload = -10;
 	memset(watched_mtime, 0, sizeof(watched_mtime));
+	events_off = -1;
 }
 
 /* The entry for this id, made when new; NULL without memory. */
@@ -610,6 +612,63 @@ static void read_kubelet_pods(void)
 	closedir(dir);
 }
 
+/* podman's event log (events_logger "file", the default without systemd):
+ * one JSON object a line, {"ID":"...","Name":"...","Type":"container",...};
+ * it outlives a container run with --rm. Read from where the last read
+ * stopped, at most the last EVENTS_TAIL bytes the first time. */
+#define EVENTS_LOG "/run/libpod/events/events.log"
+#define EVENTS_TAIL (4u << 20)
+static void read_podman_events(void)
+{
+	char path[2048], line[8192];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", root, EVENTS_LOG);
+	if (!(f = fopen(path, "r")))
+		return;
+	if (fstat(fileno(f), &st))
+		goto out;
+	if (events_off < 0 || events_off > st.st_size)	/* first read, or rotated */
+		events_off = st.st_size > EVENTS_TAIL && events_off < 0 ? st.st_size - EVENTS_TAIL : 0;
+	if (fseeko(f, events_off, SEEK_SET))
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		char key[16], id[72] = "", name[256] = "", type[16] = "";
+		struct jp p = { line, line + n, false };
+
+		if (!n || line[n - 1] != '\n')
+			break;	/* being written: read it next time */
+		events_off += n;
+		if (!jch(&p, '{') || jch(&p, '}'))
+			continue;
+		do {
+			char *dst = NULL;
+			size_t len = 0;
+
+			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+				break;
+			if (!strcmp(key, "ID"))
+				dst = id, len = sizeof(id);
+			else if (!strcmp(key, "Name"))
+				dst = name, len = sizeof(name);
+			else if (!strcmp(key, "Type"))
+				dst = type, len = sizeof(type);
+			if (dst ? !jstr(&p, dst, len) : !jskip(&p, 0))
+				break;
+		} while (jch(&p, ','));
+		if (!strcmp(type, "container") && *id && *name && is_hex(id, strlen(id))) {
+			struct cent *e = find(id);
+
+			if (!e || !e->found)
+				learn(id, name, "", "");
+		}
+	}
+out:
+	fclose(f);
+}
+
 static const char *const watched[] = {
 	"/var/lib/containers/storage/overlay-containers/containers.json",
 	"/var/lib/containers/storage/overlay-containers/volatile-containers.json",
@@ -617,6 +676,7 @@ static const char *const watched[] = {
 	"/run/containers/storage/overlay-containers/volatile-containers.json",
 	"/var/log/containers",
 	"/var/log/pods",
+	EVENTS_LOG,
 };
 #define NWATCHED (sizeof(watched) / sizeof(watched[0]))
 _Static_assert(NWATCHED == sizeof(watched_mtime) / sizeof(watched_mtime[0]), "watched");
@@ -627,6 +687,7 @@ static void reload(void)
 		read_storage(watched[i]);
 	read_kubelet_logs();
 	read_kubelet_pods();
+	read_podman_events();
 }
 
 void nb_container_poll(void)

@@ -135,6 +135,24 @@ static void test_poll_keeps_removed(void **state)
 	assert_string_equal(c.name, "brief");
 }
 
+static void test_podman_events(void **state)
+{
+	/* podman's event log keeps the name of a container already removed;
+	 * a line still being written is read next time */
+	put("run/libpod/events/events.log",
+	    "{\"ID\":\"" ID2 "\",\"Name\":\"localhost/bb:latest\",\"Status\":\"pull\",\"Type\":\"image\"}\n"
+	    "{\"ID\":\"" ID1 "\",\"Image\":\"localhost/bb:latest\",\"Name\":\"gone-fast\","
+	    "\"Status\":\"create\",\"Time\":\"2026-11-25T21:12:33Z\",\"Type\":\"container\",\"Attributes\":{}}\n"
+	    "{\"ID\":\"" ID1 "\",\"Name\":\"gone-fast\",\"Status\":\"remove\",\"Type\":\"container\"}\n"
+	    "{\"ID\":\"" ID3 "\",\"Name\":\"half");
+	assert_true(look("/libpod_parent/libpod-" ID1));
+	assert_string_equal(c.name, "gone-fast");
+	assert_true(nb_container_lookup("/libpod_parent/libpod-" ID2, &c));
+	assert_string_equal(c.name, "0123456789ab");	/* an image, not a container */
+	assert_true(nb_container_lookup("/libpod_parent/libpod-" ID3, &c));
+	assert_string_equal(c.name, "fedcba987654");
+}
+
 static void test_docker(void **state)
 {
 	put("var/lib/docker/containers/" ID1 "/config.v2.json",
@@ -253,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_shows_short_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_keeps_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_podman_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_containerd_systemd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_containerd_cgroupfs, setup, teardown),
