@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -769,4 +770,48 @@ bool nb_container_lookup(const char *path, struct nb_container *out)
 	if (!out->name[0])
 		snprintf(out->name, sizeof(out->name), "%s", out->id);
 	return true;
+}
+
+/* ---- --container NAME|ID ---- */
+
+static const char *find_want;
+static size_t find_rootlen;
+static char *find_out;
+static size_t find_len;
+
+static int find_visit(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+{
+	const char *rel = fpath[find_rootlen] ? fpath + find_rootlen : "/";
+	struct nb_ctr_ref ref;
+	struct nb_container ct;
+	size_t wl = strlen(find_want);
+
+	(void)st;
+	(void)ftw;
+	if (flag != FTW_D || !nb_container_lookup(rel, &ct))
+		return 0;
+	nb_container_parse(rel, &ref);
+	if (strcmp(ct.name, find_want) && strcmp(ct.id, find_want) &&
+	    !(wl >= 12 && is_hex(find_want, wl) && !strncmp(ref.id, find_want, wl)))
+		return 0;
+	snprintf(find_out, find_len, "%s", rel);
+	return 1;	/* the first is the shallowest of its branch: the container's own */
+}
+
+int nb_container_find(const char *cgroot, const char *want, char *path, size_t len)
+{
+	char mnt[4096];
+
+	if (!cgroot) {
+		if (nb_cgroup2_mount("/proc/self/mountinfo", mnt, sizeof(mnt)))
+			return -1;
+		cgroot = mnt;
+	}
+	find_want = want;
+	find_rootlen = strlen(cgroot);
+	find_out = path;
+	find_len = len;
+	path[0] = '\0';
+	nftw(cgroot, find_visit, 32, FTW_PHYS | FTW_MOUNT);
+	return path[0] ? 0 : -1;
 }

@@ -49,6 +49,10 @@ bool nb_container_lookup(const char *path, struct nb_container *out);
  * times a second), so a container that lives 100 ms and is removed right
  * after keeps the name it had: called once per interval. */
 void nb_container_poll(void);
+/* --container: the cgroup path (relative to the cgroup2 mount, or to
+ * cgroot when given) of the container with this name, short or full id,
+ * or LXC/machine name; 0, or -1 when there is none. */
+int nb_container_find(const char *cgroot, const char *want, char *path, size_t len);
 /* Tests: read the runtimes' state below this folder instead of "/", and
  * forget what was cached. */
 void nb_container_set_root(const char *root);

@@ -98,3 +98,25 @@ for i in 0 1 2 3 4 5; do
 	check_eq "server $i moved the bytes it was asked to" "$reply $send" \
 		"$(jq -r '"\(.sent) \(.received)"' "$T/srv$i" | head -1)"
 done
+
+# --container NAME and --container ID: only that container's processes
+# are counted (the --cgroup filter, in the kernel)
+for which in name id; do
+	if [ $which = name ]; then want=${names[0]}; else want=$(head -c 12 "$T/cid0"); fi
+	nb_start --by process,cgroup --container "$want"
+	"$NBGEN" tcp-server 127.0.0.1 $((PORT + 6)) 4321 1 >/dev/null &
+	s1=$!
+	"$NBGEN" tcp-server 127.0.0.1 $((PORT + 7)) 8765 1 >/dev/null &
+	s2=$!
+	sleep 0.3
+	podman exec "${names[0]}" /nbgen tcp-client 127.0.0.1 $((PORT + 6)) 1234 >/dev/null
+	podman exec "${names[1]}" /nbgen tcp-client 127.0.0.1 $((PORT + 7)) 5678 >/dev/null
+	wait "$s1" "$s2"
+	sleep 0.6
+	nb_stop
+	check_eq "--container $which: only that container's row, its exact bytes" \
+		"1234 4321 ${names[0]}" \
+		"$(jq -r 'select(.summary and .type == "cgroup") | "\(.tx_bytes) \(.rx_bytes) \(.container_name)"' "$T/nb.json" | xargs)"
+done
+check_eq "--container that does not exist: exit 2" 2 \
+	"$("$NETBPF" trace --container "nbt$$-nosuch" -n 1 >/dev/null 2>&1; echo $?)"

@@ -247,6 +247,35 @@ static void test_lxc_machine_units(void **state)
 	assert_string_equal(c.name, "");
 }
 
+static void test_find(void **state)
+{
+	char cg[600], out[512];
+
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[{\"id\":\"" ID1 "\",\"names\":[\"web-1\"]},{\"id\":\"" ID2 "\",\"names\":[\"db\"]}]");
+	mkdirs("cg/libpod_parent/libpod-" ID1);
+	mkdirs("cg/libpod_parent/conmon");
+	mkdirs("cg/machine.slice/libpod-" ID2 ".scope/container");
+	mkdirs("cg/lxc.payload.box/init.scope");
+	mkdirs("cg/system.slice/ssh.service");
+	snprintf(cg, sizeof(cg), "%s/cg", dir);
+	nb_container_set_root(dir);
+	assert_int_equal(nb_container_find(cg, "web-1", out, sizeof(out)), 0);
+	assert_string_equal(out, "/libpod_parent/libpod-" ID1);
+	assert_int_equal(nb_container_find(cg, "4f3c2b1a0e9d", out, sizeof(out)), 0);
+	assert_string_equal(out, "/libpod_parent/libpod-" ID1);
+	assert_int_equal(nb_container_find(cg, ID1, out, sizeof(out)), 0);
+	assert_string_equal(out, "/libpod_parent/libpod-" ID1);
+	/* the scope, not its child */
+	assert_int_equal(nb_container_find(cg, "db", out, sizeof(out)), 0);
+	assert_string_equal(out, "/machine.slice/libpod-" ID2 ".scope");
+	assert_int_equal(nb_container_find(cg, "box", out, sizeof(out)), 0);
+	assert_string_equal(out, "/lxc.payload.box");
+	assert_int_equal(nb_container_find(cg, "nosuch", out, sizeof(out)), -1);
+	assert_int_equal(nb_container_find(cg, "4f3c", out, sizeof(out)), -1);	/* too short */
+	assert_int_equal(nb_container_find(cg, "ssh.service", out, sizeof(out)), -1);	/* no container */
+}
+
 static void test_parse(void **state)
 {
 	struct nb_ctr_ref r;
@@ -277,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_containerd_cgroupfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lxc_machine_units, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test(test_parse),
 	};
 
