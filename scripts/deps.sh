@@ -14,6 +14,7 @@ test="$test tmux"	# tests/e2e/top.sh drives netbpf top in tmux
 test="$test curl"	# tests/e2e/serve.sh scrapes /metrics
 test="$test ethtool"	# tests/e2e/offload.sh: TSO, GSO and GRO off and on
 test="$test qemu-system-x86 busybox-static"	# tests/kernel: Debian's kernels under QEMU
+test="$test podman runc"	# tests/e2e/containers.sh: real containers (busybox-static image)
 # tests/e2e/deploy.sh: the tools that read deploy/ (systemd-analyze, promtool
 # and prometheus, a YAML parser, zsh, and man for the unit's Documentation=);
 # prometheus also for promtool on the page and tests/e2e/fleet.sh

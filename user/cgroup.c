@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,83 +183,4 @@ bool nb_cgroup_exists(uint64_t id)
 		return false;
 	snprintf(path, sizeof(path), "%s%s", root, strcmp(e->path, "/") ? e->path : "");
 	return !stat(path, &st) && st.st_ino == id;
-}
-
-static size_t hex_run(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && isxdigit((unsigned char)s[i]) && !isupper((unsigned char)s[i]))
-		i++;
-	return i;
-}
-
-/* One path component: a container's id or name, or 0. */
-static int component(const char *c, size_t n, const char *parent, size_t pn,
-		     char *buf, size_t len)
-{
-	static const char *const prefixes[] = {
-		"docker-", "libpod-", "cri-containerd-", "crio-", "containerd-", NULL,
-	};
-	size_t scope = n > 6 && !memcmp(c + n - 6, ".scope", 6) ? 6 : 0;
-
-	for (int i = 0; prefixes[i]; i++) {
-		size_t pl = strlen(prefixes[i]);
-
-		if (scope && n > pl + scope && !strncmp(c, prefixes[i], pl) &&
-		    hex_run(c + pl, n - pl - scope) == n - pl - scope && n - pl - scope >= 12) {
-			snprintf(buf, len, "%.12s", c + pl);
-			return 1;
-		}
-	}
-	if (n == 64 && hex_run(c, n) == 64) {	/* /docker/<id>, kubepods/.../<id> */
-		snprintf(buf, len, "%.12s", c);
-		return 1;
-	}
-	if (n > 12 && !strncmp(c, "lxc.payload.", 12)) {
-		snprintf(buf, len, "%.*s", (int)(n - 12), c + 12);
-		return 1;
-	}
-	if (pn == 3 && !strncmp(parent, "lxc", 3)) {
-		snprintf(buf, len, "%.*s", (int)n, c);
-		return 1;
-	}
-	if (scope && n > 8 + scope && !strncmp(c, "machine-", 8)) {
-		/* systemd escapes '-' in unit names as \x2d */
-		size_t o = 0;
-
-		for (size_t i = 8; i < n - scope && o + 1 < len; i++) {
-			if (!strncmp(c + i, "\\x2d", 4) && i + 4 <= n - scope) {
-				buf[o++] = '-';
-				i += 3;
-			} else {
-				buf[o++] = c[i];
-			}
-		}
-		buf[o] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-char *nb_container_name(const char *path, char *buf, size_t len)
-{
-	const char *end = path + strlen(path);
-
-	buf[0] = '\0';
-	while (end > path) {
-		const char *start = end, *pend, *pstart;
-
-		while (start > path && start[-1] != '/')
-			start--;
-		pend = start > path ? start - 1 : start;
-		pstart = pend;
-		while (pstart > path && pstart[-1] != '/')
-			pstart--;
-		if (end > start && component(start, end - start, pstart, pend - pstart, buf, len))
-			return buf;
-		end = start > path ? start - 1 : path;
-	}
-	buf[0] = '\0';
-	return buf;
 }

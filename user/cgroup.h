@@ -21,7 +21,7 @@ bool nb_cgroup_exists(uint64_t id);
 /* Forget a removed cgroup, once nothing will show its path again. */
 void nb_cgroup_forget(uint64_t id);
 
-/* The container a cgroup path belongs to: a 12-character id (Docker,
+/* The container a cgroup path belongs to (user/container.c): a 12-character id (Docker,
  * Podman, containerd, CRI-O, Kubernetes pods) or a name (LXC, systemd
  * machines), from its deepest component that names one; "" otherwise. */
 char *nb_container_name(const char *path, char *buf, size_t len);

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "collector.h"
+#include "container.h"
 
 double nb_mono_now(void)
 {
@@ -635,6 +636,7 @@ int nb_collector_poll(struct nb_collector *c)
 		malloc_trim(0);
 	nb_table_begin(&c->table);
 	read_cgroup_names(c);
+	nb_container_poll();
 	n = read_slots(c, rc.now);
 	if (n < 0)
 		return n;

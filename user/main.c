@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "container.h"
 #include "doctor.h"
 #include "loader.h"
 #include "opts.h"
@@ -171,6 +172,14 @@ int main(int argc, char **argv)
 	if (o.command == NB_CMD_DOCTOR)
 		return nb_doctor(&o);
 
+	if (o.container) {	/* its cgroup, then the --cgroup filter in the kernel */
+		static char cgpath[4096];
+
+		if (nb_container_find(NULL, o.container, cgpath, sizeof(cgpath)))
+			die(2, "no such container: %s (hint: a name or id as podman ps, docker ps or crictl ps shows it)",
+			    o.container);
+		o.cgroup = cgpath;
+	}
 	if (o.cgroup && (ret = check_cgroup(o.cgroup)))
 		return ret;
 	for (int i = 0; i < o.npids; i++) {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cgroup.h"
+#include "container.h"
 #include "metrics.h"
 #include "text.h"
 
@@ -226,7 +227,8 @@ static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 	static const char *const other[NFAM] = {
 		[FAM_IFACE] = "interface=\"" OTHER "\",device=\"" OTHER "\"",
 		[FAM_PROC] = "comm=\"" OTHER "\"",
-		[FAM_CGROUP] = "cgroup=\"" OTHER "\",container=\"\"",
+		[FAM_CGROUP] = "cgroup=\"" OTHER "\",container=\"\",container_name=\"\","
+			       "pod=\"\",namespace=\"\"",
 	};
 	const struct nb_counts *d = &r->delta;
 	struct series *s;
@@ -264,7 +266,7 @@ static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 		break;
 	case NB_ROW_CGROUP: {
 		const char *path = nb_cgroup_path(r->cgroup_id);
-		char ctr[64];
+		struct nb_container ct;
 
 		if (!d->tx_bytes && !d->rx_bytes)
 			return;
@@ -275,8 +277,15 @@ static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 		}
 		sb_str(b, "cgroup=");
 		sb_label(b, path);
+		nb_container_lookup(path, &ct);
 		sb_str(b, ",container=");
-		sb_label(b, nb_container_name(path, ctr, sizeof(ctr)));
+		sb_label(b, ct.id);
+		sb_str(b, ",container_name=");
+		sb_label(b, ct.name);
+		sb_str(b, ",pod=");
+		sb_label(b, ct.pod);
+		sb_str(b, ",namespace=");
+		sb_label(b, ct.ns);
 		break;
 	}
 	default:

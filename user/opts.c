@@ -53,6 +53,8 @@ void nb_usage(FILE *f)
 "      --port N[,N...]      only traffic with this local or remote port\n"
 "  -4, -6                   only IPv4 (IPv4 on IPv6 sockets too) / only IPv6\n"
 "      --cgroup PATH        only processes in this cgroup v2 or below it\n"
+"      --container NAME|ID  only processes in this container (podman, docker,\n"
+"                           containerd, CRI-O, LXC): its cgroup, as --cgroup\n"
 "  -i, --iface IF[,IF...]   only these interfaces (default: all, and the ones\n"
 "                           that appear later)\n"
 "  -d, --interval SECONDS   refresh interval, decimal seconds (default 1)\n"
@@ -61,7 +63,9 @@ void nb_usage(FILE *f)
 "  -j, --json               JSON Lines (trace, doctor)\n"
 "      --by VIEWS           rows trace prints, or top's first view:\n"
 "                           process,flow,cgroup,iface,total\n"
-"                           (default process,iface,total)\n"
+"                           (default process,iface,total); cgroup and\n"
+"                           process rows name their container (podman,\n"
+"                           docker, containerd, CRI-O, LXC) and pod\n"
 "      --bits               rates in bit/s (top, trace without --json)\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
 "      --listen ADDR:PORT   serve: where to listen (default 127.0.0.1:9976;\n"
@@ -239,7 +243,7 @@ static int add_by(const char *s, void *arg)
 
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
-	OPT_PORT, OPT_CGROUP, OPT_LISTEN, OPT_METRICS_PID, OPT_WEB_CONFIG,
+	OPT_PORT, OPT_CGROUP, OPT_CONTAINER, OPT_LISTEN, OPT_METRICS_PID, OPT_WEB_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -258,6 +262,7 @@ static const struct option longopts[] = {
 	{ "help",     no_argument,       NULL, 'h' },
 	{ "iface",    required_argument, NULL, 'i' },
 	{ "cgroup",   required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "port",     required_argument, NULL, OPT_PORT },
 	{ "listen",   required_argument, NULL, OPT_LISTEN },
 	{ "metrics-pid", no_argument,    NULL, OPT_METRICS_PID },
@@ -285,6 +290,7 @@ static const struct {
 	{ '4', "-4", C_COUNTING, "doctor counts nothing" },
 	{ '6', "-6", C_COUNTING, "doctor counts nothing" },
 	{ OPT_CGROUP, "--cgroup", C_COUNTING, "doctor counts nothing" },
+	{ OPT_CONTAINER, "--container", C_COUNTING, "doctor counts nothing" },
 	{ 'i', "--iface", C_COUNTING, "doctor counts nothing" },
 	{ 'd', "--interval", C_COUNTING, "doctor counts nothing" },
 	{ 'n', "--count", C_TOP | C_TRACE, "--count is for top and trace; serve runs until stopped" },
@@ -447,6 +453,11 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 				return fail(err, errlen, "--cgroup needs a path, e.g. /system.slice/nginx.service");
 			o->cgroup = optarg;
 			break;
+		case OPT_CONTAINER:
+			if (!*optarg)
+				return fail(err, errlen, "--container needs a name or id, e.g. web-1");
+			o->container = optarg;
+			break;
 		case OPT_LISTEN:
 			if (!*optarg)
 				return fail(err, errlen,
@@ -485,6 +496,8 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 		if (optind + 1 < argc)
 			return fail(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
 	}
+	if (o->cgroup && o->container)
+		return fail(err, errlen, "--cgroup and --container cannot be used together");
 	if (!o->proto_mask)
 		o->proto_mask = (1u << NB_NPROTO) - 1;
 	if (!o->by)

@@ -50,6 +50,7 @@ struct nb_opts {
 	enum nb_backend backend;
 	const char *btf_path;
 	const char *cgroup;	/* --cgroup PATH */
+	const char *container;	/* --container NAME|ID: becomes cgroup */
 	const char *listen;	/* serve: ADDR:PORT */
 	const char *web_config;	/* serve: TLS and basic auth (webcfg.h) */
 	bool metrics_pid;	/* serve: a pid label on process metrics */

@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "container.h"
 #include "format.h"
 #include "layout.h"
 #include "session.h"
@@ -287,6 +288,7 @@ static void fill_item(struct nb_item *it, const struct nb_row *r, const struct n
 		break;
 	case NB_ROW_CGROUP: {
 		const char *path = nb_cgroup_path(r->cgroup_id);
+		struct nb_container ct;
 
 		it->id = r->cgroup_id;
 		if (*path)
@@ -294,7 +296,13 @@ static void fill_item(struct nb_item *it, const struct nb_row *r, const struct n
 		else
 			snprintf(it->name, sizeof(it->name), "cgroup %llu",
 				 (unsigned long long)r->cgroup_id);
-		nb_container_name(path, it->remote, sizeof(it->remote));
+		/* the container's name (its short id when not found), or the
+		 * systemd unit's; a pod's container as POD/NAME */
+		nb_container_lookup(path, &ct);
+		if (*ct.pod)
+			snprintf(it->remote, sizeof(it->remote), "%.31s/%.31s", ct.pod, ct.name);
+		else
+			snprintf(it->remote, sizeof(it->remote), "%.63s", ct.name);
 		break;
 	}
 	case NB_ROW_FLOW:
@@ -472,7 +480,7 @@ static int view_cols(const struct top *t, struct nb_col *c)
 	case V_CGROUP:
 		n = add_col(c, n, "CGROUP", NB_F_NAME, 30, 10, 80, 0, false);
 		c[n - 1].cut_left = true;
-		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 12, 9, 0, 6, false);
+		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 20, 9, 40, 6, false);
 		break;
 	case V_FLOW:
 		n = add_col(c, n, "PROTO", NB_F_PROTO, 6, 3, 0, 3, false);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "cgroup.h"
+#include "container.h"
 #include "format.h"
 #include "json.h"
 #include "layout.h"
@@ -70,6 +71,18 @@ static void json_common(struct nb_json *j, const char *type, const struct nb_col
 	nb_json_bool(j, "summary", summary);
 }
 
+/* container, container_name, pod, namespace: "" where not known */
+static void json_container(struct nb_json *j, const char *path)
+{
+	struct nb_container ct;
+
+	nb_container_lookup(path, &ct);
+	nb_json_str(j, "container", ct.id);
+	nb_json_str(j, "container_name", ct.name);	/* or a systemd unit's */
+	nb_json_str(j, "pod", ct.pod);
+	nb_json_str(j, "namespace", ct.ns);
+}
+
 static void total_view(const struct nb_collector *c, bool summary, double span,
 		       struct view *tv)
 {
@@ -106,6 +119,7 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_str(&j, "user", nb_user_name(v[i].r->uid, user, sizeof(user)));
 			nb_json_double(&j, "start_time", nb_start_time(c, v[i].r->start_ns), 3);
 			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
+			json_container(&j, nb_cgroup_path(v[i].r->cgroup_id));
 			nb_json_bool(&j, "exited", v[i].r->exited);
 			nb_json_end(&j);
 		}
@@ -142,7 +156,6 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 	}
 	if (o->by & NB_BY(NB_ROW_CGROUP)) {
 		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
-		char ctr[64];
 
 		for (int i = 0; v && i < n; i++) {
 			const char *path = nb_cgroup_path(v[i].r->cgroup_id);
@@ -150,7 +163,7 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_begin(&j, f);
 			json_common(&j, "cgroup", c, span, &v[i], summary);
 			nb_json_str(&j, "cgroup", path);
-			nb_json_str(&j, "container", nb_container_name(path, ctr, sizeof(ctr)));
+			json_container(&j, path);
 			nb_json_end(&j);
 		}
 		free(v);
@@ -245,17 +258,18 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 	}
 	if (o->by & NB_BY(NB_ROW_CGROUP)) {
 		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
-		char ctr[64], path[256], cell[128];
+		char path[256], cell[128];
+		struct nb_container ct;
 
 		if (v && n)
-			fprintf(f, "%-40s %-12s %13s %13s %11s %11s\n", "CGROUP", "CONTAINER",
+			fprintf(f, "%-40s %-20s %13s %13s %11s %11s\n", "CGROUP", "CONTAINER",
 				"SENT/s", "RECV/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
 			const char *p = nb_cgroup_path(v[i].r->cgroup_id);
 
 			nb_cell(path, sizeof(path), *p ? p : "?", 40, false, false);
-			nb_container_name(p, ctr, sizeof(ctr));
-			nb_cell(cell, sizeof(cell), *ctr ? ctr : "-", 12, false, false);
+			nb_container_lookup(p, &ct);	/* a unit's name when no container */
+			nb_cell(cell, sizeof(cell), *ct.name ? ct.name : "-", 20, false, false);
 			fprintf(f, "%s %s", path, cell);
 			count_cols(f, &v[i], o->bits, "");
 		}

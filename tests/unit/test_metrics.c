@@ -252,8 +252,8 @@ static void test_hostile(void **state)
 	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"x\xef\xbf\xbd\"}"), 3);
 	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"caf\xc3\xa9\"}"), 5);
 	/* two cgroups that could not be resolved: two series, by id */
-	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\"}"), 100);
-	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405314\",container=\"\"}"), 200);
+	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 100);
+	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405314\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 200);
 	assert_null(strstr(m, "cgroup=\"\""));
 	assert_int_equal(value(m, "netbpf_interface_receive_bytes_total{interface=\"ifindex:7\",device=\"ifindex:7\"}"), 60);
 	never_down(m, m);
@@ -293,7 +293,7 @@ static void test_exec_exit_reuse(void **state)
 	assert_int_equal(value(m3, "netbpf_process_transmit_bytes_total{comm=\"sh\"}"), 108);
 	assert_int_equal(value(m3, "netbpf_process_transmit_bytes_total{comm=\"curl\"}"), 50);
 	assert_int_equal(value(m3, "netbpf_process_transmit_bytes_total{comm=\"worker\"}"), 10);
-	assert_int_equal(value(m3, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\"}"), 1000);
+	assert_int_equal(value(m3, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 1000);
 	assert_int_equal(value(m3, "netbpf_interface_transmit_bytes_total{interface=\"veth0\",device=\"veth0\"}"), 500);
 	never_down(m2, m3);
 	/* interval 4: an interface of the same name comes back */

@@ -107,7 +107,8 @@ static void test_interval_json(void **state)
 		"{\"type\":\"process\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1500,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
 		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
-		"\"start_time\":1700000000.000,\"cgroup\":\"\",\"exited\":false}\n"
+		"\"start_time\":1700000000.000,\"cgroup\":\"\",\"container\":\"\",\"container_name\":\"\","
+		"\"pod\":\"\",\"namespace\":\"\",\"exited\":false}\n"
 		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
 		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11}\n"
@@ -126,11 +127,13 @@ static void test_summary_json(void **state)
 	assert_int_equal(count_lines(out), 5);
 	/* pid 10 started at monotonic 100 s, as netbpf did (wall 1700000000) */
 	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
-				    "\"start_time\":1700000000.000,\"cgroup\":\"\",\"exited\":false}"));
+				    "\"start_time\":1700000000.000,\"cgroup\":\"\",\"container\":\"\","
+				    "\"container_name\":\"\",\"pod\":\"\",\"namespace\":\"\",\"exited\":false}"));
 	assert_non_null(strstr(out, "\"tx_bytes\":10,\"rx_bytes\":0,\"tx_rate\":4.000,"
 				    "\"rx_rate\":0.000,\"summary\":true,\"pid\":11,"
 				    "\"comm\":\"we\\\"ird\\\\name\",\"uid\":0,\"user\":\"root\","
-				    "\"start_time\":1700000001.000,\"cgroup\":\"\",\"exited\":true}"));
+				    "\"start_time\":1700000001.000,\"cgroup\":\"\",\"container\":\"\","
+				    "\"container_name\":\"\",\"pod\":\"\",\"namespace\":\"\",\"exited\":true}"));
 	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
 				    "\"rx_rate\":436.000,\"summary\":true}\n"));
