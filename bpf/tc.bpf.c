@@ -79,7 +79,9 @@ static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, i
 	}
 }
 
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+/* Linux 6.3+; weak: on older kernels it resolves to 0, and GSO packets are
+ * counted as the hook sees them (see sw_segments()). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 
 #define NETIF_F_GSO_SHIFT	16	/* NETIF_F_TSO_BIT: SKB_GSO_* << 16 = NETIF_F_* */
 
@@ -92,11 +94,15 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
  */
 static __always_inline bool sw_segments(struct __sk_buff *ctx)
 {
-	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
-	struct net_device *dev = skb->dev;
+	struct net_device *dev;
+	struct sk_buff *skb;
 	__u64 features, want;
 	__u32 gso_type = 0;
 
+	if (!bpf_cast_to_kern_ctx)
+		return false;	/* before 6.3: not known here */
+	skb = bpf_cast_to_kern_ctx(ctx);
+	dev = skb->dev;
 	if (!dev)
 		return false;
 	features = dev->features;

@@ -15,7 +15,7 @@ _netbpf_list()	# complete one item of a comma-separated list from WORDS
 _netbpf()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i
-	local opts="-p --pid --comm --proto --port -4 -6 --cgroup -i --iface
+	local opts="-p --pid --comm --proto --port -4 -6 --cgroup --container -i --iface
 		-d --interval -n --count -j --json --by --bits --backend --listen
 		--metrics-pid --web-config --btf -v --verbose -V --version -h --help"
 	local cmds="top trace serve doctor"
@@ -30,7 +30,7 @@ _netbpf()
 	COMPREPLY=()
 	case $prev in
 	--proto)
-		_netbpf_list "tcp udp icmp sctp raw other" "$cur"; return ;;
+		_netbpf_list "tcp udp icmp sctp raw packet other" "$cur"; return ;;
 	--by)
 		_netbpf_list "process flow cgroup iface total" "$cur"; return ;;
 	-i|--iface)

@@ -300,7 +300,7 @@ static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 }
 
 /* Add the last interval's deltas, once per interval of the collector. */
-static void feed(const struct nb_collector *c, const struct nb_opts *o)
+void nb_metrics_feed(const struct nb_collector *c, const struct nb_opts *o)
 {
 	const struct nb_table *t = &c->table;
 	struct sb b = {};
@@ -334,7 +334,7 @@ void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opt
 		{ NB_DROP_PROCS, "procs" }, { NB_DROP_STASH, "stash" }, { NB_DROP_FLOWS, "flows" },
 	};
 
-	feed(c, o);
+	nb_metrics_feed(c, o);
 	family(f, FAM_IFACE, "netbpf_interface_transmit_bytes_total",
 	       "Bytes sent on the wire, link-layer header included.", 0);
 	family(f, FAM_IFACE, "netbpf_interface_receive_bytes_total",

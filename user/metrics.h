@@ -8,6 +8,10 @@
 #include "collector.h"
 #include "opts.h"
 
+/* Add the rows' deltas of c's last interval to the exporter's counters
+ * (once per interval: a second call for the same one adds nothing). */
+void nb_metrics_feed(const struct nb_collector *c, const struct nb_opts *o);
+
 struct nb_metrics_info {
 	const char *version, *backend;
 	/* the collector's, or NULL when kernel.bpf_stats_enabled is off */

@@ -42,9 +42,41 @@
  * TC counters to interfaces that appear later (see user/tc.c) */
 #define NB_SERVE_KEEP_CAPS (NB_CAPBIT(CAP_NET_ADMIN))
 
+/*
+ * The page is made when a scrape asks for it, not every interval: each
+ * interval the main thread only adds the rows' deltas to the exporter's
+ * counters and copies the few collector figures the page shows (under the
+ * lock); the HTTP thread renders from those, at most once per interval.
+ * So a host that is scraped every 15 s renders every 15 s, and many series
+ * of removed cgroups cost nothing while nobody scrapes.
+ */
 static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *page;
 static size_t page_len;
+static bool page_stale = true;
+static struct nb_collector figures;	/* drops, programs, evictions; no table */
+static struct nb_metrics_info page_info;
+static const struct nb_opts *page_opts;
+
+/* With page_lock held. */
+static void make_page(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!page_stale || !page_opts)
+		return;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;	/* the last page stays */
+	nb_metrics_write(f, &figures, page_opts, &page_info);
+	fclose(f);
+	free(page);
+	page = buf;
+	page_len = len;
+	page_stale = false;
+}
 
 int nb_parse_listen(const char *s, struct sockaddr_storage *ss)
 {
@@ -134,6 +166,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(url, "/metrics"))
 		return REPLY(conn, MHD_HTTP_NOT_FOUND, "not found: metrics are at /metrics\n", false);
 	pthread_mutex_lock(&page_lock);
+	make_page();
 	ret = reply(conn, MHD_HTTP_OK, page ? page : "", page_len, MHD_RESPMEM_MUST_COPY, false);
 	pthread_mutex_unlock(&page_lock);
 	return ret;
@@ -157,30 +190,30 @@ struct serve_run {
 	const char *backend;
 };
 
-/* After each poll: the page of this interval, swapped in under the lock. */
+/* After each poll: the deltas into the exporter's counters, and the
+ * figures the next page shows. */
 static int render(void *ctx, const struct nb_collector *c)
 {
 	struct serve_run *sr = ctx;
-	const struct nb_opts *o = sr->o;
 	bool stats = bpf_stats_on();
-	struct nb_metrics_info info = {
+
+	pthread_mutex_lock(&page_lock);
+	nb_metrics_feed(c, sr->o);
+	memset(&figures, 0, sizeof(figures));
+	figures.ts = c->ts;
+	memcpy(figures.drops, c->drops, sizeof(figures.drops));
+	figures.tc_drops = c->tc_drops;
+	figures.flow_evictions = c->flow_evictions;
+	memcpy(figures.progs, c->progs, sizeof(figures.progs));
+	figures.nprogs = c->nprogs;
+	page_info = (struct nb_metrics_info){
 		.version = NETBPF_VERSION,
 		.backend = sr->backend,
-		.progs = stats ? c->progs : NULL,
-		.nprogs = stats ? c->nprogs : 0,
+		.progs = stats ? figures.progs : NULL,
+		.nprogs = stats ? figures.nprogs : 0,
 	};
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return 0;	/* the last page stays; the next interval tries again */
-	nb_metrics_write(f, c, o, &info);
-	fclose(f);
-	pthread_mutex_lock(&page_lock);
-	free(page);
-	page = buf;
-	page_len = len;
+	page_opts = sr->o;
+	page_stale = true;
 	pthread_mutex_unlock(&page_lock);
 	return 0;
 }
