@@ -14,9 +14,14 @@ PREFIX   ?= /usr/local
 GIT_COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
 		git describe --always --dirty 2>/dev/null || echo unknown)
 
+LLVM_STRIP ?= llvm-strip
+# CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 keeps the build
+# working); EXTRA_CFLAGS and EXTRA_LDFLAGS add to them; netbpf's own flags
+# come on top, as in libbpf-bootstrap and bpftool
 CFLAGS   ?= -g -O2
-CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -MMD -MP \
-	    -I$(OUTPUT) -Ibpf -Iuser -DNETBPF_VERSION='"$(VERSION)"'
+ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS) -Wall -Wextra -Wno-unused-parameter -Werror \
+	    -std=gnu11 -MMD -MP -I$(OUTPUT) -Ibpf -Iuser -DNETBPF_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	    -Ivmlinux -Ibpf -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -lm -lmnl -lmicrohttpd -lpthread
@@ -60,9 +65,12 @@ bench-deps:
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
+# BPF objects: compiled with -g for BTF, then stripped of DWARF (the BTF
+# stays), so the skeletons that embed them are small
 $(OUTPUT)/netbpf.bpf.o: bpf/netbpf.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/netbpf.skel.h: $(OUTPUT)/netbpf.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -72,6 +80,7 @@ $(OUTPUT)/netbpf.skel.h: $(OUTPUT)/netbpf.bpf.o
 $(OUTPUT)/tc.bpf.o: bpf/tc.bpf.c | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/tc.skel.h: $(OUTPUT)/tc.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -84,24 +93,26 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 $(OUTPUT)/main.o: $(OUTPUT)/version.h
 FORCE:
 
-# every user object may include the skeleton
-$(USER_OBJS): $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h
+# The skeletons must exist before the first compile; after it, the -MMD
+# dependency files say which objects include which (loader.c one, tc.c the
+# other), so a BPF change rebuilds only those.
+$(USER_OBJS): | $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h
 
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 netbpf: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(UNIT_OBJS) -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(UNIT_OBJS) -lcmocka $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(TOOL_LIBS_$*) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(TOOL_LIBS_$*) -o $@
 
 TOOL_LIBS_nbgen := -luring
 TOOL_LIBS_sockmap_rx := -lbpf -lelf -lz
@@ -109,11 +120,11 @@ TOOL_LIBS_sockmap_rx := -lbpf -lelf -lz
 # TC tools: BPF_PROG_TEST_RUN on the skeleton, and a watcher on user/tc.c
 $(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/tc_watch: tests/tools/tc_watch.c $(OUTPUT)/tc.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/tc.o $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(OUTPUT)/tc.o $(LDLIBS) -o $@
 
 .PHONY: tools
 tools: $(TOOL_BINS)
@@ -143,11 +154,11 @@ $(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
 
 $(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/nbbench: bench/nbbench.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< -o $@
 
 bench: bench-deps netbpf $(BENCH_BINS) $(OUTPUT)/tests/nbgen
 	$(Q)bench/run.sh
