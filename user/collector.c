@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "collector.h"
+#include "netns.h"
 #include "container.h"
 
 double nb_mono_now(void)
@@ -462,6 +463,37 @@ static void check_cgroups(struct nb_collector *c, double now)
 
 /* Interface rows from the TC counters; a removed interface comes once
  * more with its final counts, marked gone. */
+/*
+ * The container on the other side of a veth. Its processes join the
+ * namespace just after the veth appears (the runtime moves the peer into
+ * a namespace it made first), so an interface is tried when it appears or
+ * its peer moves, and again after 0.25, 0.5, 1, 2 and 4 s: never every
+ * interval, one /proc pass per try.
+ */
+#define CTR_TRIES	6
+
+static void iface_container(struct nb_row *r, const struct nb_iface_sample *f, double now)
+{
+	char name[256];
+
+	if (!r->ctr_init || r->peer_gen != f->peer_gen || r->peer_nsid != f->peer_nsid) {
+		r->ctr_init = true;
+		free(r->ctr_name);
+		r->ctr_name = NULL;
+		r->peer_gen = f->peer_gen;
+		r->peer_nsid = f->peer_nsid;
+		r->ctr_tries = 0;
+		r->ctr_next = now;
+	}
+	if (r->peer_nsid < 0 || r->ctr_name || r->ctr_tries >= CTR_TRIES || f->gone ||
+	    now < r->ctr_next)
+		return;
+	r->ctr_next = now + 0.125 * (2 << r->ctr_tries);
+	r->ctr_tries++;
+	if (nb_netns_container(r->peer_nsid, name, sizeof(name)))
+		r->ctr_name = strdup(name);
+}
+
 static int read_ifaces(struct nb_collector *c, double now)
 {
 	int want, n;
@@ -494,6 +526,7 @@ static int read_ifaces(struct nb_collector *c, double now)
 		r->ifindex = f->ifindex;
 		memcpy(r->ifname, f->ifname, sizeof(r->ifname));
 		r->ifname[sizeof(r->ifname) - 1] = '\0';
+		iface_container(r, f, now);
 		if (f->gone)
 			ended(r, now);
 		nb_row_set(r, &cnt);

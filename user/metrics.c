@@ -225,7 +225,7 @@ void nb_metrics_reset(void)
 static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 {
 	static const char *const other[NFAM] = {
-		[FAM_IFACE] = "interface=\"" OTHER "\",device=\"" OTHER "\"",
+		[FAM_IFACE] = "interface=\"" OTHER "\",device=\"" OTHER "\",container_name=\"\"",
 		[FAM_PROC] = "comm=\"" OTHER "\"",
 		[FAM_CGROUP] = "cgroup=\"" OTHER "\",container=\"\",container_name=\"\","
 			       "pod=\"\",namespace=\"\"",
@@ -251,6 +251,9 @@ static void feed_row(const struct nb_row *r, bool per_pid, struct sb *b)
 		sb_label(b, name);
 		sb_str(b, ",device=");
 		sb_label(b, name);
+		/* the container on the other side of a veth, "" when none */
+		sb_str(b, ",container_name=");
+		sb_label(b, r->ctr_name ? r->ctr_name : "");
 		break;
 	}
 	case NB_ROW_PROCESS:

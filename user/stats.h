@@ -58,6 +58,14 @@ struct nb_row {
 	uint32_t uid;		/* process: at its first event */
 	uint32_t ifindex;	/* iface */
 	char ifname[16];	/* iface */
+	/* iface: the container on the other side of a veth (NULL: none, or
+	 * not found yet), and the state of the search for it */
+	char *ctr_name;
+	int32_t peer_nsid;
+	uint32_t peer_gen;
+	uint8_t ctr_tries;
+	bool ctr_init;
+	double ctr_next;	/* monotonic seconds of the next try */
 	/* flow: enum nb_proto, 4 or 6, addresses in network order (IPv4 in
 	 * the first 4 bytes), ports in host order; the flow's process row has
 	 * key nb_proc_rowkey(pid, start_ns) with the same start_ns */

@@ -43,6 +43,8 @@ struct iface {
 	bool made_qdisc;	/* clsact: we created the qdisc */
 	bool gone;		/* removed: 'last' holds its final counts */
 	struct nb_tc_counts last;
+	int32_t peer_nsid;	/* veth: the namespace of its peer, or -1 */
+	uint32_t peer_gen;	/* bumped when peer_nsid changes */
 };
 
 struct nb_tc {
@@ -458,13 +460,18 @@ static int attach_one(struct nb_tc *tc, struct iface *f)
 }
 
 /* A link exists: attach if it is new and wanted; a renamed one is renamed. */
-static int link_new(struct nb_tc *tc, uint32_t ifindex, const char *name)
+static int link_new(struct nb_tc *tc, uint32_t ifindex, const char *name,
+		    int32_t peer_nsid)
 {
 	struct iface *f = find_live(tc, ifindex);
 	int err;
 
 	if (f) {
 		snprintf(f->name, sizeof(f->name), "%s", name);
+		if (f->peer_nsid != peer_nsid) {
+			f->peer_nsid = peer_nsid;
+			f->peer_gen++;
+		}
 		return 0;
 	}
 	if (!wanted(tc, name))
@@ -482,6 +489,7 @@ static int link_new(struct nb_tc *tc, uint32_t ifindex, const char *name)
 	memset(f, 0, sizeof(*f));
 	f->ifindex = ifindex;
 	f->link[ING] = f->link[EGR] = -1;
+	f->peer_nsid = peer_nsid;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	/* counters left by an earlier interface with this ifindex */
 	forget_counts(tc, ifindex);
@@ -520,6 +528,22 @@ struct dump_ctx {
 	bool nomem;		/* 'seen' is incomplete */
 };
 
+/* A veth's IFLA_LINKINFO says "veth" in IFLA_INFO_KIND. */
+static bool is_veth(const struct nlattr *info)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, info) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    mnl_attr_validate(a, MNL_TYPE_STRING) >= 0)
+			return mnl_attr_get_payload_len(a) >= 4 &&
+			       !strncmp(mnl_attr_get_payload(a), "veth", 4) &&
+			       (mnl_attr_get_payload_len(a) == 4 ||
+				((const char *)mnl_attr_get_payload(a))[4] == '\0');
+	}
+	return false;
+}
+
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *d = data;
@@ -527,6 +551,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
 	const char *name = NULL;
+	int32_t nsid = -1;
+	bool veth = false;
 	int err = 0;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
@@ -538,7 +564,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
 		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
 			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == IFLA_LINK_NETNSID &&
+			 mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			nsid = (int32_t)mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			veth = is_veth(a);
 	}
+	if (!veth)
+		nsid = -1;
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		link_del(tc, ifm->ifi_index);
 		return MNL_CB_OK;
@@ -558,7 +591,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		d->seen[d->nseen++] = ifm->ifi_index;
 	}
-	err = link_new(tc, ifm->ifi_index, name);
+	err = link_new(tc, ifm->ifi_index, name, nsid);
 	if (err && !tc->err) {
 		tc->err = err;
 		snprintf(badname, sizeof(badname), "%s", name);
@@ -773,6 +806,8 @@ int nb_tc_read(struct nb_tc *tc, struct nb_iface_sample *out, int max)
 			s->tx_bytes = c.tx_bytes;
 			s->tx_packets = c.tx_packets;
 			s->gone = f->gone;
+			s->peer_nsid = f->peer_nsid;
+			s->peer_gen = f->peer_gen;
 			if (f->gone)
 				f->ifindex = 0;	/* reported: forget it below */
 			n++;

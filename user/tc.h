@@ -43,6 +43,9 @@ struct nb_iface_sample {
 	char ifname[16];
 	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 	bool gone;	/* removed: these are its final counts, reported once */
+	int32_t peer_nsid;	/* a veth with its peer in another network
+				 * namespace: that namespace's id; else -1 */
+	uint32_t peer_gen;	/* changes when peer_nsid changes */
 };
 
 /*

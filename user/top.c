@@ -285,6 +285,8 @@ static void fill_item(struct nb_item *it, const struct nb_row *r, const struct n
 	case NB_ROW_IFACE:
 		it->id = r->ifindex;
 		snprintf(it->name, sizeof(it->name), "%s", r->ifname);
+		/* the container on the other side of a veth */
+		snprintf(it->remote, sizeof(it->remote), "%.63s", r->ctr_name ? r->ctr_name : "");
 		break;
 	case NB_ROW_CGROUP: {
 		const char *path = nb_cgroup_path(r->cgroup_id);
@@ -476,6 +478,7 @@ static int view_cols(const struct top *t, struct nb_col *c)
 	case V_IFACE:
 		n = add_col(c, n, "IFINDEX", NB_F_ID, 7, 4, 0, 3, true);
 		n = add_col(c, n, "INTERFACE", NB_F_NAME, 16, 6, 22, 0, false);
+		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 16, 9, 40, 6, false);
 		break;
 	case V_CGROUP:
 		n = add_col(c, n, "CGROUP", NB_F_NAME, 30, 10, 80, 0, false);

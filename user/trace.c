@@ -178,6 +178,9 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_u64(&j, "ifindex", v[i].r->ifindex);
 			nb_json_u64(&j, "tx_packets", v[i].r->cur.tx_packets);
 			nb_json_u64(&j, "rx_packets", v[i].r->cur.rx_packets);
+			/* the container on the other side of a veth */
+			nb_json_str(&j, "container_name",
+				    v[i].r->ctr_name ? v[i].r->ctr_name : "");
 			nb_json_end(&j);
 		}
 		free(v);
@@ -279,11 +282,15 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
 
 		if (v && n)
-			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "IFINDEX", "INTERFACE",
-				"UP/s", "DOWN/s", "SENT", "RECEIVED");
+			fprintf(f, "%8s %-16s %-20s %13s %13s %11s %11s\n", "IFINDEX", "INTERFACE",
+				"CONTAINER", "UP/s", "DOWN/s", "SENT", "RECEIVED");
 		for (int i = 0; v && i < n; i++) {
+			char cell[128];
+			const char *ctr = v[i].r->ctr_name;
+
 			nb_cell(name, sizeof(name), v[i].r->ifname, 16, false, false);
-			fprintf(f, "%8u %s", v[i].r->ifindex, name);
+			nb_cell(cell, sizeof(cell), ctr && *ctr ? ctr : "-", 20, false, false);
+			fprintf(f, "%8u %s %s", v[i].r->ifindex, name, cell);
 			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "");
 		}
 		free(v);

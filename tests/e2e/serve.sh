@@ -34,7 +34,7 @@ metric() { awk -v k="$1" '$1 == k { print $2 }' "$T/m"; }
 pid=$(gen_field "$T/cli" pid)
 check_eq "process sent, by pid" 12345 "$(metric "netbpf_process_transmit_bytes_total{comm=\"nbgen\",pid=\"$pid\"}")"
 check_eq "process received, by pid" 54321 "$(metric "netbpf_process_receive_bytes_total{comm=\"nbgen\",pid=\"$pid\"}")"
-check_eq "interface bytes = sysfs delta" $((tb1 - tb0)) "$(metric "netbpf_interface_transmit_bytes_total{interface=\"$VA\",device=\"$VA\"}")"
+check_eq "interface bytes = sysfs delta" $((tb1 - tb0)) "$(metric "netbpf_interface_transmit_bytes_total{interface=\"$VA\",device=\"$VA\",container_name=\"\"}")"
 check_eq "build info" 1 "$(metric 'netbpf_build_info{version="0.1.0",backend="tracepoint"}')"
 check_eq "every counter has a TYPE line" "" \
 	"$(grep -v '^#' "$T/m" | sed 's/[{ ].*//' | sort -u | while read -r n; do grep -q "^# TYPE $n " "$T/m" || echo "$n"; done)"

@@ -186,8 +186,8 @@ static void test_by_comm(void **state)
 	assert_non_null(strstr(m, "netbpf_process_receive_bytes_total{comm=\"curl\"} 1007\n"));
 	assert_non_null(strstr(m, "netbpf_process_transmit_bytes_total{comm=\"we\\\"ird\\\\na\\nme\"} 1\n"));
 	assert_null(strstr(m, "pid="));
-	assert_non_null(strstr(m, "netbpf_interface_transmit_bytes_total{interface=\"eth0\",device=\"eth0\"} 1000\n"));
-	assert_non_null(strstr(m, "netbpf_interface_receive_packets_total{interface=\"eth0\",device=\"eth0\"} 20\n"));
+	assert_non_null(strstr(m, "netbpf_interface_transmit_bytes_total{interface=\"eth0\",device=\"eth0\",container_name=\"\"} 1000\n"));
+	assert_non_null(strstr(m, "netbpf_interface_receive_packets_total{interface=\"eth0\",device=\"eth0\",container_name=\"\"} 20\n"));
 	assert_non_null(strstr(m, "netbpf_dropped_updates_total{map=\"flows\"} 3\n"));
 	assert_non_null(strstr(m, "netbpf_build_info{version=\"1.2.3\",backend=\"tracepoint\"} 1\n"));
 	assert_null(strstr(m, "run_time"));	/* statistics off: no series */
@@ -231,6 +231,8 @@ static void test_hostile(void **state)
 	row(NB_ROW_CGROUP, CG1, 0, "", 100, 10);
 	row(NB_ROW_CGROUP, CG2, 0, "", 200, 20);
 	row(NB_ROW_IFACE, 7, 0, "", 50, 60);	/* never named */
+	/* a veth whose container has a hostile name */
+	row(NB_ROW_IFACE, 8, 0, "veth8", 70, 80)->ctr_name = strdup("web\"1\n\x1b");
 	m = render(false, false);
 	promtool_ok(m);
 	/* the page holds no control byte but the newlines ending lines, and is
@@ -255,7 +257,8 @@ static void test_hostile(void **state)
 	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 100);
 	assert_int_equal(value(m, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405314\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 200);
 	assert_null(strstr(m, "cgroup=\"\""));
-	assert_int_equal(value(m, "netbpf_interface_receive_bytes_total{interface=\"ifindex:7\",device=\"ifindex:7\"}"), 60);
+	assert_int_equal(value(m, "netbpf_interface_receive_bytes_total{interface=\"ifindex:7\",device=\"ifindex:7\",container_name=\"\"}"), 60);
+	assert_int_equal(value(m, "netbpf_interface_receive_bytes_total{interface=\"veth8\",device=\"veth8\",container_name=\"web\\\"1\\n\xef\xbf\xbd\"}"), 80);
 	never_down(m, m);
 	free(m);
 }
@@ -294,13 +297,13 @@ static void test_exec_exit_reuse(void **state)
 	assert_int_equal(value(m3, "netbpf_process_transmit_bytes_total{comm=\"curl\"}"), 50);
 	assert_int_equal(value(m3, "netbpf_process_transmit_bytes_total{comm=\"worker\"}"), 10);
 	assert_int_equal(value(m3, "netbpf_cgroup_transmit_bytes_total{cgroup=\"id:9218868437227405313\",container=\"\",container_name=\"\",pod=\"\",namespace=\"\"}"), 1000);
-	assert_int_equal(value(m3, "netbpf_interface_transmit_bytes_total{interface=\"veth0\",device=\"veth0\"}"), 500);
+	assert_int_equal(value(m3, "netbpf_interface_transmit_bytes_total{interface=\"veth0\",device=\"veth0\",container_name=\"\"}"), 500);
 	never_down(m2, m3);
 	/* interval 4: an interface of the same name comes back */
 	next_interval();
 	row(NB_ROW_IFACE, 9, 0, "veth0", 20, 0);
 	m4 = render(false, false);
-	assert_int_equal(value(m4, "netbpf_interface_transmit_bytes_total{interface=\"veth0\",device=\"veth0\"}"), 520);
+	assert_int_equal(value(m4, "netbpf_interface_transmit_bytes_total{interface=\"veth0\",device=\"veth0\",container_name=\"\"}"), 520);
 	never_down(m3, m4);
 	promtool_ok(m4);
 	free(m1);

@@ -62,6 +62,12 @@ static int setup(void **state)
 	proc(11, "we\"ird\\name", 10, 0, true);
 	iface(1, "lo", 1000, 10);
 	iface(2, "eth0", 50, 1);
+	/* eth0 is the host end of a container's veth (a hostile name) */
+	{
+		struct nb_rowkey k = nb_iface_rowkey(2);
+
+		nb_table_get(&c.table, &k, false)->ctr_name = strdup("web-1\x1b");
+	}
 	c.last_mono = 102.5;
 	c.interval_s = 2.0;
 	nb_table_end(&c.table, c.interval_s);
@@ -111,7 +117,8 @@ static void test_interval_json(void **state)
 		"\"pod\":\"\",\"namespace\":\"\",\"exited\":false}\n"
 		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
-		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11}\n"
+		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11,"
+		"\"container_name\":\"\"}\n"
 		"{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":200.000,\"rx_rate\":200.000,"
 		"\"summary\":false}\n");
@@ -138,7 +145,7 @@ static void test_summary_json(void **state)
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
 				    "\"rx_rate\":436.000,\"summary\":true}\n"));
 	assert_non_null(strstr(out, "\"summary\":true,\"ifname\":\"eth0\",\"ifindex\":2,"
-				    "\"tx_packets\":1,\"rx_packets\":2}\n"));
+				    "\"tx_packets\":1,\"rx_packets\":2,\"container_name\":\"web-1\\u001b\"}\n"));
 	free(out);
 }
 
@@ -162,7 +169,8 @@ static void test_text(void **state)
 	out = capture(true);
 	assert_non_null(strstr(out, "summary  up "));
 	assert_non_null(strstr(out, "(sent 1.0 KiB, received 1.1 KiB)"));
-	assert_non_null(strstr(out, "       2 eth0"));
+	assert_non_null(strstr(out, "       2 eth0             web-1\\x1b "));
+	assert_non_null(strstr(out, "       1 lo               -    "));
 	assert_non_null(strstr(out, "      10 curl"));
 	assert_non_null(strstr(out, "(exited)"));
 	free(out);
