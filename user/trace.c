@@ -178,6 +178,7 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_json_u64(&j, "ifindex", v[i].r->ifindex);
 			nb_json_u64(&j, "tx_packets", v[i].r->cur.tx_packets);
 			nb_json_u64(&j, "rx_packets", v[i].r->cur.rx_packets);
+			nb_json_bool(&j, "gone", v[i].r->exited);
 			/* the container on the other side of a veth */
 			nb_json_str(&j, "container_name",
 				    v[i].r->ctr_name ? v[i].r->ctr_name : "");

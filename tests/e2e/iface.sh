@@ -68,6 +68,7 @@ check_eq "$VA rx_packets = sysfs delta" $((rp1 - rp0)) "$(row "$VA" rx_packets)"
 check_eq "new veth $VC counted: tx = sysfs delta" $((ctb1 - ctb0)) "$(row "$VC" tx_bytes)"
 check_eq "new veth $VC counted: rx = sysfs delta" $((crb1 - crb0)) "$(row "$VC" rx_bytes)"
 check_eq "new veth $VC has its ifindex" "$vc_index" "$(row "$VC" ifindex)"
+check_eq "deleted veth $VC: gone in the summary, $VA not" "true false" "$(row "$VC" gone) $(row "$VA" gone)"
 check_eq "total = sum of interface rows" \
 	"$(jq -s '[.[] | select(.summary and .type == "iface") | .tx_bytes] | add' "$T/nb.json")" \
 	"$(jq -r 'select(.summary and .type == "total") | .tx_bytes' "$T/nb.json")"

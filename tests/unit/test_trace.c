@@ -117,7 +117,7 @@ static void test_interval_json(void **state)
 		"\"pod\":\"\",\"namespace\":\"\",\"exited\":false}\n"
 		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
-		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11,"
+		"\"summary\":false,\"ifname\":\"lo\",\"ifindex\":1,\"tx_packets\":10,\"rx_packets\":11,\"gone\":false,"
 		"\"container_name\":\"\"}\n"
 		"{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":200.000,\"rx_rate\":200.000,"
@@ -145,7 +145,7 @@ static void test_summary_json(void **state)
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
 				    "\"rx_rate\":436.000,\"summary\":true}\n"));
 	assert_non_null(strstr(out, "\"summary\":true,\"ifname\":\"eth0\",\"ifindex\":2,"
-				    "\"tx_packets\":1,\"rx_packets\":2,\"container_name\":\"web-1\\u001b\"}\n"));
+				    "\"tx_packets\":1,\"rx_packets\":2,\"gone\":false,\"container_name\":\"web-1\\u001b\"}\n"));
 	free(out);
 }
 
