@@ -123,9 +123,10 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 	__u32 pkts = 1;
 
 	/* The kernel's own copy of a multicast or broadcast packet this host
-	 * sent out of this interface (dev_loopback_xmit(): an MLD report to a
-	 * group the host is in, for one) comes back through this interface's
-	 * ingress hook, but never crossed the device: the device does not
+	 * sent out of this interface to a group it is in (dev_loopback_xmit():
+	 * the neighbour solicitation of duplicate address detection, an MLD
+	 * report) comes back through this interface's ingress hook, but
+	 * never crossed the device: the device does not
 	 * count it as received (nor do packet sockets see it), so neither do
 	 * we. On the loopback device itself no such copies are made. */
 	if (ingress && skb->pkt_type == PACKET_LOOPBACK)

@@ -69,8 +69,8 @@ for setting in on off; do
 		check_eq "$name: tx_bytes = device" $((tb1 - tb0)) $(($(row_at "$m1" tx_bytes) - $(row_at "$m0" tx_bytes)))
 		check_eq "$name: tx_packets = device" $((tp1 - tp0)) $(($(row_at "$m1" tx_packets) - $(row_at "$m0" tx_packets)))
 		# ingress too: the kernel's looped-back copies of this host's
-		# own multicast (MLD reports) pass the ingress hook but not the
-		# device, and are not counted (they were the 72 B of issue 14)
+		# own multicast (DAD neighbour solicitations) pass the ingress
+		# hook but not the device, and are not counted (they were the 72 B of issue 14)
 		check_eq "$name: rx_bytes = device" $((rb1 - rb0)) $(($(row_at "$m1" rx_bytes) - $(row_at "$m0" rx_bytes)))
 		check_eq "$name: rx_packets = device" $((rp1 - rp0)) $(($(row_at "$m1" rx_packets) - $(row_at "$m0" rx_packets)))
 		echo "    $name: device tx $((tp1 - tp0)) packets $((tb1 - tb0)) B"
