@@ -19,6 +19,7 @@
 #include "tc.h"
 
 #define TC_ACT_UNSPEC	(-1)	/* a macro in uapi, not in vmlinux.h */
+#define PACKET_LOOPBACK	5	/* uapi if_packet.h, not in vmlinux.h */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -120,6 +121,16 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 	__u32 key = skb->ifindex;
 	__u64 len = skb->len;
 	__u32 pkts = 1;
+
+	/* The kernel's own copy of a multicast or broadcast packet this host
+	 * sent out of this interface to a group it is in (dev_loopback_xmit():
+	 * the neighbour solicitation of duplicate address detection, an MLD
+	 * report) comes back through this interface's ingress hook, but
+	 * never crossed the device: the device does not
+	 * count it as received (nor do packet sockets see it), so neither do
+	 * we. On the loopback device itself no such copies are made. */
+	if (ingress && skb->pkt_type == PACKET_LOOPBACK)
+		return TC_ACT_UNSPEC;
 
 	/* A GSO packet at egress that the kernel will segment: count what
 	 * the device will, gso_segs frames; wire_len is the kernel's own sum
