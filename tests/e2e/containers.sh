@@ -45,6 +45,13 @@ if ! "${RUN[@]}" --rm "$IMG" true >"$T/probe.out" 2>&1; then
 fi
 
 nb_start --by process,cgroup
+# and top, on a terminal, in its Cgroups view, at the same time
+TM=(tmux -u -L "nbct$$" -f /dev/null)
+CLEANUPS+=("tmux -L nbct$$ kill-server")
+TOP_OK=
+if command -v tmux >/dev/null; then
+	"${TM[@]}" new-session -d -s top -x 160 -y 40 "'$NETBPF' top --by cgroup -d 0.5; sleep 600" && TOP_OK=1
+fi
 names=()
 for i in 0 1 2 3 4 5; do
 	# distinct sizes, so that no row can pass for another
@@ -77,6 +84,27 @@ for i in 0 1 2 3 4 5; do
 	wait "$(cat "$T/srvpid$i")"
 done
 sleep 0.6
+# top's screen: every container's name in the Cgroups view (the ones that
+# exited stay there for a while, marked gone)
+if [ -n "$TOP_OK" ]; then
+	for i in 0 1 2 3 4 5; do
+		n=${names[i]}
+		read -r send reply <"$T/want$i"
+		# its sent and received totals as top prints them (KiB, one decimal)
+		want=$(awk -v s="$send" -v r="$reply" 'BEGIN { printf "%.1f KiB +%.1f KiB", s / 1024, r / 1024 }')
+		seen=
+		for _ in $(seq 50); do
+			"${TM[@]}" capture-pane -p -t top >"$T/screen" 2>/dev/null
+			grep -F -- "$n" "$T/screen" | grep -qE -- "$want" && { seen=1; break; }
+			sleep 0.2
+		done
+		[ -n "$seen" ] && pass "top's Cgroups view: $n with its totals ($want)" ||
+			fail "top's Cgroups view: $n with its totals ($want)" "$(grep -F -- "$n" "$T/screen" || head -12 "$T/screen" | tr '\n' '|')"
+	done
+	"${TM[@]}" send-keys -t top q
+else
+	fail "top's Cgroups view" "no tmux (hint: scripts/deps.sh test)"
+fi
 nb_stop
 check_eq "netbpf exit status" 0 "$NB_RC"
 
