@@ -10,36 +10,12 @@
 # and the containers (addresses the test made).
 . "$(dirname "$0")/lib.sh"
 require_root container_veth
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-	echo "NA container_veth: podman or runc is not installed (hint: scripts/deps.sh test)"
-	exit 0
-fi
-BB=$(command -v busybox)
-if [ -z "$BB" ] || ! ldd "$BB" 2>&1 | grep -q "not a dynamic"; then
-	echo "NA container_veth: no static busybox (hint: apt-get install busybox-static)"
-	exit 0
-fi
-
 IMG=localhost/nbveth$$:latest
 RUN=(podman run --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=4096:4096
 	--network none)
 PORT=7640
 
-R=$T/rootfs
-mkdir -p "$R/bin" "$R/tmp"
-cp "$BB" "$R/bin/busybox"
-for a in sh sleep true; do ln -s busybox "$R/bin/$a"; done
-cp "$NBGEN" "$R/nbgen"
-for lib in $(ldd "$NBGEN" | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-tar -C "$R" -cf "$T/rootfs.tar" .
-if ! podman import "$T/rootfs.tar" "$IMG" >"$T/import.out" 2>&1; then
-	echo "NA container_veth: podman import failed: $(tail -1 "$T/import.out")"
-	exit 0
-fi
-CLEANUPS+=("podman rmi -f $IMG")
+podman_image container_veth "$IMG" || exit 0
 
 # a container, and a veth with its peer (eth1) in its network namespace
 names=() hosts=()

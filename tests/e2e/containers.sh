@@ -8,37 +8,12 @@
 # names. Traffic goes to 127.0.0.1 only (--network host).
 . "$(dirname "$0")/lib.sh"
 require_root containers
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-	echo "NA containers: podman or runc is not installed (hint: scripts/deps.sh test)"
-	exit 0
-fi
-BB=$(command -v busybox)
-if [ -z "$BB" ] || ! ldd "$BB" 2>&1 | grep -q "not a dynamic"; then
-	echo "NA containers: no static busybox (hint: apt-get install busybox-static)"
-	exit 0
-fi
-
 IMG=localhost/nbtest$$:latest
 RUN=(podman run --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=4096:4096
 	--network host)
 PORT=7620
 
-# the image: busybox, nbgen and the libraries it needs
-R=$T/rootfs
-mkdir -p "$R/bin" "$R/tmp"
-cp "$BB" "$R/bin/busybox"
-for a in sh sleep true; do ln -s busybox "$R/bin/$a"; done
-cp "$NBGEN" "$R/nbgen"
-for lib in $(ldd "$NBGEN" | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-tar -C "$R" -cf "$T/rootfs.tar" .
-if ! podman import "$T/rootfs.tar" "$IMG" >"$T/import.out" 2>&1; then
-	echo "NA containers: podman import failed: $(tail -1 "$T/import.out")"
-	exit 0
-fi
-CLEANUPS+=("podman rmi -f $IMG")
+podman_image containers "$IMG" || exit 0
 if ! "${RUN[@]}" --rm "$IMG" true >"$T/probe.out" 2>&1; then
 	echo "NA containers: podman cannot run a container here: $(tail -1 "$T/probe.out")"
 	exit 0

@@ -110,3 +110,35 @@ check_gen() {	# NAME FILE
 	check_eq "$name tx_bytes" "$sent" "${tx:-}"
 	check_eq "$name rx_bytes" "$recv" "${rx:-}"
 }
+
+# podman_image NAME IMG: a local image IMG for the container tests, made
+# with podman import from a root filesystem of static busybox, nbgen and
+# the libraries nbgen needs (no image is pulled). Returns 0, or prints the
+# NA line saying why containers cannot run here and returns 1.
+podman_image() {
+	local name=$1 img=$2 bb r lib
+	if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+		echo "NA $name: podman or runc is not installed (hint: scripts/deps.sh test)"
+		return 1
+	fi
+	bb=$(command -v busybox)
+	if [ -z "$bb" ] || ! ldd "$bb" 2>&1 | grep -q "not a dynamic"; then
+		echo "NA $name: no static busybox (hint: apt-get install busybox-static)"
+		return 1
+	fi
+	r=$T/rootfs
+	mkdir -p "$r/bin" "$r/tmp"
+	cp "$bb" "$r/bin/busybox"
+	for a in sh sleep true; do ln -s busybox "$r/bin/$a"; done
+	cp "$NBGEN" "$r/nbgen"
+	for lib in $(ldd "$NBGEN" | grep -o '/[^ ]*'); do
+		mkdir -p "$r$(dirname "$lib")"
+		cp -L "$lib" "$r$lib"
+	done
+	tar -C "$r" -cf "$T/rootfs.tar" .
+	if ! podman import "$T/rootfs.tar" "$img" >"$T/import.out" 2>&1; then
+		echo "NA $name: podman import failed: $(tail -1 "$T/import.out")"
+		return 1
+	fi
+	CLEANUPS+=("podman rmi -f $img")
+}
