@@ -33,10 +33,8 @@ enum nb_dir {
 /* Which map a dropped update was meant for (index into the drops array). */
 enum nb_drop {
 	NB_DROP_PROCS = 0,	/* no free process slot */
-	NB_DROP_INFO,		/* unused since the slots (kept: metrics names) */
 	NB_DROP_STASH,
 	NB_DROP_FLOWS,	/* could not insert even after an LRU eviction */
-	NB_DROP_CGROUPS,	/* unused: cgroup rows come from process rows */
 	NB_FLOW_INSERTS,	/* not a drop: new flows, to tell evictions */
 	NB_DROP_SOFTIRQ,	/* not a drop: TCP reads seen in softirq, left
 				 * for the owner's next read in process context */
