@@ -481,6 +481,11 @@ struct {
 	__type(value, struct tcp_seen);
 } tcp_seen SEC(".maps");
 
+static __always_inline int fin_arrived(struct sock *sk)
+{
+	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
+}
+
 /* Bytes consumed since the last count; 'ret' is the return of the read in
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
 static __always_inline long tcp_consumed(struct sock *sk, long ret)
@@ -506,9 +511,8 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 		 * reader that creates it: a second reader at the same moment
 		 * gets the first one's and never moves it back. */
 		struct tcp_seen init = {
-			.copied = (__u32)(copied - ret),
-			.fin = copied == tp->rcv_nxt &&
-			       (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)),
+			.copied = nb_tcp_start(copied, ret),
+			.fin = nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)),
 		};
 
 		st = bpf_sk_storage_get(&tcp_seen, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
@@ -518,7 +522,7 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 	for (int i = 0; i < 4; i++) {
 		__u64 old = st->copied;
 
-		delta = (__s32)(copied - (__u32)old);
+		delta = nb_tcp_delta(old, copied);
 		if (delta <= 0)
 			return 0;
 		/* concurrent readers: only one of them counts each step */
@@ -526,8 +530,7 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 			break;
 		delta = 0;
 	}
-	if (delta > 0 && !st->fin && copied == tp->rcv_nxt &&
-	    (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)) &&
+	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
 	    !__sync_lock_test_and_set(&st->fin, 1))
 		delta--;	/* the FIN was consumed */
 	return delta;
