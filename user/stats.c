@@ -13,6 +13,7 @@ void nb_table_free(struct nb_table *t)
 	for (uint32_t i = 0; i < t->nrows; i++) {
 		free(t->rows[i]->fe);
 		free(t->rows[i]->ctr_name);
+		free(t->rows[i]->cmdline);
 		free(t->rows[i]);
 	}
 	free(t->rows);
@@ -121,6 +122,7 @@ uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void
 			g->rx_packets += r->cur.rx_packets;
 			free(r->fe);
 			free(r->ctr_name);
+			free(r->cmdline);
 			free(r);
 			continue;
 		}
