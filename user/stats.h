@@ -85,6 +85,7 @@ struct nb_table {
 	uint32_t *index;	/* open addressing: row number + 1, 0 empty */
 	uint32_t index_cap;	/* power of two */
 	struct nb_counts removed[NB_NROWTYPES];	/* cumulative of removed rows */
+	void (*fe_free)(void *fe);	/* frees a row's 'fe'; NULL: free() */
 };
 
 void nb_table_init(struct nb_table *t);
