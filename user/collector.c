@@ -413,7 +413,8 @@ static void slot_names(struct nb_collector *c, struct nb_row *r, const volatile 
 	comm[NB_COMM_LEN - 1] = '\0';
 	if (!r->cmdline || strcmp(comm, r->comm)) {
 		memcpy(r->comm, comm, sizeof(comm));
-		read_cmdline(r, s);
+		if (c->cmdline_on)
+			read_cmdline(r, s);
 	}
 	if (r->cg && r->cgroup_id == cg)
 		return;

@@ -71,6 +71,7 @@ struct nb_collector {
 	 * retired_max of them (the others are counted in retired_lost) */
 	double linger_s;
 	bool keep_retired;
+	bool cmdline_on;		/* read processes' command lines (procinfo.h) */
 	struct nb_retired *retired;
 	size_t nretired, retired_cap, retired_max;
 	uint64_t retired_lost;
