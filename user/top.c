@@ -947,10 +947,49 @@ static void prompt_key(struct top *t, int ch)
 	t->has_sel = false;
 }
 
+/* The keys that select a row. */
+static void move_key(struct top *t, int ch)
+{
+	int sel = sel_index(t), body = LINES - HEAD_LINES - 1;
+
+	if (body < 1)
+		body = 1;
+	switch (ch) {
+	case KEY_UP: case 'k':
+		sel--;
+		break;
+	case KEY_DOWN: case 'j':
+		sel++;
+		break;
+	case KEY_PPAGE:
+		sel -= body;
+		break;
+	case KEY_NPAGE:
+		sel += body;
+		break;
+	case KEY_HOME: case 'g':
+		sel = 0;
+		break;
+	case KEY_END: case 'G':
+		sel = t->nrows - 1;
+		break;
+	default:
+		return;
+	}
+	if (sel >= t->nrows)
+		sel = t->nrows - 1;
+	if (sel < 0)
+		sel = 0;
+	if (t->nrows) {
+		t->sel = t->rows[sel].key;
+		t->has_sel = true;
+	}
+}
+
 /* Returns true to quit. */
 static bool key(struct top *t, int ch)
 {
-	int sel = sel_index(t), body = LINES - HEAD_LINES - 1;
+	int sel = sel_index(t);
 
 	if (t->prompt) {
 		prompt_key(t, ch);
@@ -960,8 +999,6 @@ static bool key(struct top *t, int ch)
 		t->help = false;
 		return ch == 'q' || ch == 'Q';
 	}
-	if (body < 1)
-		body = 1;
 	switch (ch) {
 	case 'q': case 'Q': case KEY_F(10):
 		return true;
@@ -985,6 +1022,7 @@ static bool key(struct top *t, int ch)
 	case '\r': case '\n': case KEY_ENTER:
 		if (t->view == V_PROC && sel >= 0) {
 			t->flow_of = t->rows[sel];
+			t->filter[V_FLOW][0] = '\0';	/* the last process's */
 			set_view(t, V_FLOW);
 			snapshot_flows(t);	/* out of memory: fewer rows */
 		}
@@ -1027,34 +1065,8 @@ static bool key(struct top *t, int ch)
 	case 'h': case 'H': case '?': case KEY_F(1):
 		t->help = true;
 		break;
-	case KEY_UP: case 'k':
-		sel--;
-		goto move;
-	case KEY_DOWN: case 'j':
-		sel++;
-		goto move;
-	case KEY_PPAGE:
-		sel -= body;
-		goto move;
-	case KEY_NPAGE:
-		sel += body;
-		goto move;
-	case KEY_HOME: case 'g':
-		sel = 0;
-		goto move;
-	case KEY_END: case 'G':
-		sel = t->nrows - 1;
-move:
-		if (sel >= t->nrows)
-			sel = t->nrows - 1;
-		if (sel < 0)
-			sel = 0;
-		if (t->nrows) {
-			t->sel = t->rows[sel].key;
-			t->has_sel = true;
-		}
-		break;
 	default:
+		move_key(t, ch);
 		break;
 	}
 	return false;

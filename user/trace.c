@@ -97,6 +97,27 @@ static void total_view(const struct nb_collector *c, bool summary, double span,
 	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
 }
 
+static void json_process(FILE *f, const struct nb_collector *c, double span,
+			 const struct view *v, bool summary)
+{
+	const struct nb_row *r = v->r;
+	struct nb_json j;
+	char user[32];
+
+	nb_json_begin(&j, f);
+	json_common(&j, "process", c, span, v, summary);
+	nb_json_u64(&j, "pid", r->pid);
+	nb_json_str(&j, "comm", r->comm);
+	nb_json_u64(&j, "uid", r->uid);
+	nb_json_str(&j, "user", nb_user_name(r->uid, user, sizeof(user)));
+	nb_json_double(&j, "start_time", nb_start_time(c, r->start_ns), 3);
+	nb_json_str(&j, "cmdline", r->cmdline ? r->cmdline : "");
+	nb_json_str(&j, "cgroup", nb_cgroup_path(r->cgroup_id));
+	json_container(&j, nb_cgroup_path(r->cgroup_id));
+	nb_json_bool(&j, "exited", r->exited);
+	nb_json_end(&j);
+}
+
 static void print_json(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
 		       bool summary)
 {
@@ -108,22 +129,8 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 	if (o->by & NB_BY(NB_ROW_PROCESS)) {
 		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
 
-		for (int i = 0; v && i < n; i++) {
-			nb_json_begin(&j, f);
-			json_common(&j, "process", c, span, &v[i], summary);
-			char user[32];
-
-			nb_json_u64(&j, "pid", v[i].r->pid);
-			nb_json_str(&j, "comm", v[i].r->comm);
-			nb_json_u64(&j, "uid", v[i].r->uid);
-			nb_json_str(&j, "user", nb_user_name(v[i].r->uid, user, sizeof(user)));
-			nb_json_double(&j, "start_time", nb_start_time(c, v[i].r->start_ns), 3);
-			nb_json_str(&j, "cmdline", v[i].r->cmdline ? v[i].r->cmdline : "");
-			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
-			json_container(&j, nb_cgroup_path(v[i].r->cgroup_id));
-			nb_json_bool(&j, "exited", v[i].r->exited);
-			nb_json_end(&j);
-		}
+		for (int i = 0; v && i < n; i++)
+			json_process(f, c, span, &v[i], summary);
 		free(v);
 	}
 	if (o->by & NB_BY(NB_ROW_FLOW)) {
@@ -207,14 +214,19 @@ static void count_cols(FILE *f, const struct view *v, bool bits, const char *mar
 		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark, eol ? "\n" : "");
 }
 
-/* A process's command line, last on its line: escaped, cut at 120 columns. */
-static void cmdline_col(FILE *f, const char *s)
+/* A process's command line, last on its line: escaped, cut at 120
+ * columns; ps's [comm] when there is none. */
+static void cmdline_col(FILE *f, const struct nb_row *r)
 {
-	char cell[120 * 4 + 1];
-	int w = nb_text_width(s);
+	char cell[120 * 4 + 1], none[NB_COMM_LEN + 2];
+	const char *s = r->cmdline;
+	int w;
 
-	if (!w)
-		return;
+	if (!s || !*s) {
+		snprintf(none, sizeof(none), "[%s]", r->comm);
+		s = none;
+	}
+	w = nb_text_width(s);
 	nb_cell(cell, sizeof(cell), s, w < 120 ? w : 120, false, false);
 	fprintf(f, "  %s", cell);
 }
@@ -240,7 +252,7 @@ static void text_processes(FILE *f, const struct nb_collector *c, const struct n
 		nb_fmt_start(start, sizeof(start), nb_start_time(c, r->start_ns), c->ts);
 		fprintf(f, "%8u %s %-8s %s", r->pid, ucell, start, name);
 		count_cols(f, &v[i], o->bits, "", false);
-		cmdline_col(f, r->cmdline ? r->cmdline : "");
+		cmdline_col(f, r);
 		fprintf(f, "%s\n", r->exited ? "  (exited)" : "");
 	}
 	free(v);

@@ -182,6 +182,16 @@ static void test_text(void **state)
 	assert_non_null(strstr(out, "      11 root     22:13:21 we\"ird\\name      "));
 	assert_non_null(strstr(out, "  we\"ird\\x1b arg\\xff  (exited)\n"));
 	free(out);
+	/* none read (gone first): the name, as ps shows it */
+	{
+		struct nb_rowkey k = nb_proc_rowkey(10, 1010);
+		struct nb_row *r = nb_table_get(&c.table, &k, false);
+
+		r->cmdline[0] = '\0';
+	}
+	out = capture(true);
+	assert_non_null(strstr(out, " 3.9 KiB  [curl]\n"));
+	free(out);
 	o.bits = true;
 	out = capture(false);
 	assert_non_null(strstr(out, "total  up 1.6 kbit/s  down 1.6 kbit/s"));
