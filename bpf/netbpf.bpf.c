@@ -289,6 +289,25 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+/*
+ * A process's identity and start: its leader's start_boottime, CLOCK_BOOTTIME
+ * nanoseconds (copy_process() takes it right after start_time, which is
+ * CLOCK_MONOTONIC and stops during suspend). It is what /proc/PID/stat
+ * shows as the start time, and userspace turns it into wall-clock time
+ * with CLOCK_BOOTTIME. The field was real_start_time before Linux 5.5
+ * (cf25e24db61c "time: Rename tsk->real_start_time to ->start_boottime").
+ */
+struct task_struct___old {
+	__u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 task_start(struct task_struct *leader)
+{
+	if (bpf_core_field_exists(leader->start_boottime))
+		return BPF_CORE_READ(leader, start_boottime);
+	return BPF_CORE_READ((struct task_struct___old *)leader, real_start_time);
+}
+
 /* The current task's cgroup v2 (the default hierarchy's, on hybrid hosts
  * too): its id, and its name into 'cgroup_names' if it is not there. */
 static __always_inline __u64 note_cgroup(void)
@@ -407,10 +426,10 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 
 	if (btf) {
 		leader = task->group_leader;
-		key.start_ns = leader->start_time;
+		key.start_ns = leader->start_boottime;
 	} else {
 		leader = BPF_CORE_READ(task, group_leader);
-		key.start_ns = BPF_CORE_READ(leader, start_time);
+		key.start_ns = task_start(leader);
 	}
 
 	if (filter_comm_on) {
@@ -850,7 +869,7 @@ static __always_inline struct nb_slot *task_slot(struct task_struct *task)
 	__u32 *slotp;
 
 	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	key.start_ns = task_start(BPF_CORE_READ(task, group_leader));
 	slotp = bpf_map_lookup_elem(&procs, &key);
 	return slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
 }

@@ -48,7 +48,7 @@ enum nb_drop {
 struct nb_proc_key {
 	__u32 tgid;
 	__u32 pad;
-	__u64 start_ns;
+	__u64 start_ns;	/* the leader's start_boottime: CLOCK_BOOTTIME ns */
 };
 
 /*
