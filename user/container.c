@@ -28,6 +28,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include "cgroup.h"
+#include "clock.h"
 #include "container.h"
 
 #define MAX_FILE (64u << 20)	/* containers.json of a busy host stays far below */
@@ -55,14 +56,6 @@ static size_t npods;
 static double last_reload = -10;
 static struct timespec watched_mtime[7];	/* of watched[], below */
 static long long events_off = -1;	/* read_podman_events */
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void copy(char *dst, size_t len, const char *src, size_t n)
 {
@@ -695,7 +688,7 @@ void nb_container_poll(void)
 {
 	static double last_poll_reload = -10;
 	bool changed = false;
-	double now = mono();
+	double now = nb_mono_now();
 
 	if (now - last_poll_reload < 0.25)
 		return;
@@ -746,8 +739,8 @@ bool nb_container_lookup(const char *path, struct nb_container *out)
 	}
 	snprintf(out->id, sizeof(out->id), "%.12s", ref.id);
 	e = find(ref.id);
-	if ((!e || (!e->found && e->tries < MISS_TRIES)) && mono() - last_reload >= 1.0) {
-		last_reload = mono();
+	if ((!e || (!e->found && e->tries < MISS_TRIES)) && nb_mono_now() - last_reload >= 1.0) {
+		last_reload = nb_mono_now();
 		reload();
 		read_docker(ref.id);
 		if ((e = get(ref.id)) && !e->found)

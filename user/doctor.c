@@ -7,87 +7,15 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "collector.h"
 #include "doctor.h"
 #include "json.h"
 #include "loader.h"
+#include "procfs.h"
 #include "tc.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
-
-unsigned long long nb_cap_effective(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
-int nb_privileged(void)
-{
-	unsigned long long c = nb_cap_effective();
-
-	if (c & (1ull << NB_CAP_SYS_ADMIN))
-		return 1;
-	return (c & (1ull << NB_CAP_BPF)) && (c & (1ull << NB_CAP_PERFMON));
-}
-
-static int read_int_file(const char *path)
-{
-	int v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-int nb_cap_last(void)
-{
-	return read_int_file("/proc/sys/kernel/cap_last_cap");
-}
-
-int nb_missing_caps(unsigned long long caps, int cap_last_cap, char *buf, size_t len)
-{
-	static const struct { int bit; const char *name; } need[] = {
-		{ NB_CAP_BPF, "CAP_BPF" },
-		{ NB_CAP_PERFMON, "CAP_PERFMON" },
-		{ NB_CAP_NET_ADMIN, "CAP_NET_ADMIN" },
-	};
-	bool sys_admin = caps & (1ull << NB_CAP_SYS_ADMIN);
-	int n = 0;
-
-	if (cap_last_cap < 0)	/* unknown: assume a kernel that has CAP_BPF */
-		cap_last_cap = 63;
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		const char *name = need[i].name;
-		int bit = need[i].bit;
-
-		/* CAP_SYS_ADMIN covers loading; before Linux 5.8 (no CAP_BPF,
-		 * cap_last_cap < 39) it is the only capability that does */
-		if (bit != NB_CAP_NET_ADMIN && (sys_admin || cap_last_cap < NB_CAP_BPF)) {
-			if (sys_admin || bit == NB_CAP_PERFMON)
-				continue;
-			name = "CAP_SYS_ADMIN";
-		}
-		if (caps & (1ull << bit) && bit <= cap_last_cap)
-			continue;
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", n ? ", " : "", name);
-		n++;
-	}
-	return n;
-}
 
 /* Does bpf_map_lookup_batch work on a hash map here (Linux 5.6+)? */
 static bool batch_works(void)
@@ -191,7 +119,7 @@ static void probe(const struct nb_opts *o, struct report *r)
 	r->caps = nb_cap_effective();
 	r->chosen = NB_BACKEND_AUTO;
 	r->has_btf = access(r->btf, R_OK) == 0;
-	r->stats = read_int_file("/proc/sys/kernel/bpf_stats_enabled");
+	r->stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled");
 	for (size_t m = 0; m < NTC; m++)
 		r->tc_err[m] = -EPERM;
 	uname(&r->u);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -23,6 +22,8 @@
 #include <microhttpd.h>
 #include "metrics.h"
 #include "caps.h"
+#include "listen.h"
+#include "procfs.h"
 #include "serve.h"
 #include "session.h"
 #include "webcfg.h"
@@ -76,41 +77,6 @@ static void make_page(void)
 	page = buf;
 	page_len = len;
 	page_stale = false;
-}
-
-int nb_parse_listen(const char *s, struct sockaddr_storage *ss)
-{
-	char host[128];
-	const char *colon;
-	char *end;
-	unsigned long port;
-
-	memset(ss, 0, sizeof(*ss));
-	colon = strrchr(s, ':');
-	if (!colon || colon == s || strlen(s) >= sizeof(host))
-		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || !colon[1] || port == 0 || port > 65535)
-		return -1;
-	memcpy(host, s, colon - s);
-	host[colon - s] = '\0';
-	if (host[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		size_t n = strlen(host);
-
-		if (n < 3 || host[n - 1] != ']')
-			return -1;
-		host[n - 1] = '\0';
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
@@ -172,19 +138,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-static bool bpf_stats_on(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int on = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &on) != 1)
-			on = 0;
-		fclose(f);
-	}
-	return on == 1;
-}
-
 struct serve_run {
 	const struct nb_opts *o;
 	const char *backend;
@@ -195,7 +148,7 @@ struct serve_run {
 static int render(void *ctx, const struct nb_collector *c)
 {
 	struct serve_run *sr = ctx;
-	bool stats = bpf_stats_on();
+	bool stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled") == 1;
 
 	pthread_mutex_lock(&page_lock);
 	nb_metrics_feed(c, sr->o);
