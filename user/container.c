@@ -346,7 +346,6 @@ static void learn(const char *id, const char *name, const char *pod, const char 
 
 struct jp {
 	const char *s, *e;
-	bool bad;
 };
 
 static void jws(struct jp *p)
@@ -371,7 +370,7 @@ static bool jstr(struct jp *p, char *out, size_t len)
 	size_t o = 0;
 
 	if (!jch(p, '"'))
-		return !(p->bad = true);
+		return false;
 	while (p->s < p->e && *p->s != '"') {
 		char c = *p->s++;
 
@@ -387,7 +386,7 @@ static bool jstr(struct jp *p, char *out, size_t len)
 				unsigned int v = 0;
 
 				if (p->e - p->s < 4 || sscanf(p->s, "%4x", &v) != 1)
-					return !(p->bad = true);
+					return false;
 				p->s += 4;
 				c = v && v < 0x80 ? (char)v : '?';
 				break;
@@ -401,7 +400,7 @@ static bool jstr(struct jp *p, char *out, size_t len)
 	if (out && len)
 		out[o] = '\0';
 	if (p->s >= p->e)
-		return !(p->bad = true);
+		return false;
 	p->s++;
 	return true;
 }
@@ -410,7 +409,7 @@ static bool jskip(struct jp *p, int depth)
 {
 	jws(p);
 	if (p->s >= p->e || depth > 64)
-		return !(p->bad = true);
+		return false;
 	if (*p->s == '"')
 		return jstr(p, NULL, 0);
 	if (*p->s == '{' || *p->s == '[') {
@@ -422,11 +421,11 @@ static bool jskip(struct jp *p, int depth)
 			return true;
 		do {
 			if (obj && (!jstr(p, NULL, 0) || !jch(p, ':')))
-				return !(p->bad = true);
+				return false;
 			if (!jskip(p, depth + 1))
 				return false;
 		} while (jch(p, ','));
-		return jch(p, close) || !(p->bad = true);
+		return jch(p, close);
 	}
 	while (p->s < p->e && !strchr(",]}", *p->s) && !isspace((unsigned char)*p->s))
 		p->s++;
@@ -473,7 +472,7 @@ static void read_storage(const char *file)
 	snprintf(path, sizeof(path), "%s%s", root, file);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n, false };
+	p = (struct jp){ buf, buf + n };
 	if (!jch(&p, '[') || jch(&p, ']'))
 		goto out;
 	do {
@@ -523,7 +522,7 @@ static void read_docker(const char *id)
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n, false };
+	p = (struct jp){ buf, buf + n };
 	if (jch(&p, '{') && !jch(&p, '}')) {
 		do {
 			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
@@ -630,7 +629,7 @@ static void read_podman_events(void)
 	while (fgets(line, sizeof(line), f)) {
 		size_t n = strlen(line);
 		char key[16], id[72] = "", name[256] = "", type[16] = "";
-		struct jp p = { line, line + n, false };
+		struct jp p = { line, line + n };
 
 		if (!n || line[n - 1] != '\n')
 			break;	/* being written: read it next time */

@@ -46,27 +46,6 @@ char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits)
 	return scaled(buf, len, bytes_per_s, 1024, bunits, 6, "/s");
 }
 
-char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width)
-{
-	size_t n = strlen(s);
-
-	if (width < 1 || len < 2) {
-		if (len)
-			buf[0] = '\0';
-		return buf;
-	}
-	if ((size_t)width >= len)
-		width = (int)len - 1;
-	if (n <= (size_t)width) {
-		memcpy(buf, s, n + 1);
-	} else {
-		memcpy(buf, s, width - 1);
-		buf[width - 1] = '+';
-		buf[width] = '\0';
-	}
-	return buf;
-}
-
 char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr)
 {
 	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, len))

@@ -13,8 +13,6 @@ char *nb_fmt_bytes(char *buf, size_t len, double bytes);
 char *nb_user_name(uint32_t uid, char *out, size_t len);
 /* "1.2 MiB/s", or in bits with SI steps: "9.8 Mbit/s" */
 char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
-/* Copy s into buf, cut to width columns with a trailing '+' when cut. */
-char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width);
 
 /* An address in text: "10.0.0.1" (family 4, 4 bytes) or "fd00::1" (6). */
 char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr);

@@ -48,7 +48,6 @@ void nb_json_begin(struct nb_json *j, FILE *f)
 {
 	j->f = f;
 	j->nfields = 0;
-	j->depth = 0;
 	fputc('{', f);
 }
 
@@ -62,14 +61,12 @@ void nb_json_open(struct nb_json *j, const char *n, char bracket)
 	name(j, n);
 	fputc(bracket, j->f);
 	j->nfields = 0;
-	j->depth++;
 }
 
 void nb_json_close(struct nb_json *j, char bracket)
 {
 	fputc(bracket, j->f);
 	j->nfields = 1;	/* the closed value counts as a field of the parent */
-	j->depth--;
 }
 
 void nb_json_str(struct nb_json *j, const char *n, const char *v)

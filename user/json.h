@@ -11,7 +11,6 @@
 struct nb_json {
 	FILE *f;
 	int nfields;
-	int depth;
 };
 
 void nb_json_escape(FILE *f, const char *s);

@@ -124,11 +124,6 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 	return 0;
 }
 
-void nb_session_rearm(struct nb_session *s)
-{
-	s->next = nb_mono_now() + s->o->interval;
-}
-
 enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd)
 {
 	struct pollfd p[NB_MAX_PIDS + 2];
