@@ -2,18 +2,20 @@
 #include <time.h>
 #include "clock.h"
 
-double nb_mono_now(void)
+static double seconds(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double nb_mono_now(void)
+{
+	return seconds(CLOCK_MONOTONIC);
 }
 
 double nb_wall_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return seconds(CLOCK_REALTIME);
 }
