@@ -120,7 +120,7 @@ static void probe(const struct nb_opts *o, struct report *r)
 	r->chosen = NB_BACKEND_AUTO;
 	r->has_btf = access(r->btf, R_OK) == 0;
 	r->stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled");
-	for (size_t m = 0; m < NTC; m++)
+	for (size_t m = 0; m < NTC; m++)	/* not probed: not permitted */
 		r->tc_err[m] = -EPERM;
 	uname(&r->u);
 	if (!r->has_btf || !nb_privileged())

@@ -317,6 +317,79 @@ static void *start_http(void *arg)
 	return NULL;
 }
 
+/* --listen, --web-config and the listening socket: the socket, or -1
+ * with the error printed and *status the exit status. */
+static int prepare(const struct nb_opts *o, const char *listen, struct sockaddr_storage *ss,
+		   struct nb_webcfg *w, int *status)
+{
+	char err[1024];
+	int fd;
+
+	*status = 2;
+	if (nb_parse_listen(listen, ss)) {
+		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
+		return -1;
+	}
+	if (o->web_config && nb_webcfg_load(o->web_config, w, err, sizeof(err))) {
+		fprintf(stderr, "netbpf: %s\n", err);
+		return -1;
+	}
+	*status = 1;
+	if (w->cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
+			o->web_config);
+		nb_webcfg_free(w);
+		return -1;
+	}
+	fd = open_listener(ss);
+	if (fd < 0) {
+		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
+			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
+			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
+			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
+			"check --listen");
+		nb_webcfg_free(w);
+		return -1;
+	}
+	return fd;
+}
+
+/* Start the HTTP threads from a thread without privileges (start_http);
+ * hs->d is NULL when they did not start. */
+static void start_daemon(struct http_start *hs)
+{
+	pthread_t t;
+
+	mhdlog.starting = true;
+	if (pthread_create(&t, NULL, start_http, hs) == 0)
+		pthread_join(t, NULL);
+	else
+		hs->caps_err = -EAGAIN;
+	pthread_mutex_lock(&mhdlog.lock);
+	mhdlog.starting = false;
+	pthread_mutex_unlock(&mhdlog.lock);
+}
+
+/* From here on the main thread only reads maps, and attaches the
+ * counters to interfaces that appear: it keeps what that needs. */
+static void keep_caps(const struct nb_opts *o, const struct nb_webcfg *w, const char *listen,
+		      unsigned int limit)
+{
+	uint64_t keep = NB_SERVE_KEEP_CAPS & nb_caps_permitted();
+	char names[128];
+	int err;
+
+	nb_caps_bound(keep);
+	err = nb_caps_limit(keep);
+	if (err)
+		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-err));
+	if (o->verbose) {
+		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
+		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
+			w->cert ? "https" : "http", listen, limit, names);
+	}
+}
+
 int nb_serve_run(const struct nb_opts *o)
 {
 	const char *listen = o->listen ? o->listen : "127.0.0.1:9976";
@@ -326,35 +399,11 @@ int nb_serve_run(const struct nb_opts *o)
 	struct nb_session s;
 	struct serve_run sr;
 	struct nb_frontend fe;
-	pthread_t t;
-	uint64_t keep;
-	char err[1024], names[128];
 	int ret, fd;
 
-	if (nb_parse_listen(listen, &ss)) {
-		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
-		return 2;
-	}
-	if (o->web_config && nb_webcfg_load(o->web_config, &w, err, sizeof(err))) {
-		fprintf(stderr, "netbpf: %s\n", err);
-		return 2;
-	}
-	if (w.cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
-			o->web_config);
-		nb_webcfg_free(&w);
-		return 1;
-	}
-	fd = open_listener(&ss);
-	if (fd < 0) {
-		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
-			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
-			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
-			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
-			"check --listen");
-		nb_webcfg_free(&w);
-		return 1;
-	}
+	fd = prepare(o, listen, &ss, &w, &ret);
+	if (fd < 0)
+		return ret;
 	ret = nb_session_open(&s, o);
 	if (ret) {
 		close(fd);
@@ -366,14 +415,7 @@ int nb_serve_run(const struct nb_opts *o)
 
 	hs = (struct http_start){ .fd = fd, .family = ss.ss_family, .limit = conn_limit(), .w = &w };
 	mhdlog.verbose = o->verbose;
-	mhdlog.starting = true;
-	if (pthread_create(&t, NULL, start_http, &hs) == 0)
-		pthread_join(t, NULL);
-	else
-		hs.caps_err = -EAGAIN;
-	pthread_mutex_lock(&mhdlog.lock);
-	mhdlog.starting = false;
-	pthread_mutex_unlock(&mhdlog.lock);
+	start_daemon(&hs);
 	if (!hs.d) {
 		nb_session_close(&s);
 		close(fd);
@@ -386,19 +428,7 @@ int nb_serve_run(const struct nb_opts *o)
 				listen, mhdlog.first[0] ? mhdlog.first : strerror(hs.err));
 		return 1;
 	}
-
-	/* From here on the main thread only reads maps, and attaches the
-	 * counters to interfaces that appear: it keeps what that needs. */
-	keep = NB_SERVE_KEEP_CAPS & nb_caps_permitted();
-	nb_caps_bound(keep);
-	ret = nb_caps_limit(keep);
-	if (ret)
-		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-ret));
-	if (o->verbose) {
-		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
-		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
-			w.cert ? "https" : "http", listen, hs.limit, names);
-	}
+	keep_caps(o, &w, listen, hs.limit);
 	fe = (struct nb_frontend){ .ctx = &sr, .fd = -1, .interval = render, .warn_lost = true };
 	ret = nb_session_run(&s, &fe);
 	MHD_stop_daemon(hs.d);
