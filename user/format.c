@@ -6,22 +6,29 @@
 #include "format.h"
 #include "netbpf.h"
 
-static char *scaled(char *buf, size_t len, double v, double step,
-		    const char *const *units, int nunits, const char *suffix)
+int nb_scale(double *v, double step, int nunits)
 {
 	int u = 0;
 
-	if (v < 0)
-		v = 0;
-	while (v >= step && u < nunits - 1) {
-		v /= step;
+	if (*v < 0)
+		*v = 0;
+	while (*v >= step && u < nunits - 1) {
+		*v /= step;
 		u++;
 	}
 	/* 1023.96 KiB would print as "1024.0 KiB": move it up a unit */
-	if (u && u < nunits - 1 && v >= step - 0.05) {
-		v /= step;
+	if (u && u < nunits - 1 && *v >= step - 0.05) {
+		*v /= step;
 		u++;
 	}
+	return u;
+}
+
+static char *scaled(char *buf, size_t len, double v, double step,
+		    const char *const *units, int nunits, const char *suffix)
+{
+	int u = nb_scale(&v, step, nunits);
+
 	if (u == 0)
 		snprintf(buf, len, "%.0f %s%s", v, units[0], suffix);
 	else

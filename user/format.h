@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one unit scaler: divides *v by step while it is step or more (at
+ * most nunits - 1 times; a negative *v becomes 0) and returns the unit's
+ * index; 1023.96 KiB goes up to 1.0 MiB rather than show as 1024.0. */
+int nb_scale(double *v, double step, int nunits);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", ... (1024 steps) */
 char *nb_fmt_bytes(char *buf, size_t len, double bytes);
 /* The name of a user id ("1000" when it has none), cached. */
