@@ -30,6 +30,7 @@
 #include "cgroup.h"
 #include "clock.h"
 #include "container.h"
+#include "json.h"
 
 #define MAX_FILE (64u << 20)	/* containers.json of a busy host stays far below */
 #define CACHE_SLOTS 8192	/* power of two */
@@ -342,96 +343,6 @@ static void learn(const char *id, const char *name, const char *pod, const char 
 	e->found = true;
 }
 
-/* ---- a small JSON reader: just enough for the runtimes' files ---- */
-
-struct jp {
-	const char *s, *e;
-};
-
-static void jws(struct jp *p)
-{
-	while (p->s < p->e && isspace((unsigned char)*p->s))
-		p->s++;
-}
-
-static bool jch(struct jp *p, char c)
-{
-	jws(p);
-	if (p->s < p->e && *p->s == c) {
-		p->s++;
-		return true;
-	}
-	return false;
-}
-
-/* A string into out (truncated; \u escapes outside ASCII become '?'). */
-static bool jstr(struct jp *p, char *out, size_t len)
-{
-	size_t o = 0;
-
-	if (!jch(p, '"'))
-		return false;
-	while (p->s < p->e && *p->s != '"') {
-		char c = *p->s++;
-
-		if (c == '\\' && p->s < p->e) {
-			c = *p->s++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned int v = 0;
-
-				if (p->e - p->s < 4 || sscanf(p->s, "%4x", &v) != 1)
-					return false;
-				p->s += 4;
-				c = v && v < 0x80 ? (char)v : '?';
-				break;
-			}
-			default: break;	/* " \ / */
-			}
-		}
-		if (out && o + 1 < len)
-			out[o++] = c;
-	}
-	if (out && len)
-		out[o] = '\0';
-	if (p->s >= p->e)
-		return false;
-	p->s++;
-	return true;
-}
-
-static bool jskip(struct jp *p, int depth)
-{
-	jws(p);
-	if (p->s >= p->e || depth > 64)
-		return false;
-	if (*p->s == '"')
-		return jstr(p, NULL, 0);
-	if (*p->s == '{' || *p->s == '[') {
-		char close = *p->s == '{' ? '}' : ']';
-		bool obj = close == '}';
-
-		p->s++;
-		if (jch(p, close))
-			return true;
-		do {
-			if (obj && (!jstr(p, NULL, 0) || !jch(p, ':')))
-				return false;
-			if (!jskip(p, depth + 1))
-				return false;
-		} while (jch(p, ','));
-		return jch(p, close);
-	}
-	while (p->s < p->e && !strchr(",]}", *p->s) && !isspace((unsigned char)*p->s))
-		p->s++;
-	return true;
-}
-
 static char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "r");
@@ -467,45 +378,45 @@ static void read_storage(const char *file)
 {
 	char path[2048], *buf;
 	size_t n;
-	struct jp p;
+	struct nb_jread p;
 
 	snprintf(path, sizeof(path), "%s%s", root, file);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n };
-	if (!jch(&p, '[') || jch(&p, ']'))
+	p = (struct nb_jread){ buf, buf + n };
+	if (!nb_jread_char(&p, '[') || nb_jread_char(&p, ']'))
 		goto out;
 	do {
 		char key[32], id[72] = "", name[256] = "";
 
-		if (!jch(&p, '{'))
+		if (!nb_jread_char(&p, '{'))
 			break;
-		if (!jch(&p, '}')) {
+		if (!nb_jread_char(&p, '}')) {
 			do {
-				if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+				if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 					goto out;
 				if (!strcmp(key, "id")) {
-					if (!jstr(&p, id, sizeof(id)))
+					if (!nb_jread_str(&p, id, sizeof(id)))
 						goto out;
-				} else if (!strcmp(key, "names") && jch(&p, '[')) {
-					if (!jch(&p, ']')) {
+				} else if (!strcmp(key, "names") && nb_jread_char(&p, '[')) {
+					if (!nb_jread_char(&p, ']')) {
 						do {
-							if (!jstr(&p, *name ? NULL : name, sizeof(name)))
+							if (!nb_jread_str(&p, *name ? NULL : name, sizeof(name)))
 								goto out;
-						} while (jch(&p, ','));
-						if (!jch(&p, ']'))
+						} while (nb_jread_char(&p, ','));
+						if (!nb_jread_char(&p, ']'))
 							goto out;
 					}
-				} else if (!jskip(&p, 0)) {
+				} else if (!nb_jread_skip(&p)) {
 					goto out;
 				}
-			} while (jch(&p, ','));
-			if (!jch(&p, '}'))
+			} while (nb_jread_char(&p, ','));
+			if (!nb_jread_char(&p, '}'))
 				goto out;
 		}
 		if (*id)
 			learn(id, name, "", "");
-	} while (jch(&p, ','));
+	} while (nb_jread_char(&p, ','));
 out:
 	free(buf);
 }
@@ -515,26 +426,26 @@ static void read_docker(const char *id)
 {
 	char path[2048], key[64], name[256] = "", *buf;
 	size_t n;
-	struct jp p;
+	struct nb_jread p;
 
 	if (!is_hex(id, strlen(id)))
 		return;
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n };
-	if (jch(&p, '{') && !jch(&p, '}')) {
+	p = (struct nb_jread){ buf, buf + n };
+	if (nb_jread_char(&p, '{') && !nb_jread_char(&p, '}')) {
 		do {
-			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+			if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 				break;
 			if (!strcmp(key, "Name")) {
-				if (jstr(&p, name, sizeof(name)))
+				if (nb_jread_str(&p, name, sizeof(name)))
 					learn(id, name + (name[0] == '/'), "", "");
 				break;
 			}
-			if (!jskip(&p, 0))
+			if (!nb_jread_skip(&p))
 				break;
-		} while (jch(&p, ','));
+		} while (nb_jread_char(&p, ','));
 	}
 	free(buf);
 }
@@ -629,18 +540,18 @@ static void read_podman_events(void)
 	while (fgets(line, sizeof(line), f)) {
 		size_t n = strlen(line);
 		char key[16], id[72] = "", name[256] = "", type[16] = "";
-		struct jp p = { line, line + n };
+		struct nb_jread p = { line, line + n };
 
 		if (!n || line[n - 1] != '\n')
 			break;	/* being written: read it next time */
 		events_off += n;
-		if (!jch(&p, '{') || jch(&p, '}'))
+		if (!nb_jread_char(&p, '{') || nb_jread_char(&p, '}'))
 			continue;
 		do {
 			char *dst = NULL;
 			size_t len = 0;
 
-			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+			if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 				break;
 			if (!strcmp(key, "ID"))
 				dst = id, len = sizeof(id);
@@ -648,9 +559,9 @@ static void read_podman_events(void)
 				dst = name, len = sizeof(name);
 			else if (!strcmp(key, "Type"))
 				dst = type, len = sizeof(type);
-			if (dst ? !jstr(&p, dst, len) : !jskip(&p, 0))
+			if (dst ? !nb_jread_str(&p, dst, len) : !nb_jread_skip(&p))
 				break;
-		} while (jch(&p, ','));
+		} while (nb_jread_char(&p, ','));
 		if (!strcmp(type, "container") && *id && *name && is_hex(id, strlen(id))) {
 			struct cent *e = find(id);
 
