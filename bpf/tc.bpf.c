@@ -16,7 +16,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "tc.h"
+#include "tc_shared.h"
 
 #define TC_ACT_UNSPEC	(-1)	/* a macro in uapi, not in vmlinux.h */
 #define PACKET_LOOPBACK	5	/* uapi if_packet.h, not in vmlinux.h */

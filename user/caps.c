@@ -2,9 +2,11 @@
 /*
  * Capabilities through the raw capget/capset/prctl system calls: each of
  * them acts on the calling thread only, which is what netbpf serve needs
- * (see caps.h).
+ * (see caps.h). Last, what netbpf needs and lacks, read from
+ * /proc/self/status.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "caps.h"
+#include "procfs.h"
 
 static const char *const cap_names[] = {
 	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
@@ -101,4 +104,55 @@ void nb_caps_names(uint64_t mask, char *buf, size_t len)
 	}
 	if (!mask)
 		snprintf(buf, len, "none");
+}
+
+unsigned long long nb_cap_effective(void)
+{
+	return nb_proc_status(0, "CapEff", 16);
+}
+
+int nb_privileged(void)
+{
+	unsigned long long c = nb_cap_effective();
+
+	if (c & (1ull << NB_CAP_SYS_ADMIN))
+		return 1;
+	return (c & (1ull << NB_CAP_BPF)) && (c & (1ull << NB_CAP_PERFMON));
+}
+
+int nb_cap_last(void)
+{
+	return nb_read_int("/proc/sys/kernel/cap_last_cap");
+}
+
+int nb_missing_caps(unsigned long long caps, int cap_last_cap, char *buf, size_t len)
+{
+	static const struct { int bit; const char *name; } need[] = {
+		{ NB_CAP_BPF, "CAP_BPF" },
+		{ NB_CAP_PERFMON, "CAP_PERFMON" },
+		{ NB_CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+	};
+	bool sys_admin = caps & (1ull << NB_CAP_SYS_ADMIN);
+	int n = 0;
+
+	if (cap_last_cap < 0)	/* unknown: assume a kernel that has CAP_BPF */
+		cap_last_cap = 63;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const char *name = need[i].name;
+		int bit = need[i].bit;
+
+		/* CAP_SYS_ADMIN covers loading; before Linux 5.8 (no CAP_BPF,
+		 * cap_last_cap < 39) it is the only capability that does */
+		if (bit != NB_CAP_NET_ADMIN && (sys_admin || cap_last_cap < NB_CAP_BPF)) {
+			if (sys_admin || bit == NB_CAP_PERFMON)
+				continue;
+			name = "CAP_SYS_ADMIN";
+		}
+		if (caps & (1ull << bit) && bit <= cap_last_cap)
+			continue;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", n ? ", " : "", name);
+		n++;
+	}
+	return n;
 }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include "cgroup.h"
-#include "collector.h"
+#include "clock.h"
 
 int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len)
 {
@@ -183,4 +187,31 @@ bool nb_cgroup_exists(uint64_t id)
 		return false;
 	snprintf(path, sizeof(path), "%s%s", root, strcmp(e->path, "/") ? e->path : "");
 	return !stat(path, &st) && st.st_ino == id;
+}
+
+int nb_cgroup_dir(const char *path, char *out, size_t len)
+{
+	char mnt[4096], root[PATH_MAX], want[8192], real[PATH_MAX];
+	size_t rl;
+	struct statfs sf;
+	struct stat st;
+
+	if (nb_cgroup2_mount("/proc/self/mountinfo", mnt, sizeof(mnt)) || !realpath(mnt, root))
+		return -ENODEV;
+	rl = strlen(root);
+	if (!strncmp(path, root, rl) && (path[rl] == '/' || !path[rl]))
+		snprintf(want, sizeof(want), "%s", path);
+	else
+		snprintf(want, sizeof(want), "%s/%s", root, path[0] == '/' ? path + 1 : path);
+	if (!realpath(want, real) || stat(real, &st))
+		return -ENOENT;
+	/* after "..", "." and symbolic links it must still be the cgroup2
+	 * mount or below it, and a cgroup2 folder */
+	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl]) ||
+	    !S_ISDIR(st.st_mode) || statfs(real, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -EXDEV;
+	if (strlen(real) >= len)
+		return -ENAMETOOLONG;
+	strcpy(out, real);
+	return 0;
 }

@@ -9,6 +9,11 @@
 
 /* Where cgroup2 is mounted (read from a mountinfo file); 0 or -1. */
 int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len);
+/* The folder of --cgroup PATH: PATH under the cgroup2 mount, or PATH
+ * itself when it is already there, resolved (no "..", no symbolic link).
+ * 0; -ENODEV no cgroup2 mount; -ENOENT no such folder; -EXDEV not a cgroup
+ * v2 folder (outside the mount after resolving, or another file system). */
+int nb_cgroup_dir(const char *path, char *out, size_t len);
 /* Path of the cgroup with this id, "" when unknown. Walks the cgroup2 tree
  * again (at most once a second) when the id is new. */
 const char *nb_cgroup_path(uint64_t id);
@@ -20,10 +25,5 @@ void nb_cgroup_learn(uint64_t id, const char *name, const char *parent, uint32_t
 bool nb_cgroup_exists(uint64_t id);
 /* Forget a removed cgroup, once nothing will show its path again. */
 void nb_cgroup_forget(uint64_t id);
-
-/* The container a cgroup path belongs to (user/container.c): a 12-character id (Docker,
- * Podman, containerd, CRI-O, Kubernetes pods) or a name (LXC, systemd
- * machines), from its deepest component that names one; "" otherwise. */
-char *nb_container_name(const char *path, char *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #define NB_COLLECTOR_H
 
 #include <stdint.h>
+#include "clock.h"	/* nb_mono_now() for every user of the collector */
 #include "loader.h"
 #include "stats.h"
 #include "tc.h"
@@ -107,11 +108,6 @@ void nb_collector_free(struct nb_collector *c);
  * number of entries, or a negative errno. */
 int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max,
 		    void *keys, void *vals, bool *batch_ok);
-
-/* Seconds, CLOCK_MONOTONIC, CLOCK_REALTIME and CLOCK_BOOTTIME. */
-double nb_mono_now(void);
-double nb_wall_now(void);
-double nb_boot_now(void);
 
 /* The keys of process and interface rows. */
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);

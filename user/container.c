@@ -28,7 +28,9 @@
 #include <time.h>
 #include <sys/stat.h>
 #include "cgroup.h"
+#include "clock.h"
 #include "container.h"
+#include "json.h"
 
 #define MAX_FILE (64u << 20)	/* containers.json of a busy host stays far below */
 #define CACHE_SLOTS 8192	/* power of two */
@@ -55,14 +57,6 @@ static size_t npods;
 static double last_reload = -10;
 static struct timespec watched_mtime[7];	/* of watched[], below */
 static long long events_off = -1;	/* read_podman_events */
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void copy(char *dst, size_t len, const char *src, size_t n)
 {
@@ -349,97 +343,6 @@ static void learn(const char *id, const char *name, const char *pod, const char 
 	e->found = true;
 }
 
-/* ---- a small JSON reader: just enough for the runtimes' files ---- */
-
-struct jp {
-	const char *s, *e;
-	bool bad;
-};
-
-static void jws(struct jp *p)
-{
-	while (p->s < p->e && isspace((unsigned char)*p->s))
-		p->s++;
-}
-
-static bool jch(struct jp *p, char c)
-{
-	jws(p);
-	if (p->s < p->e && *p->s == c) {
-		p->s++;
-		return true;
-	}
-	return false;
-}
-
-/* A string into out (truncated; \u escapes outside ASCII become '?'). */
-static bool jstr(struct jp *p, char *out, size_t len)
-{
-	size_t o = 0;
-
-	if (!jch(p, '"'))
-		return !(p->bad = true);
-	while (p->s < p->e && *p->s != '"') {
-		char c = *p->s++;
-
-		if (c == '\\' && p->s < p->e) {
-			c = *p->s++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned int v = 0;
-
-				if (p->e - p->s < 4 || sscanf(p->s, "%4x", &v) != 1)
-					return !(p->bad = true);
-				p->s += 4;
-				c = v && v < 0x80 ? (char)v : '?';
-				break;
-			}
-			default: break;	/* " \ / */
-			}
-		}
-		if (out && o + 1 < len)
-			out[o++] = c;
-	}
-	if (out && len)
-		out[o] = '\0';
-	if (p->s >= p->e)
-		return !(p->bad = true);
-	p->s++;
-	return true;
-}
-
-static bool jskip(struct jp *p, int depth)
-{
-	jws(p);
-	if (p->s >= p->e || depth > 64)
-		return !(p->bad = true);
-	if (*p->s == '"')
-		return jstr(p, NULL, 0);
-	if (*p->s == '{' || *p->s == '[') {
-		char close = *p->s == '{' ? '}' : ']';
-		bool obj = close == '}';
-
-		p->s++;
-		if (jch(p, close))
-			return true;
-		do {
-			if (obj && (!jstr(p, NULL, 0) || !jch(p, ':')))
-				return !(p->bad = true);
-			if (!jskip(p, depth + 1))
-				return false;
-		} while (jch(p, ','));
-		return jch(p, close) || !(p->bad = true);
-	}
-	while (p->s < p->e && !strchr(",]}", *p->s) && !isspace((unsigned char)*p->s))
-		p->s++;
-	return true;
-}
-
 static char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "r");
@@ -475,45 +378,45 @@ static void read_storage(const char *file)
 {
 	char path[2048], *buf;
 	size_t n;
-	struct jp p;
+	struct nb_jread p;
 
 	snprintf(path, sizeof(path), "%s%s", root, file);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n, false };
-	if (!jch(&p, '[') || jch(&p, ']'))
+	p = (struct nb_jread){ buf, buf + n };
+	if (!nb_jread_char(&p, '[') || nb_jread_char(&p, ']'))
 		goto out;
 	do {
 		char key[32], id[72] = "", name[256] = "";
 
-		if (!jch(&p, '{'))
+		if (!nb_jread_char(&p, '{'))
 			break;
-		if (!jch(&p, '}')) {
+		if (!nb_jread_char(&p, '}')) {
 			do {
-				if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+				if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 					goto out;
 				if (!strcmp(key, "id")) {
-					if (!jstr(&p, id, sizeof(id)))
+					if (!nb_jread_str(&p, id, sizeof(id)))
 						goto out;
-				} else if (!strcmp(key, "names") && jch(&p, '[')) {
-					if (!jch(&p, ']')) {
+				} else if (!strcmp(key, "names") && nb_jread_char(&p, '[')) {
+					if (!nb_jread_char(&p, ']')) {
 						do {
-							if (!jstr(&p, *name ? NULL : name, sizeof(name)))
+							if (!nb_jread_str(&p, *name ? NULL : name, sizeof(name)))
 								goto out;
-						} while (jch(&p, ','));
-						if (!jch(&p, ']'))
+						} while (nb_jread_char(&p, ','));
+						if (!nb_jread_char(&p, ']'))
 							goto out;
 					}
-				} else if (!jskip(&p, 0)) {
+				} else if (!nb_jread_skip(&p)) {
 					goto out;
 				}
-			} while (jch(&p, ','));
-			if (!jch(&p, '}'))
+			} while (nb_jread_char(&p, ','));
+			if (!nb_jread_char(&p, '}'))
 				goto out;
 		}
 		if (*id)
 			learn(id, name, "", "");
-	} while (jch(&p, ','));
+	} while (nb_jread_char(&p, ','));
 out:
 	free(buf);
 }
@@ -523,26 +426,26 @@ static void read_docker(const char *id)
 {
 	char path[2048], key[64], name[256] = "", *buf;
 	size_t n;
-	struct jp p;
+	struct nb_jread p;
 
 	if (!is_hex(id, strlen(id)))
 		return;
 	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
 	if (!(buf = slurp(path, &n)))
 		return;
-	p = (struct jp){ buf, buf + n, false };
-	if (jch(&p, '{') && !jch(&p, '}')) {
+	p = (struct nb_jread){ buf, buf + n };
+	if (nb_jread_char(&p, '{') && !nb_jread_char(&p, '}')) {
 		do {
-			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+			if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 				break;
 			if (!strcmp(key, "Name")) {
-				if (jstr(&p, name, sizeof(name)))
+				if (nb_jread_str(&p, name, sizeof(name)))
 					learn(id, name + (name[0] == '/'), "", "");
 				break;
 			}
-			if (!jskip(&p, 0))
+			if (!nb_jread_skip(&p))
 				break;
-		} while (jch(&p, ','));
+		} while (nb_jread_char(&p, ','));
 	}
 	free(buf);
 }
@@ -637,18 +540,18 @@ static void read_podman_events(void)
 	while (fgets(line, sizeof(line), f)) {
 		size_t n = strlen(line);
 		char key[16], id[72] = "", name[256] = "", type[16] = "";
-		struct jp p = { line, line + n, false };
+		struct nb_jread p = { line, line + n };
 
 		if (!n || line[n - 1] != '\n')
 			break;	/* being written: read it next time */
 		events_off += n;
-		if (!jch(&p, '{') || jch(&p, '}'))
+		if (!nb_jread_char(&p, '{') || nb_jread_char(&p, '}'))
 			continue;
 		do {
 			char *dst = NULL;
 			size_t len = 0;
 
-			if (!jstr(&p, key, sizeof(key)) || !jch(&p, ':'))
+			if (!nb_jread_str(&p, key, sizeof(key)) || !nb_jread_char(&p, ':'))
 				break;
 			if (!strcmp(key, "ID"))
 				dst = id, len = sizeof(id);
@@ -656,9 +559,9 @@ static void read_podman_events(void)
 				dst = name, len = sizeof(name);
 			else if (!strcmp(key, "Type"))
 				dst = type, len = sizeof(type);
-			if (dst ? !jstr(&p, dst, len) : !jskip(&p, 0))
+			if (dst ? !nb_jread_str(&p, dst, len) : !nb_jread_skip(&p))
 				break;
-		} while (jch(&p, ','));
+		} while (nb_jread_char(&p, ','));
 		if (!strcmp(type, "container") && *id && *name && is_hex(id, strlen(id))) {
 			struct cent *e = find(id);
 
@@ -695,7 +598,7 @@ void nb_container_poll(void)
 {
 	static double last_poll_reload = -10;
 	bool changed = false;
-	double now = mono();
+	double now = nb_mono_now();
 
 	if (now - last_poll_reload < 0.25)
 		return;
@@ -746,8 +649,8 @@ bool nb_container_lookup(const char *path, struct nb_container *out)
 	}
 	snprintf(out->id, sizeof(out->id), "%.12s", ref.id);
 	e = find(ref.id);
-	if ((!e || (!e->found && e->tries < MISS_TRIES)) && mono() - last_reload >= 1.0) {
-		last_reload = mono();
+	if ((!e || (!e->found && e->tries < MISS_TRIES)) && nb_mono_now() - last_reload >= 1.0) {
+		last_reload = nb_mono_now();
 		reload();
 		read_docker(ref.id);
 		if ((e = get(ref.id)) && !e->found)

@@ -59,4 +59,9 @@ void nb_container_set_root(const char *root);
 /* Forget the cache (tests). */
 void nb_container_reset(void);
 
+/* The container a cgroup path belongs to: a 12-character id (Docker, Podman,
+ * containerd, CRI-O, Kubernetes pods) or a name (LXC, systemd
+ * machines), from its deepest component that names one; "" otherwise. */
+char *nb_container_name(const char *path, char *buf, size_t len);
+
 #endif

@@ -7,87 +7,15 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "collector.h"
 #include "doctor.h"
 #include "json.h"
 #include "loader.h"
+#include "procfs.h"
 #include "tc.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
-
-unsigned long long nb_cap_effective(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
-int nb_privileged(void)
-{
-	unsigned long long c = nb_cap_effective();
-
-	if (c & (1ull << NB_CAP_SYS_ADMIN))
-		return 1;
-	return (c & (1ull << NB_CAP_BPF)) && (c & (1ull << NB_CAP_PERFMON));
-}
-
-static int read_int_file(const char *path)
-{
-	int v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-int nb_cap_last(void)
-{
-	return read_int_file("/proc/sys/kernel/cap_last_cap");
-}
-
-int nb_missing_caps(unsigned long long caps, int cap_last_cap, char *buf, size_t len)
-{
-	static const struct { int bit; const char *name; } need[] = {
-		{ NB_CAP_BPF, "CAP_BPF" },
-		{ NB_CAP_PERFMON, "CAP_PERFMON" },
-		{ NB_CAP_NET_ADMIN, "CAP_NET_ADMIN" },
-	};
-	bool sys_admin = caps & (1ull << NB_CAP_SYS_ADMIN);
-	int n = 0;
-
-	if (cap_last_cap < 0)	/* unknown: assume a kernel that has CAP_BPF */
-		cap_last_cap = 63;
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		const char *name = need[i].name;
-		int bit = need[i].bit;
-
-		/* CAP_SYS_ADMIN covers loading; before Linux 5.8 (no CAP_BPF,
-		 * cap_last_cap < 39) it is the only capability that does */
-		if (bit != NB_CAP_NET_ADMIN && (sys_admin || cap_last_cap < NB_CAP_BPF)) {
-			if (sys_admin || bit == NB_CAP_PERFMON)
-				continue;
-			name = "CAP_SYS_ADMIN";
-		}
-		if (caps & (1ull << bit) && bit <= cap_last_cap)
-			continue;
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", n ? ", " : "", name);
-		n++;
-	}
-	return n;
-}
 
 /* Does bpf_map_lookup_batch work on a hash map here (Linux 5.6+)? */
 static bool batch_works(void)
@@ -153,142 +81,253 @@ static const struct {
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
-int nb_doctor(const struct nb_opts *o)
-{
-	const char *btf = o->btf_path ? o->btf_path : SYS_BTF;
-	unsigned long long caps = nb_cap_effective();
-	struct nb_rung_result res[NB_NBACKENDS] = {};
-	enum nb_backend chosen = NB_BACKEND_AUTO;
-	bool has_btf = access(btf, R_OK) == 0;
-	int stats = read_int_file("/proc/sys/kernel/bpf_stats_enabled");
-	static const char *const tc_methods[] = { "tcx", "clsact" };
-	int tc_err[2] = { -EPERM, -EPERM };
-	const char *tc_chosen = NULL;
-	bool batch = false;
+static const char *const tc_methods[] = { "tcx", "clsact" };
+#define NTC (sizeof(tc_methods) / sizeof(tc_methods[0]))
+static const char *const tc_detail[NTC] = {
+	"tcx links (Linux 6.6+), detached by the kernel when netbpf exits",
+	"clsact qdisc, netbpf's own filter handle and priority",
+};
+
+/* The capabilities doctor shows: the JSON key and the name in the text. */
+static const struct {
+	int bit;
+	const char *key, *name;
+} shown_caps[] = {
+	{ NB_CAP_BPF, "cap_bpf", "CAP_BPF" },
+	{ NB_CAP_PERFMON, "cap_perfmon", "CAP_PERFMON" },
+	{ NB_CAP_NET_ADMIN, "cap_net_admin", "CAP_NET_ADMIN" },
+	{ NB_CAP_SYS_ADMIN, "cap_sys_admin", "CAP_SYS_ADMIN" },
+};
+
+/* What doctor found: probed once, then printed row by row. */
+struct report {
 	struct utsname u;
+	const char *btf;
+	bool has_btf, batch;
+	unsigned long long caps;
+	int stats;				/* kernel.bpf_stats_enabled */
+	struct nb_rung_result res[NB_NBACKENDS];
+	enum nb_backend chosen;			/* AUTO: none works */
+	int tc_err[NTC];
+	const char *tc_chosen;			/* NULL: none works */
+};
+
+static void probe(const struct nb_opts *o, struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->btf = o->btf_path ? o->btf_path : SYS_BTF;
+	r->caps = nb_cap_effective();
+	r->chosen = NB_BACKEND_AUTO;
+	r->has_btf = access(r->btf, R_OK) == 0;
+	r->stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled");
+	for (size_t m = 0; m < NTC; m++)	/* not probed: not permitted */
+		r->tc_err[m] = -EPERM;
+	uname(&r->u);
+	if (!r->has_btf || !nb_privileged())
+		return;
+	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+		if (o->backend != NB_BACKEND_AUTO && (int)o->backend != b)
+			continue;
+		nb_loader_probe(b, o->btf_path, &r->res[b]);
+		if (r->res[b].ok && r->chosen == NB_BACKEND_AUTO)
+			r->chosen = b;
+	}
+	r->batch = batch_works();
+	for (size_t m = 0; m < NTC; m++) {
+		r->tc_err[m] = nb_tc_probe(tc_methods[m]);
+		if (!r->tc_err[m] && !r->tc_chosen)
+			r->tc_chosen = tc_methods[m];
+	}
+}
+
+/*
+ * The printer: each row below is written by one function, as text or as
+ * part of the one JSON object, from the same values.
+ */
+struct out {
+	bool json;
 	struct nb_json j;
+};
 
-	uname(&u);
-	if (has_btf && nb_privileged()) {
-		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
-			if (o->backend != NB_BACKEND_AUTO && (int)o->backend != b)
-				continue;
-			nb_loader_probe(b, o->btf_path, &res[b]);
-			if (res[b].ok && chosen == NB_BACKEND_AUTO)
-				chosen = b;
-		}
-		batch = batch_works();
-		for (int m = 0; m < 2; m++) {
-			tc_err[m] = nb_tc_probe(tc_methods[m]);
-			if (!tc_err[m] && !tc_chosen)
-				tc_chosen = tc_methods[m];
-		}
+static const char *yes(bool v)
+{
+	return v ? "yes" : "no";
+}
+
+/* A list: its JSON key, and the heading of its text section. */
+static void list_begin(struct out *out, const char *key, const char *heading)
+{
+	if (out->json)
+		nb_json_open(&out->j, key, '[');
+	else
+		printf("\n%s:\n", heading);
+}
+
+/* The end of a list, and in JSON the choice made from it. */
+static void list_end(struct out *out, const char *key, const char *chosen)
+{
+	if (!out->json)
+		return;
+	nb_json_close(&out->j, ']');
+	if (key)
+		nb_json_str(&out->j, key, chosen ? chosen : "");
+}
+
+/* A text row of a list: a name, a verdict and what it means. */
+static void text_row(const char *name, const char *verdict, const char *detail)
+{
+	printf("  %-11s %-5s %s\n", name, verdict, detail);
+}
+
+static void print_system(struct out *out, const struct report *r)
+{
+	bool root = geteuid() == 0;
+	struct nb_json *j = &out->j;
+
+	if (out->json) {
+		nb_json_str(j, "kernel", r->u.release);
+		nb_json_str(j, "arch", r->u.machine);
+		nb_json_bool(j, "btf", r->has_btf);
+		nb_json_str(j, "btf_path", r->btf);
+		nb_json_bool(j, "root", root);
+		for (size_t i = 0; i < sizeof(shown_caps) / sizeof(shown_caps[0]); i++)
+			nb_json_bool(j, shown_caps[i].key, r->caps & (1ull << shown_caps[i].bit));
+		nb_json_bool(j, "batch_map_reads", r->batch);
+		nb_json_bool(j, "bpf_stats_enabled", r->stats == 1);
+		return;
 	}
+	printf("kernel        %s (%s)\n", r->u.release, r->u.machine);
+	printf("btf           %s (%s)\n", yes(r->has_btf), r->btf);
+	printf("privileges    %s", root ? "root" : "not root");
+	for (size_t i = 0; i < sizeof(shown_caps) / sizeof(shown_caps[0]); i++)
+		printf("%s%s %s", i ? ", " : "; ", shown_caps[i].name,
+		       yes(r->caps & (1ull << shown_caps[i].bit)));
+	printf("\nbatch reads   %s\n", r->batch ? "yes" : "no (reads maps one entry at a time)");
+	printf("bpf stats     %s\n", r->stats == 1 ? "on" :
+	       "off (sysctl kernel.bpf_stats_enabled=1 shows BPF run time)");
+}
 
-	if (o->json) {
-		nb_json_begin(&j, stdout);
-		nb_json_str(&j, "kernel", u.release);
-		nb_json_str(&j, "arch", u.machine);
-		nb_json_bool(&j, "btf", has_btf);
-		nb_json_str(&j, "btf_path", btf);
-		nb_json_bool(&j, "root", geteuid() == 0);
-		nb_json_bool(&j, "cap_bpf", caps & (1ull << NB_CAP_BPF));
-		nb_json_bool(&j, "cap_perfmon", caps & (1ull << NB_CAP_PERFMON));
-		nb_json_bool(&j, "cap_net_admin", caps & (1ull << NB_CAP_NET_ADMIN));
-		nb_json_bool(&j, "cap_sys_admin", caps & (1ull << NB_CAP_SYS_ADMIN));
-		nb_json_bool(&j, "batch_map_reads", batch);
-		nb_json_bool(&j, "bpf_stats_enabled", stats == 1);
-		nb_json_open(&j, "backends", '[');
-		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
-			nb_json_open(&j, NULL, '{');
-			nb_json_str(&j, "name", nb_backend_names[b]);
-			nb_json_str(&j, "hooks", rung_hooks[b]);
-			nb_json_str(&j, "blind_spots", rung_blind[b]);
-			nb_json_bool(&j, "tried", res[b].tried);
-			nb_json_bool(&j, "works", res[b].ok);
-			nb_json_str(&j, "failed_at", res[b].ok || !res[b].tried ? "" : res[b].step);
-			nb_json_str(&j, "error", res[b].ok || !res[b].tried ? "" : strerror(-res[b].err));
-			nb_json_close(&j, '}');
-		}
-		nb_json_close(&j, ']');
-		nb_json_str(&j, "backend", chosen ? nb_backend_names[chosen] : "");
-		nb_json_open(&j, "attach_methods", '[');
-		for (int m = 0; m < 2; m++) {
-			nb_json_open(&j, NULL, '{');
-			nb_json_str(&j, "name", tc_methods[m]);
-			nb_json_bool(&j, "works", !tc_err[m]);
-			nb_json_str(&j, "error", tc_err[m] ? strerror(-tc_err[m]) : "");
-			nb_json_close(&j, '}');
-		}
-		nb_json_close(&j, ']');
-		nb_json_str(&j, "attach_method", tc_chosen ? tc_chosen : "");
-		nb_json_open(&j, "address_families", '[');
-		for (size_t f = 0; f < NFAMILIES; f++) {
-			nb_json_open(&j, NULL, '{');
-			nb_json_str(&j, "name", families[f].name);
-			nb_json_bool(&j, "counted", families[f].counted[0] == 'y');
-			nb_json_str(&j, "detail", families[f].why);
-			nb_json_close(&j, '}');
-		}
-		nb_json_close(&j, ']');
-		nb_json_bool(&j, "can_run", chosen != NB_BACKEND_AUTO && tc_chosen);
-		nb_json_end(&j);
+static void print_rung(struct out *out, int b, const struct nb_rung_result *res)
+{
+	const char *name = nb_backend_names[b];
+	bool failed = res->tried && !res->ok;
+	const char *err = failed ? strerror(-res->err) : "";
+
+	if (out->json) {
+		nb_json_open(&out->j, NULL, '{');
+		nb_json_str(&out->j, "name", name);
+		nb_json_str(&out->j, "hooks", rung_hooks[b]);
+		nb_json_str(&out->j, "blind_spots", rung_blind[b]);
+		nb_json_bool(&out->j, "tried", res->tried);
+		nb_json_bool(&out->j, "works", res->ok);
+		nb_json_str(&out->j, "failed_at", failed ? res->step : "");
+		nb_json_str(&out->j, "error", err);
+		nb_json_close(&out->j, '}');
+	} else if (!res->tried) {
+		text_row(name, "-", "not tried");
+	} else if (res->ok) {
+		text_row(name, "yes", rung_hooks[b]);
+		printf("  %-17s misses: %s\n", "", rung_blind[b]);
 	} else {
-		printf("kernel        %s (%s)\n", u.release, u.machine);
-		printf("btf           %s (%s)\n", has_btf ? "yes" : "no", btf);
-		printf("privileges    %s; CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, CAP_SYS_ADMIN %s\n",
-		       geteuid() == 0 ? "root" : "not root",
-		       caps & (1ull << NB_CAP_BPF) ? "yes" : "no",
-		       caps & (1ull << NB_CAP_PERFMON) ? "yes" : "no",
-		       caps & (1ull << NB_CAP_NET_ADMIN) ? "yes" : "no",
-		       caps & (1ull << NB_CAP_SYS_ADMIN) ? "yes" : "no");
-		printf("batch reads   %s\n", batch ? "yes" : "no (reads maps one entry at a time)");
-		printf("bpf stats     %s\n", stats == 1 ? "on" :
-		       "off (sysctl kernel.bpf_stats_enabled=1 shows BPF run time)");
-		printf("\nper-process hooks, first that works is used:\n");
-		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
-			if (!res[b].tried)
-				printf("  %-11s %-5s %s\n", nb_backend_names[b], "-", "not tried");
-			else if (res[b].ok)
-				printf("  %-11s %-5s %s\n  %-17s misses: %s\n", nb_backend_names[b], "yes",
-				       rung_hooks[b], "", rung_blind[b]);
-			else
-				printf("  %-11s %-5s %s failed: %s\n", nb_backend_names[b], "no",
-				       res[b].step, strerror(-res[b].err));
-		}
-		printf("\ninterface counters (TC classifier), first that works is used:\n");
-		for (int m = 0; m < 2; m++)
-			printf("  %-11s %-5s %s\n", tc_methods[m], tc_err[m] ? "no" : "yes",
-			       tc_err[m] ? strerror(-tc_err[m]) :
-			       m ? "clsact qdisc, netbpf's own filter handle and priority" :
-				   "tcx links (Linux 6.6+), detached by the kernel when netbpf exits");
-		printf("\naddress families at the socket hooks, counted per process or not:\n");
-		for (size_t f = 0; f < NFAMILIES; f++)
-			printf("  %-11s %-5s %s\n", families[f].name, families[f].counted,
-			       families[f].why);
-		printf("\nnetbpf will use: %s for processes, %s for interfaces\n",
-		       chosen ? nb_backend_names[chosen] : "nothing", tc_chosen ? tc_chosen : "nothing");
+		printf("  %-11s %-5s %s failed: %s\n", name, "no", res->step, err);
 	}
-	if (chosen != NB_BACKEND_AUTO && !tc_chosen) {
+}
+
+static void print_tc(struct out *out, size_t m, int err)
+{
+	if (out->json) {
+		nb_json_open(&out->j, NULL, '{');
+		nb_json_str(&out->j, "name", tc_methods[m]);
+		nb_json_bool(&out->j, "works", !err);
+		nb_json_str(&out->j, "error", err ? strerror(-err) : "");
+		nb_json_close(&out->j, '}');
+	} else {
+		text_row(tc_methods[m], yes(!err), err ? strerror(-err) : tc_detail[m]);
+	}
+}
+
+static void print_family(struct out *out, size_t f)
+{
+	if (out->json) {
+		nb_json_open(&out->j, NULL, '{');
+		nb_json_str(&out->j, "name", families[f].name);
+		nb_json_bool(&out->j, "counted", families[f].counted[0] == 'y');
+		nb_json_str(&out->j, "detail", families[f].why);
+		nb_json_close(&out->j, '}');
+	} else {
+		text_row(families[f].name, families[f].counted, families[f].why);
+	}
+}
+
+static void print_choice(struct out *out, const struct report *r)
+{
+	const char *rung = r->chosen ? nb_backend_names[r->chosen] : NULL;
+
+	if (out->json) {
+		nb_json_bool(&out->j, "can_run", rung && r->tc_chosen);
+		nb_json_end(&out->j);
+	} else {
+		printf("\nnetbpf will use: %s for processes, %s for interfaces\n",
+		       rung ? rung : "nothing", r->tc_chosen ? r->tc_chosen : "nothing");
+	}
+}
+
+static void print_report(bool json, const struct report *r)
+{
+	struct out out = { .json = json };
+
+	if (json)
+		nb_json_begin(&out.j, stdout);
+	print_system(&out, r);
+	list_begin(&out, "backends", "per-process hooks, first that works is used");
+	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++)
+		print_rung(&out, b, &r->res[b]);
+	list_end(&out, "backend", r->chosen ? nb_backend_names[r->chosen] : NULL);
+	list_begin(&out, "attach_methods",
+		   "interface counters (TC classifier), first that works is used");
+	for (size_t m = 0; m < NTC; m++)
+		print_tc(&out, m, r->tc_err[m]);
+	list_end(&out, "attach_method", r->tc_chosen);
+	list_begin(&out, "address_families",
+		   "address families at the socket hooks, counted per process or not");
+	for (size_t f = 0; f < NFAMILIES; f++)
+		print_family(&out, f);
+	list_end(&out, NULL, NULL);
+	print_choice(&out, r);
+}
+
+/* Why netbpf cannot run here, on stderr; the exit status. */
+static int verdict(const struct report *r)
+{
+	char miss[128];
+
+	if (r->chosen != NB_BACKEND_AUTO && !r->tc_chosen) {
 		fprintf(stderr, "netbpf: cannot run here: neither tcx nor clsact can attach the interface counters (hint: %s)\n",
-			caps & (1ull << NB_CAP_NET_ADMIN) ? "modprobe sch_ingress cls_bpf" :
+			r->caps & (1ull << NB_CAP_NET_ADMIN) ? "modprobe sch_ingress cls_bpf" :
 			"missing CAP_NET_ADMIN: allow it, or run as root");
 		return 1;
 	}
-	if (chosen == NB_BACKEND_AUTO) {
-		if (!has_btf)
-			fprintf(stderr, "netbpf: cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)\n", btf);
-		else if (!nb_privileged()) {
-			char miss[128];
-
-			nb_missing_caps(caps, nb_cap_last(), miss, sizeof(miss));
-			fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: missing %s (hint: %s)\n",
-				miss, geteuid() ? "run as root, sudo netbpf doctor" :
-				"root, but the capability bounding set drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
-		}
-		else
-			fprintf(stderr, "netbpf: cannot run here: no hook for per-process accounting works on this kernel\n");
-		return 1;
+	if (r->chosen != NB_BACKEND_AUTO)
+		return 0;
+	if (!r->has_btf) {
+		fprintf(stderr, "netbpf: cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)\n",
+			r->btf);
+	} else if (!nb_privileged()) {
+		nb_missing_caps(r->caps, nb_cap_last(), miss, sizeof(miss));
+		fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: missing %s (hint: %s)\n",
+			miss, geteuid() ? "run as root, sudo netbpf doctor" :
+			"root, but the capability bounding set drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
+	} else {
+		fprintf(stderr, "netbpf: cannot run here: no hook for per-process accounting works on this kernel\n");
 	}
-	return 0;
+	return 1;
+}
+
+int nb_doctor(const struct nb_opts *o)
+{
+	struct report r;
+
+	probe(o, &r);
+	print_report(o->json, &r);
+	return verdict(&r);
 }

@@ -7,22 +7,29 @@
 #include "format.h"
 #include "netbpf.h"
 
-static char *scaled(char *buf, size_t len, double v, double step,
-		    const char *const *units, int nunits, const char *suffix)
+int nb_scale(double *v, double step, int nunits)
 {
 	int u = 0;
 
-	if (v < 0)
-		v = 0;
-	while (v >= step && u < nunits - 1) {
-		v /= step;
+	if (*v < 0)
+		*v = 0;
+	while (*v >= step && u < nunits - 1) {
+		*v /= step;
 		u++;
 	}
 	/* 1023.96 KiB would print as "1024.0 KiB": move it up a unit */
-	if (u && u < nunits - 1 && v >= step - 0.05) {
-		v /= step;
+	if (u && u < nunits - 1 && *v >= step - 0.05) {
+		*v /= step;
 		u++;
 	}
+	return u;
+}
+
+static char *scaled(char *buf, size_t len, double v, double step,
+		    const char *const *units, int nunits, const char *suffix)
+{
+	int u = nb_scale(&v, step, nunits);
+
 	if (u == 0)
 		snprintf(buf, len, "%.0f %s%s", v, units[0], suffix);
 	else
@@ -45,27 +52,6 @@ char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits)
 	if (bits)
 		return scaled(buf, len, bytes_per_s * 8, 1000, units, 6, "/s");
 	return scaled(buf, len, bytes_per_s, 1024, bunits, 6, "/s");
-}
-
-char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width)
-{
-	size_t n = strlen(s);
-
-	if (width < 1 || len < 2) {
-		if (len)
-			buf[0] = '\0';
-		return buf;
-	}
-	if ((size_t)width >= len)
-		width = (int)len - 1;
-	if (n <= (size_t)width) {
-		memcpy(buf, s, n + 1);
-	} else {
-		memcpy(buf, s, width - 1);
-		buf[width - 1] = '+';
-		buf[width] = '\0';
-	}
-	return buf;
 }
 
 char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr)

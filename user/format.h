@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one unit scaler: divides *v by step while it is step or more (at
+ * most nunits - 1 times; a negative *v becomes 0) and returns the unit's
+ * index; 1023.96 KiB goes up to 1.0 MiB rather than show as 1024.0. */
+int nb_scale(double *v, double step, int nunits);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", ... (1024 steps) */
 char *nb_fmt_bytes(char *buf, size_t len, double bytes);
 /* The name of a user id ("1000" when it has none), cached. */
@@ -17,8 +21,6 @@ char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
  * 8 columns: "14:03:59" when less than a day before now, else "Nov 24";
  * "-" when unknown (0). */
 char *nb_fmt_start(char *buf, size_t len, double start, double now);
-/* Copy s into buf, cut to width columns with a trailing '+' when cut. */
-char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width);
 
 /* An address in text: "10.0.0.1" (family 4, 4 bytes) or "fd00::1" (6). */
 char *nb_fmt_ip(char *buf, size_t len, int family, const unsigned char *addr);

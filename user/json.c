@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 #include "json.h"
 #include "text.h"
 
@@ -48,7 +51,6 @@ void nb_json_begin(struct nb_json *j, FILE *f)
 {
 	j->f = f;
 	j->nfields = 0;
-	j->depth = 0;
 	fputc('{', f);
 }
 
@@ -62,14 +64,12 @@ void nb_json_open(struct nb_json *j, const char *n, char bracket)
 	name(j, n);
 	fputc(bracket, j->f);
 	j->nfields = 0;
-	j->depth++;
 }
 
 void nb_json_close(struct nb_json *j, char bracket)
 {
 	fputc(bracket, j->f);
 	j->nfields = 1;	/* the closed value counts as a field of the parent */
-	j->depth--;
 }
 
 void nb_json_str(struct nb_json *j, const char *n, const char *v)
@@ -102,4 +102,94 @@ void nb_json_bool(struct nb_json *j, const char *n, bool v)
 {
 	name(j, n);
 	fputs(v ? "true" : "false", j->f);
+}
+
+/* ---- the reader ---- */
+
+static void ws(struct nb_jread *p)
+{
+	while (p->s < p->e && isspace((unsigned char)*p->s))
+		p->s++;
+}
+
+bool nb_jread_char(struct nb_jread *p, char c)
+{
+	ws(p);
+	if (p->s < p->e && *p->s == c) {
+		p->s++;
+		return true;
+	}
+	return false;
+}
+
+bool nb_jread_str(struct nb_jread *p, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (!nb_jread_char(p, '"'))
+		return false;
+	while (p->s < p->e && *p->s != '"') {
+		char c = *p->s++;
+
+		if (c == '\\' && p->s < p->e) {
+			c = *p->s++;
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'u': {
+				unsigned int v = 0;
+
+				if (p->e - p->s < 4 || sscanf(p->s, "%4x", &v) != 1)
+					return false;
+				p->s += 4;
+				c = v && v < 0x80 ? (char)v : '?';
+				break;
+			}
+			default: break;	/* " \ / */
+			}
+		}
+		if (out && o + 1 < len)
+			out[o++] = c;
+	}
+	if (out && len)
+		out[o] = '\0';
+	if (p->s >= p->e)
+		return false;
+	p->s++;
+	return true;
+}
+
+static bool skip(struct nb_jread *p, int depth)
+{
+	ws(p);
+	if (p->s >= p->e || depth > 64)
+		return false;
+	if (*p->s == '"')
+		return nb_jread_str(p, NULL, 0);
+	if (*p->s == '{' || *p->s == '[') {
+		char close = *p->s == '{' ? '}' : ']';
+		bool obj = close == '}';
+
+		p->s++;
+		if (nb_jread_char(p, close))
+			return true;
+		do {
+			if (obj && (!nb_jread_str(p, NULL, 0) || !nb_jread_char(p, ':')))
+				return false;
+			if (!skip(p, depth + 1))
+				return false;
+		} while (nb_jread_char(p, ','));
+		return nb_jread_char(p, close);
+	}
+	while (p->s < p->e && !strchr(",]}", *p->s) && !isspace((unsigned char)*p->s))
+		p->s++;
+	return true;
+}
+
+bool nb_jread_skip(struct nb_jread *p)
+{
+	return skip(p, 0);
 }

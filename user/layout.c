@@ -234,7 +234,7 @@ char *nb_fmt_fit(char *buf, size_t len, double v, bool rate, bool bits, int widt
 	double step = rate && bits ? 1000 : 1024;
 	const char *suffix = rate ? "/s" : "";
 	char tmp[64];
-	int u = 0;
+	int u;
 
 	if (rate)
 		nb_fmt_rate(tmp, sizeof(tmp), v, bits);
@@ -245,16 +245,7 @@ char *nb_fmt_fit(char *buf, size_t len, double v, bool rate, bool bits, int widt
 	/* the same scale as format.c, in letters */
 	if (rate && bits)
 		v *= 8;
-	if (v < 0)
-		v = 0;
-	while (v >= step && u < 5) {
-		v /= step;
-		u++;
-	}
-	if (u && u < 5 && v >= step - 0.05) {
-		v /= step;
-		u++;
-	}
+	u = nb_scale(&v, step, 6);
 	snprintf(tmp, sizeof(tmp), u ? "%.1f%s%s" : "%.0f%s%s", v, units[u], suffix);
 	if ((int)strlen(tmp) > width)
 		snprintf(tmp, sizeof(tmp), "%.0f%s%s", v, units[u], suffix);

@@ -3,10 +3,6 @@
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <limits.h>
-#include <linux/magic.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,27 +30,6 @@ void nb_libbpf_verbose(bool on)
 {
 	verbose = on;
 	libbpf_set_print(print_fn);
-}
-
-const char *nb_errhint(int err)
-{
-	switch (-err) {
-	case EPERM:
-		return "not permitted: run as root (CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)";
-	case EACCES:
-		return "refused by the kernel's verifier (netbpf -v shows why)";
-	case ENOENT:
-	case ESRCH:
-		return "the kernel lacks the hook or its BTF";
-	case EOPNOTSUPP:
-	case EINVAL:
-		return "not supported by this kernel";
-	}
-	/* libbpf's own codes (4000 and up: "not an ELF file", ...) too */
-	static char buf[128];
-
-	libbpf_strerror(err, buf, sizeof(buf));
-	return buf;
 }
 
 /* Programs of each rung; the exit hook is on for every rung. */
@@ -223,33 +198,6 @@ fail:
 	netbpf__destroy(s);
 	nb_kretprobes_remove(kret);
 	return NULL;
-}
-
-int nb_cgroup_dir(const char *path, char *out, size_t len)
-{
-	char mnt[4096], root[PATH_MAX], want[8192], real[PATH_MAX];
-	size_t rl;
-	struct statfs sf;
-	struct stat st;
-
-	if (nb_cgroup2_mount("/proc/self/mountinfo", mnt, sizeof(mnt)) || !realpath(mnt, root))
-		return -ENODEV;
-	rl = strlen(root);
-	if (!strncmp(path, root, rl) && (path[rl] == '/' || !path[rl]))
-		snprintf(want, sizeof(want), "%s", path);
-	else
-		snprintf(want, sizeof(want), "%s/%s", root, path[0] == '/' ? path + 1 : path);
-	if (!realpath(want, real) || stat(real, &st))
-		return -ENOENT;
-	/* after "..", "." and symbolic links it must still be the cgroup2
-	 * mount or below it, and a cgroup2 folder */
-	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl]) ||
-	    !S_ISDIR(st.st_mode) || statfs(real, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
-		return -EXDEV;
-	if (strlen(real) >= len)
-		return -ENAMETOOLONG;
-	strcpy(out, real);
-	return 0;
 }
 
 int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_result *res)

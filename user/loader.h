@@ -39,11 +39,6 @@ struct nb_loader {
  * nb_loader_close() on any state.
  */
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o);
-/* The folder of --cgroup PATH: PATH under the cgroup2 mount, or PATH
- * itself when it is already there, resolved (no "..", no symbolic link).
- * 0; -ENODEV no cgroup2 mount; -ENOENT no such folder; -EXDEV not a cgroup
- * v2 folder (outside the mount after resolving, or another file system). */
-int nb_cgroup_dir(const char *path, char *out, size_t len);
 /* Try one rung for real: open, load, attach, detach. */
 int nb_loader_probe(enum nb_backend b, const char *btf_path,
 		    struct nb_rung_result *res);
@@ -53,7 +48,5 @@ struct bpf_object *nb_loader_object(const struct nb_loader *l);
 
 /* Print libbpf's messages on stderr (on with -v). */
 void nb_libbpf_verbose(bool on);
-/* "Operation not permitted" with a hint, for one-line errors. */
-const char *nb_errhint(int err);
 
 #endif

@@ -14,9 +14,14 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "container.h"
+#include "caps.h"
+#include "cgroup.h"
 #include "doctor.h"
+#include "errors.h"
+#include "listen.h"
 #include "loader.h"
 #include "opts.h"
+#include "procfs.h"
 #include "serve.h"
 #include "session.h"
 #include "top.h"
@@ -29,12 +34,6 @@
 #ifndef NETBPF_COMMIT
 #define NETBPF_COMMIT "unknown"
 #endif
-
-#define die(code, ...) do { \
-	fprintf(stderr, "netbpf: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	return code; \
-} while (0)
 
 struct trace_run {
 	const struct nb_opts *o;
@@ -86,24 +85,6 @@ static int run_trace(const struct nb_opts *o)
 	return ret;
 }
 
-/* The process a pid or thread id belongs to, from /proc; 0 if none. */
-static unsigned int tgid_of(unsigned int pid)
-{
-	char path[64], line[256];
-	unsigned int tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %u", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
 /* --btf FILE: exit 2 when it is not BTF (libbpf would say "Unknown error
  * 4001" much later). */
 static int check_btf(const char *path)
@@ -127,12 +108,12 @@ static int check_cgroup(const char *path)
 	int err = nb_cgroup_dir(path, dir, sizeof(dir));
 
 	if (err == -ENODEV)
-		die(1, "--cgroup: no cgroup v2 file system is mounted here (hint: mount -t cgroup2 none /sys/fs/cgroup)");
+		nb_fail(1, "--cgroup: no cgroup v2 file system is mounted here (hint: mount -t cgroup2 none /sys/fs/cgroup)");
 	if (err == -ENOENT)
-		die(2, "no such cgroup: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+		nb_fail(2, "no such cgroup: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
 		    path);
 	if (err)
-		die(2, "not a cgroup v2 path: %s (hint: a folder under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+		nb_fail(2, "not a cgroup v2 path: %s (hint: a folder under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
 		    path);
 	return 0;
 }
@@ -145,7 +126,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (nb_parse_opts(argc, argv, &o, err, sizeof(err)))
-		die(2, "%s", err);
+		nb_fail(2, "%s", err);
 	if (o.help) {
 		nb_usage(stdout);
 		return 0;
@@ -156,14 +137,14 @@ int main(int argc, char **argv)
 	}
 	if (nb_resolve_command(&o, isatty(STDOUT_FILENO), err, sizeof(err)) ||
 	    nb_parse_env(&o, err, sizeof(err)))
-		die(2, "%s", err);
+		nb_fail(2, "%s", err);
 	if (o.command == NB_CMD_TOP && !isatty(STDOUT_FILENO))
-		die(2, "top needs a terminal (hint: use netbpf trace)");
+		nb_fail(2, "top needs a terminal (hint: use netbpf trace)");
 	if (o.command == NB_CMD_SERVE && o.listen) {
 		struct sockaddr_storage ss;
 
 		if (nb_parse_listen(o.listen, &ss))
-			die(2, "bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)", o.listen);
+			nb_fail(2, "bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)", o.listen);
 	}
 	nb_libbpf_verbose(o.verbose);	/* libbpf's messages only with -v */
 	btf = o.btf_path ? o.btf_path : "/sys/kernel/btf/vmlinux";
@@ -176,29 +157,29 @@ int main(int argc, char **argv)
 		static char cgpath[4096];
 
 		if (nb_container_find(NULL, o.container, cgpath, sizeof(cgpath)))
-			die(2, "no such container: %s (hint: a name or id as podman ps, docker ps or crictl ps shows it)",
+			nb_fail(2, "no such container: %s (hint: a name or id as podman ps, docker ps or crictl ps shows it)",
 			    o.container);
 		o.cgroup = cgpath;
 	}
 	if (o.cgroup && (ret = check_cgroup(o.cgroup)))
 		return ret;
 	for (int i = 0; i < o.npids; i++) {
-		unsigned int tgid = tgid_of(o.pids[i]);
+		unsigned int tgid = nb_proc_status(o.pids[i], "Tgid", 10);
 
 		if (!tgid)
-			die(2, "no such process: %u (hint: check the pid with ps -p %u)",
+			nb_fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
 			    o.pids[i], o.pids[i]);
 		if (tgid != o.pids[i])
-			die(2, "%u is a thread of process %u (hint: netbpf --pid %u; threads count in their process)",
+			nb_fail(2, "%u is a thread of process %u (hint: netbpf --pid %u; threads count in their process)",
 			    o.pids[i], tgid, tgid);
 	}
 	if (access(btf, R_OK))
-		die(1, "no kernel BTF at %s: netbpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (or --btf FILE)", btf);
+		nb_fail(1, "no kernel BTF at %s: netbpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (or --btf FILE)", btf);
 	if (nb_missing_caps(nb_cap_effective(), nb_cap_last(), miss, sizeof(miss))) {
 		if (geteuid())
-			die(1, "not permitted to load BPF programs: missing %s (hint: run as root, e.g. sudo netbpf %s, or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
+			nb_fail(1, "not permitted to load BPF programs: missing %s (hint: run as root, e.g. sudo netbpf %s, or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
 			    miss, o.command == NB_CMD_TOP ? "top" : o.command == NB_CMD_SERVE ? "serve" : "trace");
-		die(1, "running as root but missing %s (hint: the capability bounding set of this service or container drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
+		nb_fail(1, "running as root but missing %s (hint: the capability bounding set of this service or container drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
 		    miss);
 	}
 	if (o.command == NB_CMD_SERVE)

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -23,6 +22,8 @@
 #include <microhttpd.h>
 #include "metrics.h"
 #include "caps.h"
+#include "listen.h"
+#include "procfs.h"
 #include "serve.h"
 #include "session.h"
 #include "webcfg.h"
@@ -76,41 +77,6 @@ static void make_page(void)
 	page = buf;
 	page_len = len;
 	page_stale = false;
-}
-
-int nb_parse_listen(const char *s, struct sockaddr_storage *ss)
-{
-	char host[128];
-	const char *colon;
-	char *end;
-	unsigned long port;
-
-	memset(ss, 0, sizeof(*ss));
-	colon = strrchr(s, ':');
-	if (!colon || colon == s || strlen(s) >= sizeof(host))
-		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || !colon[1] || port == 0 || port > 65535)
-		return -1;
-	memcpy(host, s, colon - s);
-	host[colon - s] = '\0';
-	if (host[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		size_t n = strlen(host);
-
-		if (n < 3 || host[n - 1] != ']')
-			return -1;
-		host[n - 1] = '\0';
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
@@ -172,19 +138,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-static bool bpf_stats_on(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int on = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &on) != 1)
-			on = 0;
-		fclose(f);
-	}
-	return on == 1;
-}
-
 struct serve_run {
 	const struct nb_opts *o;
 	const char *backend;
@@ -195,7 +148,7 @@ struct serve_run {
 static int render(void *ctx, const struct nb_collector *c)
 {
 	struct serve_run *sr = ctx;
-	bool stats = bpf_stats_on();
+	bool stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled") == 1;
 
 	pthread_mutex_lock(&page_lock);
 	nb_metrics_feed(c, sr->o);
@@ -364,6 +317,79 @@ static void *start_http(void *arg)
 	return NULL;
 }
 
+/* --listen, --web-config and the listening socket: the socket, or -1
+ * with the error printed and *status the exit status. */
+static int prepare(const struct nb_opts *o, const char *listen, struct sockaddr_storage *ss,
+		   struct nb_webcfg *w, int *status)
+{
+	char err[1024];
+	int fd;
+
+	*status = 2;
+	if (nb_parse_listen(listen, ss)) {
+		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
+		return -1;
+	}
+	if (o->web_config && nb_webcfg_load(o->web_config, w, err, sizeof(err))) {
+		fprintf(stderr, "netbpf: %s\n", err);
+		return -1;
+	}
+	*status = 1;
+	if (w->cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
+			o->web_config);
+		nb_webcfg_free(w);
+		return -1;
+	}
+	fd = open_listener(ss);
+	if (fd < 0) {
+		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
+			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
+			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
+			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
+			"check --listen");
+		nb_webcfg_free(w);
+		return -1;
+	}
+	return fd;
+}
+
+/* Start the HTTP threads from a thread without privileges (start_http);
+ * hs->d is NULL when they did not start. */
+static void start_daemon(struct http_start *hs)
+{
+	pthread_t t;
+
+	mhdlog.starting = true;
+	if (pthread_create(&t, NULL, start_http, hs) == 0)
+		pthread_join(t, NULL);
+	else
+		hs->caps_err = -EAGAIN;
+	pthread_mutex_lock(&mhdlog.lock);
+	mhdlog.starting = false;
+	pthread_mutex_unlock(&mhdlog.lock);
+}
+
+/* From here on the main thread only reads maps, and attaches the
+ * counters to interfaces that appear: it keeps what that needs. */
+static void keep_caps(const struct nb_opts *o, const struct nb_webcfg *w, const char *listen,
+		      unsigned int limit)
+{
+	uint64_t keep = NB_SERVE_KEEP_CAPS & nb_caps_permitted();
+	char names[128];
+	int err;
+
+	nb_caps_bound(keep);
+	err = nb_caps_limit(keep);
+	if (err)
+		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-err));
+	if (o->verbose) {
+		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
+		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
+			w->cert ? "https" : "http", listen, limit, names);
+	}
+}
+
 int nb_serve_run(const struct nb_opts *o)
 {
 	const char *listen = o->listen ? o->listen : "127.0.0.1:9976";
@@ -373,35 +399,11 @@ int nb_serve_run(const struct nb_opts *o)
 	struct nb_session s;
 	struct serve_run sr;
 	struct nb_frontend fe;
-	pthread_t t;
-	uint64_t keep;
-	char err[1024], names[128];
 	int ret, fd;
 
-	if (nb_parse_listen(listen, &ss)) {
-		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
-		return 2;
-	}
-	if (o->web_config && nb_webcfg_load(o->web_config, &w, err, sizeof(err))) {
-		fprintf(stderr, "netbpf: %s\n", err);
-		return 2;
-	}
-	if (w.cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
-			o->web_config);
-		nb_webcfg_free(&w);
-		return 1;
-	}
-	fd = open_listener(&ss);
-	if (fd < 0) {
-		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
-			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
-			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
-			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
-			"check --listen");
-		nb_webcfg_free(&w);
-		return 1;
-	}
+	fd = prepare(o, listen, &ss, &w, &ret);
+	if (fd < 0)
+		return ret;
 	ret = nb_session_open(&s, o);
 	if (ret) {
 		close(fd);
@@ -413,14 +415,7 @@ int nb_serve_run(const struct nb_opts *o)
 
 	hs = (struct http_start){ .fd = fd, .family = ss.ss_family, .limit = conn_limit(), .w = &w };
 	mhdlog.verbose = o->verbose;
-	mhdlog.starting = true;
-	if (pthread_create(&t, NULL, start_http, &hs) == 0)
-		pthread_join(t, NULL);
-	else
-		hs.caps_err = -EAGAIN;
-	pthread_mutex_lock(&mhdlog.lock);
-	mhdlog.starting = false;
-	pthread_mutex_unlock(&mhdlog.lock);
+	start_daemon(&hs);
 	if (!hs.d) {
 		nb_session_close(&s);
 		close(fd);
@@ -433,19 +428,7 @@ int nb_serve_run(const struct nb_opts *o)
 				listen, mhdlog.first[0] ? mhdlog.first : strerror(hs.err));
 		return 1;
 	}
-
-	/* From here on the main thread only reads maps, and attaches the
-	 * counters to interfaces that appear: it keeps what that needs. */
-	keep = NB_SERVE_KEEP_CAPS & nb_caps_permitted();
-	nb_caps_bound(keep);
-	ret = nb_caps_limit(keep);
-	if (ret)
-		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-ret));
-	if (o->verbose) {
-		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
-		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
-			w.cert ? "https" : "http", listen, hs.limit, names);
-	}
+	keep_caps(o, &w, listen, hs.limit);
 	fe = (struct nb_frontend){ .ctx = &sr, .fd = -1, .interval = render, .warn_lost = true };
 	ret = nb_session_run(&s, &fe);
 	MHD_stop_daemon(hs.d);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "cgroup.h"
+#include "errors.h"
 #include "session.h"
 
 volatile sig_atomic_t nb_exiting, nb_resized;
@@ -24,12 +26,6 @@ static void on_signal(int sig)
 		nb_exiting = 1;
 }
 
-#define fail(code, ...) do { \
-	fprintf(stderr, "netbpf: " __VA_ARGS__); \
-	fputc('\n', stderr); \
-	return code; \
-} while (0)
-
 static int open_tc(struct nb_session *s)
 {
 	const char *method = getenv("NETBPF_TC_METHOD"), *bad = NULL;
@@ -39,13 +35,13 @@ static int open_tc(struct nb_session *s)
 	if (!method || !*method)
 		method = "auto";
 	if (strcmp(method, "auto") && strcmp(method, "tcx") && strcmp(method, "clsact"))
-		fail(2, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", method);
+		nb_fail(2, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", method);
 	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method, &bad);
 
 	if (err == -ENODEV && bad)
-		fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
+		nb_fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
 	if (err)
-		fail(1, "cannot attach the interface counters%s%s: %s (hint: netbpf doctor)",
+		nb_fail(1, "cannot attach the interface counters%s%s: %s (hint: netbpf doctor)",
 		     bad ? " to " : "", bad ? bad : "", nb_errhint(err));
 	return 0;
 }
@@ -66,9 +62,9 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 			s->npids_alive = i;
 			nb_session_close(s);
 			if (e == ESRCH || e == EINVAL)	/* gone, or a thread */
-				fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
+				nb_fail(2, "no such process: %u (hint: check the pid with ps -p %u)",
 				     o->pids[i], o->pids[i]);
-			fail(1, "cannot watch process %u: %s (hint: pidfd_open needs Linux 5.3)",
+			nb_fail(1, "cannot watch process %u: %s (hint: pidfd_open needs Linux 5.3)",
 			     o->pids[i], strerror(e));
 		}
 		s->npids_alive++;
@@ -80,7 +76,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		err = nb_cgroup_dir(o->cgroup, dir, sizeof(dir));
 		if (err) {
 			nb_session_close(s);
-			fail(2, "%s: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+			nb_fail(2, "%s: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
 			     err == -ENOENT ? "no such cgroup" : "not a cgroup v2 path", o->cgroup);
 		}
 	}
@@ -107,7 +103,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 				 nb_errhint(s->loader.rungs[b].err));
 		}
 		nb_session_close(s);
-		fail(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
+		nb_fail(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
 	}
 	err = open_tc(s);
 	if (err) {
@@ -120,7 +116,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 	err = nb_collector_init(&s->c, &s->loader, s->tc);
 	if (err) {
 		nb_session_close(s);
-		fail(1, "cannot set up the collector: %s", strerror(-err));
+		nb_fail(1, "cannot set up the collector: %s", strerror(-err));
 	}
 	/* trace's summary covers every row it has seen: keep the ended ones */
 	s->c.keep_retired = o->command == NB_CMD_TRACE;
@@ -129,11 +125,6 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 			  (o->command == NB_CMD_TRACE && (o->by & NB_BY(NB_ROW_PROCESS)));
 	s->next = s->c.start_mono + o->interval;
 	return 0;
-}
-
-void nb_session_rearm(struct nb_session *s)
-{
-	s->next = nb_mono_now() + s->o->interval;
 }
 
 enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd)
@@ -188,7 +179,7 @@ int nb_session_poll(struct nb_session *s)
 	int err = nb_collector_poll(&s->c);
 
 	if (err)
-		fail(1, "reading the BPF maps failed: %s", strerror(-err));
+		nb_fail(1, "reading the BPF maps failed: %s", strerror(-err));
 	return 0;
 }
 

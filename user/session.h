@@ -40,8 +40,6 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o);
 enum nb_wake nb_session_wait(struct nb_session *s, int extra_fd);
 /* Read the maps and end an interval. 0, or prints the error and returns 1. */
 int nb_session_poll(struct nb_session *s);
-/* Start the next interval now (after a change of -d in top, say). */
-void nb_session_rearm(struct nb_session *s);
 /*
  * A front end, as the one run loop sees it. After every poll it gets the
  * collector, whose table is the interval's snapshot: read it, never

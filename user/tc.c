@@ -17,7 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tc.h"
-#include "../bpf/tc.h"
+#include "tc_shared.h"
 #include "tc.skel.h"
 
 /*
@@ -115,7 +115,7 @@ static void tc_opts_init(struct bpf_tc_opts *o)
 	o->priority = NB_TC_PRIO;
 }
 
-/* The loader of a netbpf program, from its .rodata (see bpf/tc.h). */
+/* The loader of a netbpf program, from its .rodata (see bpf/tc_shared.h). */
 static bool prog_owner(int prog_fd, struct nb_tc_owner *own)
 {
 	struct bpf_prog_info info = {};

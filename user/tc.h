@@ -23,7 +23,7 @@
  * Counts are skb->len at the hook: whole frames, Ethernet header included;
  * a GSO packet counts once, with its full length.
  *
- * Not to be confused with bpf/tc.h, the types shared with the program.
+ * The types shared with the program are in bpf/tc_shared.h.
  */
 #ifndef NB_USER_TC_H
 #define NB_USER_TC_H

@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <crypt.h>
 #include <sys/random.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <yaml.h>
+#include "clock.h"
 #include "webcfg.h"
 
 #define MAX_FILE (1 << 20)	/* a certificate chain is a few kB */
@@ -353,14 +353,6 @@ static bool same(const void *a, const void *b, size_t n)
 	return !d;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 enum nb_auth nb_webcfg_check(struct nb_webcfg *w, const char *user, const char *pass)
 {
 	struct nb_webuser *u = NULL;
@@ -401,7 +393,7 @@ enum nb_auth nb_webcfg_check(struct nb_webcfg *w, const char *user, const char *
 		pthread_mutex_unlock(&auth_lock);
 		return NB_AUTH_OK;
 	}
-	t = now_s();
+	t = nb_mono_now();
 	w->tokens += (t - w->last) * NB_AUTH_RATE;
 	if (w->tokens > NB_AUTH_RATE)
 		w->tokens = NB_AUTH_RATE;

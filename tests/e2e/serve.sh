@@ -35,7 +35,8 @@ pid=$(gen_field "$T/cli" pid)
 check_eq "process sent, by pid" 12345 "$(metric "netbpf_process_transmit_bytes_total{comm=\"nbgen\",pid=\"$pid\"}")"
 check_eq "process received, by pid" 54321 "$(metric "netbpf_process_receive_bytes_total{comm=\"nbgen\",pid=\"$pid\"}")"
 check_eq "interface bytes = sysfs delta" $((tb1 - tb0)) "$(metric "netbpf_interface_transmit_bytes_total{interface=\"$VA\",device=\"$VA\",container_name=\"\"}")"
-check_eq "build info" 1 "$(metric 'netbpf_build_info{version="0.1.0",backend="tracepoint"}')"
+version=$("$NETBPF" -V | awk '{ print $2 }')	# "netbpf 0.1.0 (commit ...)"
+check_eq "build info" 1 "$(metric "netbpf_build_info{version=\"$version\",backend=\"tracepoint\"}")"
 check_eq "every counter has a TYPE line" "" \
 	"$(grep -v '^#' "$T/m" | sed 's/[{ ].*//' | sort -u | while read -r n; do grep -q "^# TYPE $n " "$T/m" || echo "$n"; done)"
 check_eq "404 elsewhere" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")"

@@ -26,7 +26,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "../../bpf/tc.h"
+#include "tc_shared.h"
 #include "tc.skel.h"
 
 #define TC_ACT_UNSPEC	(-1)
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 		return 1;
 	check(!strcmp(bpf_program__name(s->progs.nb_tc_ingress), NB_TC_PROG_INGRESS) &&
 	      !strcmp(bpf_program__name(s->progs.nb_tc_egress), NB_TC_PROG_EGRESS),
-	      "prog_names", "names differ from bpf/tc.h");
+	      "prog_names", "names differ from bpf/tc_shared.h");
 
 	build(&v4udp, "v4udp", 0, IPPROTO_UDP, 100);
 	build(&v6tcp, "v6tcp", 1, IPPROTO_TCP, 1000);

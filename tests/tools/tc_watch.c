@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * tc_watch: drive user/tc.c for the end-to-end test (tests/tools/tc_e2e.sh).
+ * tc_watch: drive user/tc.c for the end-to-end test (tests/e2e/tc_module.sh).
  *
  *   tc_watch [-v] [-m auto|tcx|clsact] [-i IF[,IF...]] [-r BYTES]
  *   tc_watch -p auto|tcx|clsact     nb_tc_probe(): prints "PROBE METHOD ERRNO"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "cgroup.h"
+#include "container.h"
 
 #define ID "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99"
 

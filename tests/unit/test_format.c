@@ -35,16 +35,6 @@ static void test_rates(void **state)
 	assert_string_equal(nb_fmt_rate(b, sizeof(b), 1.25e9, true), "10.0 Gbit/s");
 }
 
-static void test_trunc(void **state)
-{
-	char b[32];
-
-	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "curl", 8), "curl");
-	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "verylongcommand", 8), "verylon+");
-	assert_string_equal(nb_fmt_trunc(b, sizeof(b), "12345678", 8), "12345678");
-	assert_string_equal(nb_fmt_trunc(b, 4, "abcdef", 10), "ab+");
-}
-
 static char *json_of(const char *s)
 {
 	char *out = NULL;
@@ -148,7 +138,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_rates),
-		cmocka_unit_test(test_trunc),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_fields),
 		cmocka_unit_test(test_endpoints),

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include "metrics.h"
 #include "text.h"
-#include "serve.h"
+#include "listen.h"
 #include <sys/socket.h>
 #include <netinet/in.h>
 

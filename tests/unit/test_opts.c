@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "doctor.h"
+#include "caps.h"
+#include "cgroup.h"
 #include "loader.h"
 #include "opts.h"
 #include "stats.h"

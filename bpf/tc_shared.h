@@ -3,12 +3,9 @@
  * Types and constants shared by the TC accounting program (bpf/tc.bpf.c)
  * and its loader (user/tc.c). Fixed-width types only: no vmlinux.h, no
  * libbpf, no size_t or long, so the layout is the same on both sides.
- *
- * Not to be confused with user/tc.h, the loader's interface: from user/
- * include this one as "../bpf/tc.h".
  */
-#ifndef NB_BPF_TC_H
-#define NB_BPF_TC_H
+#ifndef NB_TC_SHARED_H
+#define NB_TC_SHARED_H
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>	/* userspace; BPF gets __u32 from vmlinux.h */
@@ -52,4 +49,4 @@ struct nb_tc_owner {
 	__u64 start;	/* field 22 of /proc/PID/stat: start time in clock ticks */
 };
 
-#endif /* NB_BPF_TC_H */
+#endif /* NB_TC_SHARED_H */
