@@ -33,14 +33,24 @@ static void on_signal(int sig)
 static int open_tc(struct nb_session *s)
 {
 	const char *method = getenv("NETBPF_TC_METHOD"), *bad = NULL;
+	bool hosts = s->o->by & NB_BY(NB_ROW_HOST);
+	unsigned int flags = 0;
 	int err;
+
+	/* host pairs: counted from the start with --by host; top loads the
+	 * code and counts from when its Hosts view is first shown */
+	if (hosts || s->o->command == NB_CMD_TOP)
+		flags |= NB_TC_HOSTS;
 
 	/* NETBPF_TC_METHOD=tcx|clsact forces an attach method (default auto) */
 	if (!method || !*method)
 		method = "auto";
 	if (strcmp(method, "auto") && strcmp(method, "tcx") && strcmp(method, "clsact"))
 		fail(2, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", method);
-	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method, &bad);
+	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method,
+			 flags, &bad);
+	if (!err && hosts)
+		err = nb_tc_hosts_on(s->tc, true);
 
 	if (err == -ENODEV && bad)
 		fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
@@ -122,6 +132,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		nb_session_close(s);
 		fail(1, "cannot set up the collector: %s", strerror(-err));
 	}
+	s->c.resolve = !o->no_resolve;
 	/* trace's summary covers every row it has seen: keep the ended ones */
 	s->c.keep_retired = o->command == NB_CMD_TRACE;
 	s->next = s->c.start_mono + o->interval;
