@@ -156,3 +156,45 @@ if grep -q 'query\[PTR\] 2.1.91.10.in-addr.arpa' "$T/dns.log"; then
 else
 	fail "the resolver was asked" "$(cat "$T/dns.log")"
 fi
+
+# ---- top's Hosts view: three pairs at three rates, busiest first ----
+if ! command -v tmux >/dev/null; then
+	skip "hosts: top" "tmux is missing (hint: apt-get install tmux)"
+	exit 0
+fi
+export LC_ALL=C.UTF-8
+TM=(tmux -u -L "nbhosts$$" -f /dev/null)
+CLEANUPS+=("tmux -L nbhosts$$ kill-server")
+"${TM[@]}" new-session -d -s h -x 120 -y 30 \
+	"ip netns exec $NSH '$NETBPF' top -d 0.5 --no-resolve 2>'$T/top.err'; echo top has exited; sleep 600"
+screen() { "${TM[@]}" capture-pane -p -t h; }
+wait_screen() {	# REGEX: until a line of the screen matches (10 s)
+	for _ in $(seq 100); do
+		screen >"$T/screen"
+		grep -qE -- "$1" "$T/screen" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+if wait_screen "^netbpf top   up"; then pass "top starts"; else fail "top starts" "$(cat "$T/screen" "$T/top.err")"; fi
+"${TM[@]}" send-keys -t h 4
+if wait_screen "\[4 Hosts\]"; then pass "key 4 shows the Hosts view"; else fail "key 4 shows the Hosts view" "$(cat "$T/screen")"; fi
+# UDP at 1, 3 and 9 datagrams of 1000 bytes every 0.1 s, to peers 1, 2, 3
+LOOPS=()
+for i in 1 2 3; do
+	hx bash -c "for _ in \$(seq 60); do '$NBGEN' udp-send 10.91.$i.2 7400 1000 $((3 ** (i - 1))) >/dev/null; sleep 0.1; done" &
+	LOOPS+=($!)
+done
+sleep 3
+screen >"$T/screen"
+order=$(grep -oE '10\.91\.[123]\.2' "$T/screen" | tr '\n' ' ')
+check_eq "Hosts view: the three pairs, busiest first" "10.91.3.2 10.91.2.2 10.91.1.2 " "$order"
+if grep -qE '^h4p3 +10\.91\.3\.1 +10\.91\.3\.2 ' "$T/screen"; then
+	pass "Hosts view: interface, local and remote address"
+else
+	fail "Hosts view: interface, local and remote address" "$(cat "$T/screen")"
+fi
+wait "${LOOPS[@]}"
+"${TM[@]}" send-keys -t h q
+if wait_screen "top has exited"; then pass "top quits"; else fail "top quits" "$(cat "$T/screen")"; fi
+check_eq "top: nothing on stderr" "" "$(cat "$T/top.err")"
