@@ -81,7 +81,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NB_TC_MAX_HOSTS);
 	__type(key, struct nb_host_key);
-	__type(value, struct nb_tc_counts);
+	__type(value, struct nb_host_counts);
 } hosts SEC(".maps");
 
 static __always_inline void drop(__u32 which)
@@ -187,14 +187,14 @@ static __always_inline int host_key(struct __sk_buff *skb, struct nb_host_key *k
 static __always_inline void count_host(struct __sk_buff *skb, __u64 len, __u32 pkts, int ingress)
 {
 	struct nb_host_key k = {};
-	struct nb_tc_counts *c;
+	struct nb_host_counts *c;
 
 	k.ifindex = skb->ifindex;
 	if (host_key(skb, &k, ingress))
 		return;
 	c = bpf_map_lookup_elem(&hosts, &k);
 	if (!c) {
-		struct nb_tc_counts zero = {};
+		struct nb_host_counts zero = {};
 
 		bpf_map_update_elem(&hosts, &k, &zero, BPF_NOEXIST);
 		c = bpf_map_lookup_elem(&hosts, &k);

@@ -62,8 +62,19 @@ struct nb_host_key {
 	__u8 raddr[16];
 };
 
-/* Value of the map 'hosts': struct nb_tc_counts, one shared copy per pair
- * (not per CPU), added to with atomic adds. */
+/*
+ * Value of the map 'hosts': one shared copy per pair (not per CPU), added
+ * to with atomic adds. A pair's egress and ingress run on different CPUs
+ * (the sender's, the receive queue's): the two directions are 64 bytes
+ * apart, in two cache lines, so they do not bounce one line between them.
+ */
+struct nb_host_counts {
+	__u64 tx_bytes;
+	__u64 tx_packets;
+	__u64 pad[6];
+	__u64 rx_bytes;
+	__u64 rx_packets;
+};
 
 /*
  * The process that loaded the program, in .rodata. A later netbpf reads it

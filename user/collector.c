@@ -690,7 +690,7 @@ static void host_name(struct nb_collector *c, struct nb_row *r)
 static void host_evict(struct nb_collector *c, int fd, const struct nb_host_key *k,
 		       struct nb_row *r, double now)
 {
-	struct nb_tc_counts v;
+	struct nb_host_counts v;
 	int err = bpf_map_lookup_and_delete_elem(fd, k, &v);
 
 	if (err && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
@@ -714,7 +714,7 @@ static int read_hosts(struct nb_collector *c, double now)
 {
 	int fd = nb_tc_hosts_fd(c->tc), n;
 	struct nb_host_key *k;
-	struct nb_tc_counts *v;
+	struct nb_host_counts *v;
 
 	if (fd < 0)
 		return 0;

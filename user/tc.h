@@ -94,7 +94,7 @@ uint64_t nb_tc_host_drops(const struct nb_tc *tc);
 /*
  * Host pairs (opened with NB_TC_HOSTS): start or stop counting them, at
  * once, without a reload; -EOPNOTSUPP without NB_TC_HOSTS. The map (key
- * struct nb_host_key, value struct nb_tc_counts, both in bpf/tc.h, at most
+ * struct nb_host_key, value struct nb_host_counts, both in bpf/tc.h, at most
  * NB_TC_MAX_HOSTS entries) is read and trimmed by the collector; its fd is
  * -1 without NB_TC_HOSTS.
  */
