@@ -145,10 +145,42 @@ static __always_inline bool sw_segments(struct __sk_buff *ctx)
 	return (features & want) != want;
 }
 
+/* Where the kernel says the network header is, from skb->data (the
+ * length of the link header: 14 on Ethernet, 0 on a tun or WireGuard
+ * device); -1 before Linux 6.3 (no bpf_cast_to_kern_ctx). */
+static __always_inline int net_offset(struct __sk_buff *ctx)
+{
+	struct sk_buff *skb;
+
+	if (!bpf_cast_to_kern_ctx)
+		return -1;
+	skb = bpf_cast_to_kern_ctx(ctx);
+	return (int)skb->network_header - (int)(skb->data - skb->head);
+}
+
+/* len bytes of the network header: read in place where they are in the
+ * linear data (make bench: 40 ns less than the helper), else copied by
+ * bpf_skb_load_bytes_relative. */
+static __always_inline int load_net(struct __sk_buff *skb, int off, void *buf, __u32 len)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (off >= 0 && off <= 64) {
+		void *p = data + (off & 127);
+
+		if (p + len <= end) {
+			__builtin_memcpy(buf, p, len);
+			return 0;
+		}
+	}
+	return bpf_skb_load_bytes_relative(skb, 0, buf, len, BPF_HDR_START_NET);
+}
+
 /* The host pair of an IPv4 or IPv6 packet, from its network header (found
  * by the kernel: Ethernet, VLAN offload, or no link header at all). */
 static __always_inline int host_key(struct __sk_buff *skb, struct nb_host_key *k, int ingress)
 {
+	int off = net_offset(skb);
 	__u32 l4 = 0;
 	__u16 ports[2];
 	__u8 proto;
@@ -156,7 +188,7 @@ static __always_inline int host_key(struct __sk_buff *skb, struct nb_host_key *k
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
-		if (bpf_skb_load_bytes_relative(skb, 0, &ip, sizeof(ip), BPF_HDR_START_NET))
+		if (load_net(skb, off, &ip, sizeof(ip)))
 			return -1;
 		k->family = 4;
 		__builtin_memcpy(ingress ? k->raddr : k->laddr, &ip.saddr, 4);
@@ -167,7 +199,7 @@ static __always_inline int host_key(struct __sk_buff *skb, struct nb_host_key *k
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
-		if (bpf_skb_load_bytes_relative(skb, 0, &ip6, sizeof(ip6), BPF_HDR_START_NET))
+		if (load_net(skb, off, &ip6, sizeof(ip6)))
 			return -1;
 		k->family = 6;
 		__builtin_memcpy(ingress ? k->raddr : k->laddr, &ip6.saddr, 16);
