@@ -157,6 +157,24 @@ else
 	fail "the resolver was asked" "$(cat "$T/dns.log")"
 fi
 
+# ---- a full map: 17,000 new pairs through peer 3, 16,384 fit ----
+ip -n "$NSH" route add 10.192.0.0/16 via 10.91.3.2
+nbh "$NETBPF" trace --json -v -d 0.5 --by host --no-resolve -i h4p3 >"$T/nb3.json" 2>"$T/nb.err" &
+NB_PID=$!
+for _ in $(seq 100); do grep -q "per-process hooks" "$T/nb.err" && break; sleep 0.1; done
+hx python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(17000):
+    s.sendto(b"x", ("10.192.%d.%d" % (i >> 8, i & 255), 9))'
+sleep 0.7
+nb_stop
+check_eq "full map: its 16,384 pairs in the summary" 16384 \
+	"$(grep -c '"type":"host".*"summary":true' "$T/nb3.json")"
+check_eq "full map: the 616 others said as not counted" \
+	"netbpf: 616 packets were not counted per host pair: the host pair map (16384 entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)" \
+	"$(grep 'host pair map' "$T/nb.err")"
+
 # ---- top's Hosts view: three pairs at three rates, busiest first ----
 if ! command -v tmux >/dev/null; then
 	skip "hosts: top" "tmux is missing (hint: apt-get install tmux)"
