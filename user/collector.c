@@ -705,7 +705,6 @@ static void host_evict(struct nb_collector *c, int fd, const struct nb_host_key 
 					   .tx_packets = v.tx_packets,
 					   .rx_packets = v.rx_packets });
 	nb_row_restart(r);
-	ended(r, now);
 	c->hosts_evicted++;
 }
 
@@ -750,7 +749,17 @@ static int read_hosts(struct nb_collector *c, double now)
 		if (now - r->active_at >= NB_HOST_IDLE_S)
 			host_evict(c, fd, &k[i], r, now);
 	}
-	return n < 0 ? n : 0;
+	if (n < 0)
+		return n;
+	/* out of the map, and quiet for long: the row ends */
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		struct nb_row *r = c->table.rows[i];
+
+		if (r->key.type == NB_ROW_HOST && !r->seen && !r->ended_at &&
+		    now - r->active_at >= NB_HOST_RETIRE_S)
+			ended(r, now);
+	}
+	return 0;
 }
 
 static void read_drops(struct nb_collector *c)

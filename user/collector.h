@@ -118,5 +118,9 @@ struct nb_rowkey nb_host_rowkey(const struct nb_host_key *h);
 /* A host pair entry that has not moved for this long is deleted from the
  * map (its row keeps what it counted; a later packet makes a new entry). */
 #define NB_HOST_IDLE_S 60.0
+/* Its row ends after this long without a packet, and is retired as other
+ * ended rows are: a pair back after that starts from zero again (trace's
+ * summary adds the two up). */
+#define NB_HOST_RETIRE_S 600.0
 
 #endif
