@@ -17,7 +17,7 @@ _netbpf()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i
 	local opts="-p --pid --comm --proto --port -4 -6 --cgroup --container -i --iface
 		-d --interval -n --count -j --json --by --bits --backend --listen
-		--metrics-pid --web-config --no-resolve --btf -v --verbose -V --version -h --help"
+		--metrics-pid --web-config --no-resolve --host-ports --btf -v --verbose -V --version -h --help"
 	local cmds="top trace serve doctor"
 
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}

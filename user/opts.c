@@ -70,6 +70,7 @@ void nb_usage(FILE *f)
 "                           rows: wire bytes per interface and host pair\n"
 "      --no-resolve         no reverse DNS for the remote hosts of host rows\n"
 "                           (top, trace; names are looked up by default)\n"
+"      --host-ports         host rows per remote TCP or UDP port too (top, trace)\n"
 "      --bits               rates in bit/s (top, trace without --json)\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
 "      --listen ADDR:PORT   serve: where to listen (default 127.0.0.1:9976;\n"
@@ -249,7 +250,7 @@ static int add_by(const char *s, void *arg)
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
 	OPT_PORT, OPT_CGROUP, OPT_CONTAINER, OPT_LISTEN, OPT_METRICS_PID, OPT_WEB_CONFIG,
-	OPT_NO_RESOLVE,
+	OPT_NO_RESOLVE, OPT_HOST_PORTS,
 };
 
 static const struct option longopts[] = {
@@ -274,6 +275,7 @@ static const struct option longopts[] = {
 	{ "metrics-pid", no_argument,    NULL, OPT_METRICS_PID },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "no-resolve", no_argument,     NULL, OPT_NO_RESOLVE },
+	{ "host-ports", no_argument,     NULL, OPT_HOST_PORTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -310,6 +312,8 @@ static const struct {
 	{ OPT_METRICS_PID, "--metrics-pid", C_SERVE, "it is a netbpf serve option" },
 	{ OPT_NO_RESOLVE, "--no-resolve", C_TOP | C_TRACE,
 	  "names are looked up only for the host rows of top and trace" },
+	{ OPT_HOST_PORTS, "--host-ports", C_TOP | C_TRACE,
+	  "host rows are made by top and trace" },
 };
 
 static void mark_given(struct nb_opts *o, int val)
@@ -478,6 +482,9 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			break;
 		case OPT_NO_RESOLVE:
 			o->no_resolve = true;
+			break;
+		case OPT_HOST_PORTS:
+			o->host_ports = true;
 			break;
 		case OPT_WEB_CONFIG:
 			if (!*optarg)

@@ -41,6 +41,8 @@ static int open_tc(struct nb_session *s)
 	 * code and counts from when its Hosts view is first shown */
 	if (hosts || s->o->command == NB_CMD_TOP)
 		flags |= NB_TC_HOSTS;
+	if (s->o->host_ports)
+		flags |= NB_TC_HOST_PORTS;
 
 	/* NETBPF_TC_METHOD=tcx|clsact forces an attach method (default auto) */
 	if (!method || !*method)

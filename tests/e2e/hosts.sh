@@ -157,6 +157,22 @@ else
 	fail "the resolver was asked" "$(cat "$T/dns.log")"
 fi
 
+# ---- --host-ports: one row per remote port, still the veth's counts ----
+nbh "$NETBPF" trace --json -v -d 0.2 --by host --no-resolve --host-ports -i h4p2 \
+	>"$T/nb4.json" 2>"$T/nb.err" &
+NB_PID=$!
+for _ in $(seq 100); do grep -q "per-process hooks" "$T/nb.err" && break; sleep 0.1; done
+snap "$T/before"
+traffic 2 10.91.2.2 7310 40000
+sleep 0.5
+snap "$T/after"
+nb_stop
+read -r _ tb rb tp rp < <(grep "^h4p2 " "$T/before")
+read -r _ ta ra tpa rpa < <(grep "^h4p2 " "$T/after")
+check_eq "--host-ports: the pair to port 7310 has the veth's counts" \
+	"$((ta - tb)) $((ra - rb)) $((tpa - tp)) $((rpa - rp)) 1" \
+	"$(jq -r 'select(.summary == true and .type == "host") | "\(.tx_bytes) \(.rx_bytes) \(.tx_packets) \(.rx_packets) \(.rport)"' "$T/nb4.json" | sed 's/ 7310$/ 1/')"
+
 # ---- a full map: 17,000 new pairs through peer 3, 16,384 fit ----
 ip -n "$NSH" route add 10.192.0.0/16 via 10.91.3.2
 nbh "$NETBPF" trace --json -v -d 0.5 --by host --no-resolve -i h4p3 >"$T/nb3.json" 2>"$T/nb.err" &
