@@ -289,6 +289,25 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+/*
+ * A process's identity and start: its leader's start_boottime, CLOCK_BOOTTIME
+ * nanoseconds (copy_process() takes it right after start_time, which is
+ * CLOCK_MONOTONIC and stops during suspend). It is what /proc/PID/stat
+ * shows as the start time, and userspace turns it into wall-clock time
+ * with CLOCK_BOOTTIME. The field was real_start_time before Linux 5.5
+ * (cf25e24db61c "time: Rename tsk->real_start_time to ->start_boottime").
+ */
+struct task_struct___old {
+	__u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 task_start(struct task_struct *leader)
+{
+	if (bpf_core_field_exists(leader->start_boottime))
+		return BPF_CORE_READ(leader, start_boottime);
+	return BPF_CORE_READ((struct task_struct___old *)leader, real_start_time);
+}
+
 /* The current task's cgroup v2 (the default hierarchy's, on hybrid hosts
  * too): its id, and its name into 'cgroup_names' if it is not there. */
 static __always_inline __u64 note_cgroup(void)
@@ -349,6 +368,103 @@ static __always_inline __u32 *new_proc(struct nb_proc_key *key, struct task_stru
 	return bpf_map_lookup_elem(&procs, key);
 }
 
+/* The socket's side of an event: its protocol (enum nb_proto), and its
+ * flow key's addresses where flows or the -4/-6/--port filters need them.
+ * false: a socket netbpf does not count, or one the filters leave out. */
+static __always_inline bool sock_wanted(struct sock *sk, struct nb_flow_key *f, __u32 *proto,
+					const bool btf)
+{
+	__u16 family = RD(btf, sk, __sk_common.skc_family);
+
+	if (family == AF_INET || family == AF_INET6)
+		*proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
+	else if (family == AF_PACKET)	/* what the call returned (SOCK_RAW: whole frames) */
+		*proto = NB_PROTO_PACKET;
+	else
+		return false;	/* AF_UNIX, netlink and the rest fire too (doctor says why) */
+	if (!(proto_mask & (1u << *proto)))
+		return false;
+	if (!flows_on && !filter_ports && family_mask == 3)
+		return true;
+	if (*proto == NB_PROTO_PACKET) {
+		/* no address family, no ports: -4, -6 and --port leave it out */
+		if (filter_ports || family_mask != 3)
+			return false;
+		packet_addrs(sk, f);
+		return true;
+	}
+	flow_addrs(sk, family, f, btf);
+	if (!(family_mask & (f->family == 4 ? 1 : 2)))
+		return false;
+	return !filter_ports || bpf_map_lookup_elem(&port_filter, &f->lport) ||
+	       bpf_map_lookup_elem(&port_filter, &f->rport);
+}
+
+/* The process's side: its key (tgid and start time) and its group leader,
+ * or NULL for a kernel thread or one the --pid, --cgroup and --comm
+ * filters leave out. */
+static __always_inline struct task_struct *task_wanted(struct nb_proc_key *key, const bool btf)
+{
+	struct task_struct *task, *leader;
+
+	if (btf) {	/* plain loads from the task: no helper for the tgid */
+		task = bpf_get_current_task_btf();
+		key->tgid = task->tgid;
+	} else {
+		task = (struct task_struct *)bpf_get_current_task();
+		key->tgid = bpf_get_current_pid_tgid() >> 32;
+	}
+	if (key->tgid == 0)
+		return NULL;
+	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &key->tgid))
+		return NULL;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return NULL;
+	if (btf) {
+		leader = task->group_leader;
+		key->start_ns = leader->start_boottime;
+	} else {
+		leader = BPF_CORE_READ(task, group_leader);
+		key->start_ns = task_start(leader);
+	}
+	if (filter_comm_on) {
+		char comm[NB_COMM_LEN] = {};
+
+		BPF_CORE_READ_STR_INTO(&comm, leader, comm);
+		if (!comm_matches(comm))
+			return NULL;
+	}
+	return leader;
+}
+
+/* The process's counter slot: the one this CPU used last if it is this
+ * process's, else through the hash, else a new one; NULL when full. */
+static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
+						 struct task_struct *leader, const bool btf)
+{
+	struct last_slot *last;
+	struct nb_slot *s;
+	__u32 *slotp, slot, zero = 0;
+
+	last = bpf_map_lookup_elem(&last_slot, &zero);
+	if (last && last->tgid == key->tgid) {
+		slot = last->slot;
+		s = bpf_map_lookup_elem(&slots, &slot);
+		if (s && s->tgid == key->tgid && s->start_ns == key->start_ns &&
+		    s->state == NB_SLOT_LIVE)
+			return s;
+	}
+	slotp = bpf_map_lookup_elem(&procs, key);
+	if (!slotp)
+		slotp = new_proc(key, leader, btf);
+	s = slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
+	if (s && last) {
+		last->tgid = key->tgid;
+		last->slot = *slotp;
+	}
+	return s;
+}
+
 /*
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
@@ -357,92 +473,20 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 {
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
-	struct task_struct *task, *leader;
-	struct last_slot *last;
+	struct task_struct *leader;
 	struct nb_slot *s;
-	__u32 *slotp, slot, zero = 0;
-	__u16 family;
 	__u32 proto;
 
-	if (len <= 0 || !sk)
+	if (len <= 0 || !sk || !sock_wanted(sk, &f, &proto, btf))
 		return;
-	family = RD(btf, sk, __sk_common.skc_family);
-	if (family == AF_INET || family == AF_INET6)
-		proto = classify(RD(btf, sk, sk_type), RD(btf, sk, sk_protocol));
-	else if (family == AF_PACKET)	/* what the call returned (SOCK_RAW: whole frames) */
-		proto = NB_PROTO_PACKET;
-	else
-		return;	/* AF_UNIX, netlink and the rest fire too (doctor says why) */
-	if (!(proto_mask & (1u << proto)))
+	leader = task_wanted(&key, btf);
+	if (!leader)
 		return;
-	if (flows_on || filter_ports || family_mask != 3) {
-		if (proto == NB_PROTO_PACKET) {
-			/* no address family, no ports: -4, -6 and --port leave it out */
-			if (filter_ports || family_mask != 3)
-				return;
-			packet_addrs(sk, &f);
-		} else {
-			flow_addrs(sk, family, &f, btf);
-			if (!(family_mask & (f.family == 4 ? 1 : 2)))
-				return;
-			if (filter_ports && !bpf_map_lookup_elem(&port_filter, &f.lport) &&
-			    !bpf_map_lookup_elem(&port_filter, &f.rport))
-				return;
-		}
-	}
-
-	if (btf) {	/* plain loads from the task: no helper for the tgid */
-		task = bpf_get_current_task_btf();
-		key.tgid = task->tgid;
-	} else {
-		task = (struct task_struct *)bpf_get_current_task();
-		key.tgid = bpf_get_current_pid_tgid() >> 32;
-	}
-	if (key.tgid == 0)
-		return;
-	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &key.tgid))
-		return;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		return;
-
-	if (btf) {
-		leader = task->group_leader;
-		key.start_ns = leader->start_time;
-	} else {
-		leader = BPF_CORE_READ(task, group_leader);
-		key.start_ns = BPF_CORE_READ(leader, start_time);
-	}
-
-	if (filter_comm_on) {
-		char comm[NB_COMM_LEN] = {};
-
-		BPF_CORE_READ_STR_INTO(&comm, leader, comm);
-		if (!comm_matches(comm))
-			return;
-	}
-
-	/* the slot this CPU used last, if it is this process's */
-	last = bpf_map_lookup_elem(&last_slot, &zero);
-	if (last && last->tgid == key.tgid) {
-		slot = last->slot;
-		s = bpf_map_lookup_elem(&slots, &slot);
-		if (s && s->tgid == key.tgid && s->start_ns == key.start_ns &&
-		    s->state == NB_SLOT_LIVE)
-			goto counted;
-	}
-	slotp = bpf_map_lookup_elem(&procs, &key);
-	if (!slotp)
-		slotp = new_proc(&key, leader, btf);
-	s = slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
+	s = proc_slot(&key, leader, btf);
 	if (!s) {
 		drop(NB_DROP_PROCS);
 		return;
 	}
-	if (last) {
-		last->tgid = key.tgid;
-		last->slot = *slotp;
-	}
-counted:
 	/* Shared by the threads of this process: the atomic add keeps every
 	 * increment; other processes never touch this cache line. */
 	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
@@ -481,6 +525,11 @@ struct {
 	__type(value, struct tcp_seen);
 } tcp_seen SEC(".maps");
 
+static __always_inline int fin_arrived(struct sock *sk)
+{
+	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
+}
+
 /* Bytes consumed since the last count; 'ret' is the return of the read in
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
 static __always_inline long tcp_consumed(struct sock *sk, long ret)
@@ -506,9 +555,8 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 		 * reader that creates it: a second reader at the same moment
 		 * gets the first one's and never moves it back. */
 		struct tcp_seen init = {
-			.copied = (__u32)(copied - ret),
-			.fin = copied == tp->rcv_nxt &&
-			       (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)),
+			.copied = nb_tcp_start(copied, ret),
+			.fin = nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)),
 		};
 
 		st = bpf_sk_storage_get(&tcp_seen, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
@@ -518,7 +566,7 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 	for (int i = 0; i < 4; i++) {
 		__u64 old = st->copied;
 
-		delta = (__s32)(copied - (__u32)old);
+		delta = nb_tcp_delta(old, copied);
 		if (delta <= 0)
 			return 0;
 		/* concurrent readers: only one of them counts each step */
@@ -526,8 +574,7 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 			break;
 		delta = 0;
 	}
-	if (delta > 0 && !st->fin && copied == tp->rcv_nxt &&
-	    (sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT)) &&
+	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
 	    !__sync_lock_test_and_set(&st->fin, 1))
 		delta--;	/* the FIN was consumed */
 	return delta;
@@ -847,7 +894,7 @@ static __always_inline struct nb_slot *task_slot(struct task_struct *task)
 	__u32 *slotp;
 
 	key.tgid = BPF_CORE_READ(task, tgid);
-	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	key.start_ns = task_start(BPF_CORE_READ(task, group_leader));
 	slotp = bpf_map_lookup_elem(&procs, &key);
 	return slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
 }

@@ -48,7 +48,7 @@ enum nb_drop {
 struct nb_proc_key {
 	__u32 tgid;
 	__u32 pad;
-	__u64 start_ns;
+	__u64 start_ns;	/* the leader's start_boottime: CLOCK_BOOTTIME ns */
 };
 
 /*
@@ -129,5 +129,34 @@ struct nb_dir_counts {
 	__u64 bytes[2];
 	__u64 born;	/* ns, set at insertion: tells a re-made entry */
 };
+
+/*
+ * TCP receives on rung 1 are counted as the progress of the socket's
+ * copied_seq (what the application consumed), a 32-bit sequence number
+ * that wraps. The arithmetic, shared with the unit tests (test_tcp.c):
+ */
+
+/* Bytes consumed between 'counted' (where the count stands; 64 bits
+ * wide only for the atomics) and copied_seq; <= 0: nothing new (another
+ * reader counted it already). */
+static inline __s64 nb_tcp_delta(__u64 counted, __u32 copied_seq)
+{
+	return (__s32)(copied_seq - (__u32)counted);
+}
+
+/* Where the count starts on a socket first seen during a read that
+ * returned 'ret' bytes: just before them, so that the read counts them. */
+static inline __u32 nb_tcp_start(__u32 copied_seq, __s64 ret)
+{
+	return copied_seq - (__u32)ret;
+}
+
+/* Whether copied_seq has taken the FIN's sequence step: the FIN arrived
+ * (SOCK_DONE) and everything up to rcv_nxt was consumed. That step is
+ * one sequence number but no payload. */
+static inline int nb_tcp_fin_taken(__u32 copied_seq, __u32 rcv_nxt, int fin_arrived)
+{
+	return fin_arrived && copied_seq == rcv_nxt;
+}
 
 #endif /* NETBPF_H */

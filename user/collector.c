@@ -14,6 +14,7 @@
 #include "resolve.h"
 #include "netns.h"
 #include "container.h"
+#include "procinfo.h"
 
 double nb_mono_now(void)
 {
@@ -28,6 +29,14 @@ double nb_wall_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double nb_boot_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -131,7 +140,8 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 	c->loader = l;
 	c->tc = tc;
 	c->batch_ok = true;
-	c->retired_max = 262144;	/* 32 MiB of struct nb_retired */
+	c->retired_max = 262144;	/* 34 MiB of struct nb_retired */
+	c->retired_cmd_max = 16 << 20;	/* and 16 MiB of command lines */
 	nb_table_init(&c->table);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
@@ -146,6 +156,8 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 		if (!c->flow_keys || !c->flow_vals)
 			return -ENOMEM;
 	}
+	/* the two clocks read back to back: a microsecond apart */
+	c->start_boot = nb_boot_now();
 	c->start_ts = c->ts = nb_wall_now();
 	c->start_mono = c->last_mono = nb_mono_now();
 	return 0;
@@ -156,6 +168,8 @@ void nb_collector_free(struct nb_collector *c)
 	nb_table_free(&c->table);
 	free(c->seen);
 	free(c->exited);
+	for (size_t i = 0; i < c->nretired; i++)
+		free(c->retired[i].cmdline);
 	free(c->retired);
 	free(c->ifs);
 	free(c->flow_keys);
@@ -168,7 +182,9 @@ void nb_collector_free(struct nb_collector *c)
 
 double nb_start_time(const struct nb_collector *c, uint64_t start_ns)
 {
-	return c->start_ts - (c->start_mono - start_ns / 1e9);
+	/* the wall clock at boot time start_ns: start_ts less the boot
+	 * time elapsed between the two (suspend included) */
+	return c->start_ts - (c->start_boot - start_ns / 1e9);
 }
 
 uint64_t nb_collector_lost(const struct nb_collector *c)
@@ -184,6 +200,31 @@ static void ended(struct nb_row *r, double now)
 	if (!r->ended_at)
 		r->ended_at = now;
 	r->exited = true;
+}
+
+/* A retired process's command line: its first NB_RETIRED_CMDLINE - 1
+ * bytes (cut on a character boundary), while all of them together stay
+ * within retired_cmd_max bytes; NULL past that (the summary shows ""). */
+static char *retired_cmdline(struct nb_collector *c, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *k;
+
+	if (!n)
+		return NULL;
+	if (n >= NB_RETIRED_CMDLINE) {
+		n = NB_RETIRED_CMDLINE - 1;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;	/* s[n] continues a character: cut before it */
+	}
+	if (c->retired_cmd_bytes + n + 1 > c->retired_cmd_max) {
+		c->retired_cmd_lost++;
+		return NULL;
+	}
+	k = strndup(s, n);
+	if (k)
+		c->retired_cmd_bytes += n + 1;
+	return k;
 }
 
 static void keep_retired(struct nb_collector *c, const struct nb_row *r)
@@ -210,6 +251,7 @@ static void keep_retired(struct nb_collector *c, const struct nb_row *r)
 	k->cur = r->cur;
 	k->cgroup_id = r->cgroup_id;
 	k->uid = r->uid;
+	k->cmdline = retired_cmdline(c, r->cmdline);
 	if (r->key.type == NB_ROW_IFACE || r->key.type == NB_ROW_HOST) {
 		memcpy(k->name, r->ifname, sizeof(k->name));
 		k->id = r->ifindex;
@@ -272,8 +314,11 @@ void nb_collector_restore_retired(struct nb_collector *c)
 		const struct nb_retired *k = &c->retired[i];
 		struct nb_row *r = nb_table_get(&c->table, &k->key, true);
 
-		if (!r)
+		if (!r) {	/* out of memory: the rest is not shown */
+			for (; i < c->nretired; i++)
+				free(c->retired[i].cmdline);
 			break;
+		}
 		struct nb_counts *g = &c->table.removed[k->key.type % NB_NROWTYPES];
 
 		g->tx_bytes -= k->cur.tx_bytes;
@@ -288,6 +333,8 @@ void nb_collector_restore_retired(struct nb_collector *c)
 		r->exited = true;
 		r->cgroup_id = k->cgroup_id;
 		r->uid = k->uid;
+		free(r->cmdline);
+		r->cmdline = k->cmdline;	/* the row owns it now */
 		if (k->key.type == NB_ROW_IFACE) {
 			r->ifindex = k->id;
 			memcpy(r->ifname, k->name, sizeof(k->name));
@@ -311,7 +358,7 @@ void nb_collector_restore_retired(struct nb_collector *c)
 	}
 	free(c->retired);
 	c->retired = NULL;
-	c->nretired = c->retired_cap = 0;
+	c->nretired = c->retired_cap = c->retired_cmd_bytes = 0;
 }
 
 /* ---- cgroup names from the kernel ---- */
@@ -381,14 +428,36 @@ static struct nb_row *slot_row(struct nb_collector *c, struct nb_slot_seen *sv,
 	return r;
 }
 
+/* The command line, read at first sight and after an exec (a new name):
+ * best effort. Once the process has exited there is none to read: the
+ * last one read stays, or "". */
+static void read_cmdline(struct nb_row *r, const volatile struct nb_slot *s)
+{
+	char *cmd;
+
+	if (s->state == NB_SLOT_EXITED && r->cmdline)
+		return;
+	cmd = s->state == NB_SLOT_EXITED ? strdup("") : nb_proc_cmdline(r->pid, r->start_ns);
+	if (!cmd)
+		return;	/* out of memory: tried again at the next exec */
+	free(r->cmdline);
+	r->cmdline = cmd;
+}
+
 /* Name and cgroup: set at the first event, changed by an exec. */
 static void slot_names(struct nb_collector *c, struct nb_row *r, const volatile struct nb_slot *s)
 {
 	uint64_t cg = s->cgroup_id;
+	char comm[NB_COMM_LEN];
 
 	for (int i = 0; i < NB_COMM_LEN - 1; i++)
-		r->comm[i] = s->comm[i];
-	r->comm[NB_COMM_LEN - 1] = '\0';
+		comm[i] = s->comm[i];
+	comm[NB_COMM_LEN - 1] = '\0';
+	if (!r->cmdline || strcmp(comm, r->comm)) {
+		memcpy(r->comm, comm, sizeof(comm));
+		if (c->cmdline_on)
+			read_cmdline(r, s);
+	}
 	if (r->cg && r->cgroup_id == cg)
 		return;
 	if (r->cgroup_id != cg)

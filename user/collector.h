@@ -20,8 +20,9 @@ struct nb_slot_seen {
 	struct nb_row *row;	/* NULL: not read yet, or freed */
 };
 
-/* A retired row, kept compactly for trace's summary (128 bytes); a host
- * row's addresses are in its key. */
+/* A retired row, kept compactly for trace's summary (136 bytes, and a
+ * process's command line cut to NB_RETIRED_CMDLINE bytes); a host row's
+ * addresses are in its key. */
 struct nb_retired {
 	struct nb_rowkey key;
 	struct nb_counts cur;
@@ -29,7 +30,10 @@ struct nb_retired {
 	uint64_t cgroup_id;
 	uint32_t uid;
 	uint32_t id;		/* pid, ifindex (iface, host) */
+	char *cmdline;		/* process: malloc'd, or NULL */
 };
+
+#define NB_RETIRED_CMDLINE 256
 
 /* BPF statistics of one program: the kernel's own counters. */
 struct nb_prog_stat {
@@ -57,6 +61,7 @@ struct nb_collector {
 	int ncpus;
 	double start_ts;		/* Unix time at start */
 	double last_mono, start_mono;	/* monotonic seconds */
+	double start_boot;		/* CLOCK_BOOTTIME seconds at start_ts */
 	double interval_s;		/* length of the last interval */
 	double ts;			/* Unix time of the last read */
 	uint64_t drops[NB_NDROPS];	/* cumulative */
@@ -72,9 +77,14 @@ struct nb_collector {
 	 * retired_max of them (the others are counted in retired_lost) */
 	double linger_s;
 	bool keep_retired;
+	bool cmdline_on;		/* read processes' command lines (procinfo.h) */
 	struct nb_retired *retired;
 	size_t nretired, retired_cap, retired_max;
 	uint64_t retired_lost;
+	/* their command lines: at most retired_cmd_max bytes in all; those
+	 * past it are not kept (counted in retired_cmd_lost) */
+	size_t retired_cmd_bytes, retired_cmd_max;
+	uint64_t retired_cmd_lost;
 	double next_cgroup_check;
 
 	/* the programs' statistics, read every poll */
@@ -89,7 +99,8 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 /* trace's summary: put the retired rows back in the table, once, at the end. */
 void nb_collector_restore_retired(struct nb_collector *c);
 /* Unix time at which a process started, from its start_ns (the kernel's
- * CLOCK_MONOTONIC nanoseconds, task_struct.start_time). */
+ * CLOCK_BOOTTIME nanoseconds, task_struct.start_boottime: what
+ * /proc/PID/stat shows as the start, suspend included). */
 double nb_start_time(const struct nb_collector *c, uint64_t start_ns);
 /* Updates lost for good: full maps, and runs the kernel skipped. */
 uint64_t nb_collector_lost(const struct nb_collector *c);
@@ -103,9 +114,10 @@ void nb_collector_free(struct nb_collector *c);
 int nb_map_read_all(int fd, uint32_t key_size, uint32_t value_size, uint32_t max,
 		    void *keys, void *vals, bool *batch_ok);
 
-/* Seconds, CLOCK_MONOTONIC and CLOCK_REALTIME. */
+/* Seconds, CLOCK_MONOTONIC, CLOCK_REALTIME and CLOCK_BOOTTIME. */
 double nb_mono_now(void);
 double nb_wall_now(void);
+double nb_boot_now(void);
 
 /* The keys of process and interface rows. */
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);

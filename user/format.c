@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <pwd.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -121,4 +122,17 @@ char *nb_user_name(uint32_t uid, char *out, size_t len)
 	}
 	snprintf(out, len, "%s", cache[h].name);
 	return out;
+}
+
+char *nb_fmt_start(char *buf, size_t len, double start, double now)
+{
+	time_t t = (time_t)start;
+	struct tm tm;
+
+	if (start <= 0 || !localtime_r(&t, &tm)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(buf, len, now - start < 86400 ? "%H:%M:%S" : "%b %d", &tm);
+	return buf;
 }

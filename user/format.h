@@ -13,6 +13,10 @@ char *nb_fmt_bytes(char *buf, size_t len, double bytes);
 char *nb_user_name(uint32_t uid, char *out, size_t len);
 /* "1.2 MiB/s", or in bits with SI steps: "9.8 Mbit/s" */
 char *nb_fmt_rate(char *buf, size_t len, double bytes_per_s, bool bits);
+/* A start time (Unix seconds) as ps shows it, in local time and at most
+ * 8 columns: "14:03:59" when less than a day before now, else "Nov 24";
+ * "-" when unknown (0). */
+char *nb_fmt_start(char *buf, size_t len, double start, double now);
 /* Copy s into buf, cut to width columns with a trailing '+' when cut. */
 char *nb_fmt_trunc(char *buf, size_t len, const char *s, int width);
 

@@ -25,12 +25,34 @@ static int shrink(const struct nb_col *cols, int n, int *w, int excess, bool fle
 	return excess;
 }
 
+/* Drop extra columns while the preferred widths do not fit; how many. */
+static int drop_extras(const struct nb_col *cols, int n, int total, int *w)
+{
+	int dropped = 0;
+
+	for (;;) {
+		int need = -1, worst = -1;
+
+		for (int i = 0; i < n; i++) {
+			need += w[i] ? w[i] + 1 : 0;
+			if (w[i] && cols[i].extra && cols[i].drop &&
+			    (worst < 0 || cols[i].drop >= cols[worst].drop))
+				worst = i;
+		}
+		if (need <= total || worst < 0)
+			return dropped;
+		w[worst] = 0;
+		dropped++;
+	}
+}
+
 int nb_layout_widths(const struct nb_col *cols, int n, int total, int *w)
 {
 	int shown = n, need, spare;
 
 	for (int i = 0; i < n; i++)
 		w[i] = cols[i].width;
+	shown -= drop_extras(cols, n, total, w);
 	for (;;) {
 		int slack = 0, worst = -1;
 
@@ -291,7 +313,7 @@ bool nb_field_desc(enum nb_field f)
 {
 	switch (f) {
 	case NB_F_BUSY: case NB_F_TX_RATE: case NB_F_RX_RATE: case NB_F_TX: case NB_F_RX:
-	case NB_F_TOTAL:
+	case NB_F_TOTAL: case NB_F_PEAK:
 		return true;
 	default:
 		return false;
@@ -325,6 +347,9 @@ static int item_cmp(const void *pa, const void *pb, void *arg)
 	case NB_F_TX:      c = num_cmp(a->tx, b->tx); break;
 	case NB_F_RX:      c = num_cmp(a->rx, b->rx); break;
 	case NB_F_TOTAL:   c = num_cmp(a->tx + a->rx, b->tx + b->rx); break;
+	case NB_F_START:   c = num_cmp(a->start, b->start); break;
+	case NB_F_CMDLINE: c = strcmp(a->cmdline, b->cmdline); break;
+	case NB_F_PEAK:    c = num_cmp(a->peak, b->peak); break;
 	default:           c = num_cmp(a->tx_rate + a->rx_rate, b->tx_rate + b->rx_rate); break;
 	}
 	if (nb_field_desc(ctx->f))
@@ -357,6 +382,42 @@ void nb_items_sort(struct nb_item *v, int n, enum nb_field f, bool reverse)
 bool nb_item_match(const struct nb_item *it, const char *filter)
 {
 	return !*filter || strcasestr(it->name, filter) || strcasestr(it->remote, filter) ||
-	       strcasestr(it->user, filter);
+	       strcasestr(it->user, filter) || strcasestr(it->cmdline, filter);
+}
+
+void nb_rowstate_free(void *p)
+{
+	struct nb_rowstate *st = p;
+
+	if (st)
+		free(st->rates);
+	free(st);
+}
+
+char *nb_footer(char *buf, size_t len, const struct nb_key_hint *h, int n, int cols)
+{
+	int used = -2, maxprio = 0, keep = 0;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (h[i].prio > maxprio)
+			maxprio = h[i].prio;
+	/* the priorities that fit, best first: used is the width so far */
+	for (int p = 0; p <= maxprio; p++) {
+		int add = 0;
+
+		for (int i = 0; i < n; i++)
+			if (h[i].prio == p)
+				add += 2 + (int)strlen(h[i].text);
+		if (p && used + add > cols)
+			break;
+		used += add;
+		keep = p;
+	}
+	for (int i = 0; i < n && at < len; i++)
+		if (h[i].prio <= keep)
+			at += snprintf(buf + at, len - at, "%s%s", at ? "  " : "", h[i].text);
+	return buf;
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "rates.h"
 #include "stats.h"
 
 /* What a column shows, and what a view can be sorted by. */
@@ -27,6 +28,9 @@ enum nb_field {
 	NB_F_RX,
 	NB_F_TOTAL,	/* sent + received: no column of its own */
 	NB_F_HIST,	/* the sparkline: not sortable */
+	NB_F_START,	/* process: start time */
+	NB_F_CMDLINE,	/* process: command line */
+	NB_F_PEAK,	/* the highest 2 s average of sent + received */
 	NB_NFIELDS,
 };
 
@@ -39,11 +43,13 @@ struct nb_col {
 	int drop;	/* 0: always shown; else dropped first when highest */
 	bool right;	/* right-aligned */
 	bool cut_left;	/* cut at the start ("+ce/x.service"), for paths */
+	bool extra;	/* dropped (with a 'drop') before any column shrinks */
 };
 
 /*
  * Widths that fit 'total' screen columns, one space between columns. When
- * the preferred widths do not fit: shrink the flexible columns (those with
+ * the preferred widths do not fit: drop the extra columns, highest 'drop'
+ * first, until they do or none is left; then shrink the flexible columns (those with
  * a max) towards their min, the rightmost first, if that is enough; else
  * drop the column with the highest 'drop' and try again; with nothing left
  * to drop, shrink every column towards its min (the caller cuts what still
@@ -99,7 +105,11 @@ struct nb_item {
 	char remote[64];	/* flow: remote end; cgroup: container */
 	char user[32];		/* process */
 	char proto[8];		/* flow */
-	double tx_rate, rx_rate;
+	char cmdline[256];	/* process: the start of its command line */
+	double start;		/* process: Unix time it started, 0 unknown */
+	double rates[NB_NAVG][2];	/* sent, received: last interval, averages */
+	double peak;		/* highest 2 s average, sent + received */
+	double tx_rate, rx_rate;	/* the rates shown: one of 'rates' */
 	uint64_t tx, rx;
 	bool exited;		/* process exited, interface gone */
 	struct nb_hist hist;
@@ -110,7 +120,8 @@ struct nb_item {
 void nb_items_sort(struct nb_item *v, int n, enum nb_field f, bool reverse);
 /* True when the field sorts largest first. */
 bool nb_field_desc(enum nb_field f);
-/* Case-insensitive substring match on name (and remote, user); "" matches all. */
+/* Case-insensitive substring match on name (and remote, user, command
+ * line); "" matches all. */
 bool nb_item_match(const struct nb_item *it, const char *filter);
 
 /* State top keeps per row (struct nb_row's 'fe'). */
@@ -118,6 +129,21 @@ struct nb_rowstate {
 	struct nb_hist hist;
 	char user[32];		/* "" until read */
 	double gone_since;	/* monotonic seconds, 0 while alive */
+	struct nb_rates *rates;	/* averages; NULL while idle for 40 s */
+	double peak;		/* highest 2 s average, sent + received */
 };
+/* Free a row state and what it holds (struct nb_table's fe_free). */
+void nb_rowstate_free(void *st);
+
+/*
+ * The footer: key hints, each with a priority (0 always shown, then 1, 2,
+ * ... as room allows), shown in their order two spaces apart within cols
+ * display columns (hints are ASCII). Returns buf.
+ */
+struct nb_key_hint {
+	const char *text;
+	int prio;
+};
+char *nb_footer(char *buf, size_t len, const struct nb_key_hint *h, int n, int cols);
 
 #endif

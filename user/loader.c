@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "kretprobe.h"
 #include "loader.h"
 #include "stats.h"
 #include "netbpf.skel.h"
@@ -105,7 +106,8 @@ static void kinfo_read(const char *btf_path, struct kinfo *ki)
 }
 
 static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
-				const struct kinfo *ki, struct nb_rung_result *res)
+				const struct kinfo *ki, struct nb_rung_result *res,
+				struct nb_kretprobes *kret)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o ? o->btf_path : NULL);
 	struct netbpf *s;
@@ -119,6 +121,8 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		return NULL;
 	}
 	select_rung(s, b);
+	if (b == NB_BACKEND_KPROBE)	/* attached with a larger maxactive below */
+		nb_kretprobes_no_autoattach(s->obj);
 	/* sendpage is gone since Linux 6.5 (sendfile goes through sendmsg) */
 	if (!ki->tcp_sendpage) {
 		bpf_program__set_autoload(s->progs.fx_tcp_sendpage, false);
@@ -207,6 +211,8 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 	}
 	res->step = "attach";
 	err = netbpf__attach(s);
+	if (!err && b == NB_BACKEND_KPROBE)
+		err = nb_kretprobes_attach(kret, s->skeleton);
 	if (err)
 		goto fail;
 	res->ok = true;
@@ -215,6 +221,7 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 fail:
 	res->err = err < 0 ? err : -EINVAL;
 	netbpf__destroy(s);
+	nb_kretprobes_remove(kret);
 	return NULL;
 }
 
@@ -256,8 +263,11 @@ int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_resu
 	struct kinfo ki;
 
 	kinfo_read(btf_path, &ki);
-	s = open_rung(b, &o, &ki, res);
+	struct nb_kretprobes kret = { 0 };
+
+	s = open_rung(b, &o, &ki, res, &kret);
 	netbpf__destroy(s);
+	nb_kretprobes_remove(&kret);
 	return res->ok ? 0 : res->err;
 }
 
@@ -277,7 +287,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 		 * one may work: keep libbpf's messages for the last try (the
 		 * reasons stay in l->rungs; doctor and -v --backend show them) */
 		quiet = b < last;
-		l->skel = open_rung(b, o, &ki, &l->rungs[b]);
+		l->skel = open_rung(b, o, &ki, &l->rungs[b], &l->kret);
 		quiet = false;
 		if (l->skel) {
 			l->backend = b;
@@ -315,6 +325,7 @@ void nb_loader_close(struct nb_loader *l)
 	/* destroying the skeleton detaches every link it made */
 	netbpf__destroy(l->skel);
 	l->skel = NULL;
+	nb_kretprobes_remove(&l->kret);
 }
 
 struct bpf_object *nb_loader_object(const struct nb_loader *l)

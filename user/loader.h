@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "kretprobe.h"
 #include "netbpf.h"
 #include "opts.h"
 
@@ -29,6 +30,7 @@ struct nb_loader {
 	size_t slots_len;
 	bool flows_on;
 	bool cgroups_on;	/* cgroup rows (from process rows) */
+	struct nb_kretprobes kret;	/* the kprobe rung's return probes */
 };
 
 /*

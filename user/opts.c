@@ -38,7 +38,7 @@ void nb_usage(FILE *f)
 "\n"
 "Commands:\n"
 "  top      live full-screen view: processes, interfaces, cgroups, flows,\n"
-"           host pairs\n"
+"           host pairs; rates over the last interval or 2/10/40 s (a), peaks\n"
 "           (default on a terminal; h shows its keys)\n"
 "  trace    one block of rows per interval (default when stdout is not a\n"
 "           terminal, or when --pid is given)\n"

@@ -137,6 +137,9 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 	s->c.resolve = !o->no_resolve;
 	/* trace's summary covers every row it has seen: keep the ended ones */
 	s->c.keep_retired = o->command == NB_CMD_TRACE;
+	/* command lines only where they are shown: serve has none */
+	s->c.cmdline_on = o->command == NB_CMD_TOP ||
+			  (o->command == NB_CMD_TRACE && (o->by & NB_BY(NB_ROW_PROCESS)));
 	s->next = s->c.start_mono + o->interval;
 	return 0;
 }

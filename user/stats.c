@@ -8,12 +8,21 @@ void nb_table_init(struct nb_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void free_fe(const struct nb_table *t, void *fe)
+{
+	if (t->fe_free)
+		t->fe_free(fe);
+	else
+		free(fe);
+}
+
 void nb_table_free(struct nb_table *t)
 {
 	for (uint32_t i = 0; i < t->nrows; i++) {
-		free(t->rows[i]->fe);
+		free_fe(t, t->rows[i]->fe);
 		free(t->rows[i]->ctr_name);
 		free(t->rows[i]->host_name);
+		free(t->rows[i]->cmdline);
 		free(t->rows[i]);
 	}
 	free(t->rows);
@@ -120,9 +129,10 @@ uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void
 			g->rx_bytes += r->cur.rx_bytes;
 			g->tx_packets += r->cur.tx_packets;
 			g->rx_packets += r->cur.rx_packets;
-			free(r->fe);
+			free_fe(t, r->fe);
 			free(r->ctr_name);
 			free(r->host_name);
+			free(r->cmdline);
 			free(r);
 			continue;
 		}

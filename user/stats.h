@@ -57,6 +57,10 @@ struct nb_row {
 	char comm[NB_COMM_LEN];	/* process, flow */
 	uint64_t cgroup_id;	/* process, cgroup */
 	uint32_t uid;		/* process: at its first event */
+	/* process: its command line from /proc at first sight, and again
+	 * after an exec (procinfo.h), malloc'd, at most NB_CMDLINE_MAX
+	 * bytes; "" when it was gone first; NULL until read */
+	char *cmdline;
 	uint32_t ifindex;	/* iface, host */
 	char ifname[16];	/* iface, host */
 	/* iface: the container on the other side of a veth (NULL: none, or
@@ -88,6 +92,7 @@ struct nb_table {
 	uint32_t *index;	/* open addressing: row number + 1, 0 empty */
 	uint32_t index_cap;	/* power of two */
 	struct nb_counts removed[NB_NROWTYPES];	/* cumulative of removed rows */
+	void (*fe_free)(void *fe);	/* frees a row's 'fe'; NULL: free() */
 };
 
 void nb_table_init(struct nb_table *t);

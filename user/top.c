@@ -40,7 +40,7 @@
 #define MIN_COLS	30
 #define MIN_LINES	(HEAD_LINES + 2)
 #define MAX_COLS	1000
-#define MAX_FIELDS	10
+#define MAX_FIELDS	14
 
 enum view { V_PROC, V_IFACE, V_CGROUP, V_FLOW, V_HOST, NVIEWS };
 
@@ -57,12 +57,16 @@ struct top {
 	enum nb_field sort[NVIEWS];
 	bool reverse[NVIEWS];
 	bool totals_first, bits, paused, help, prompt, utf8;
-	char filter[64];
+	char filter[NVIEWS][64];	/* each view its own */
+	enum nb_avg avg;		/* the rate shown: last interval, or an average */
+	struct nb_rate_clock clock;	/* the averages' buckets, for every row */
+	struct nb_rates total;		/* the header's: the interfaces' sum */
+	double total_peak[2];		/* its highest 2 s averages, up and down */
 	struct nb_rowkey sel;
 	bool has_sel;
 	int first;		/* the view's row at the top of the screen */
 	/* the header, as of the last update */
-	double up, down, cpu, bpf_pct, bpf_ns;
+	double up[NB_NAVG], down[NB_NAVG], peak_up, peak_down, cpu, bpf_pct, bpf_ns;
 	uint64_t sent, received, lost;
 	bool bpf_on;
 	/* for per-interval deltas */
@@ -280,13 +284,27 @@ static void host_item(struct nb_item *it, const struct nb_row *r)
 		nb_fmt_ip(it->remote, sizeof(it->remote), r->family, r->raddr);
 }
 
-static void fill_item(struct nb_item *it, const struct nb_row *r, const struct nb_rowstate *st)
+/* The rates of a row: the last interval's, then the averages. */
+static void fill_rates(const struct top *t, struct nb_item *it, const struct nb_row *r,
+		       const struct nb_rowstate *st)
+{
+	it->rates[NB_AVG_LAST][0] = r->tx_rate;
+	it->rates[NB_AVG_LAST][1] = r->rx_rate;
+	for (int w = NB_AVG_2S; w < NB_NAVG; w++)
+		for (int d = 0; d < 2; d++)
+			it->rates[w][d] = nb_rates_avg(&t->clock, st->rates, w, d);
+	it->peak = st->peak;
+	it->tx_rate = it->rates[t->avg][0];
+	it->rx_rate = it->rates[t->avg][1];
+}
+
+static void fill_item(const struct top *t, struct nb_item *it, const struct nb_row *r,
+		      const struct nb_rowstate *st)
 {
 	memset(it, 0, sizeof(*it));
 	it->key = r->key;
 	it->type = r->key.type;
-	it->tx_rate = r->tx_rate;
-	it->rx_rate = r->rx_rate;
+	fill_rates(t, it, r, st);
 	it->tx = r->cur.tx_bytes;
 	it->rx = r->cur.rx_bytes;
 	it->exited = r->exited;
@@ -297,6 +315,12 @@ static void fill_item(struct nb_item *it, const struct nb_row *r, const struct n
 		it->start_ns = r->start_ns;
 		snprintf(it->name, sizeof(it->name), "%s", r->comm);
 		snprintf(it->user, sizeof(it->user), "%s", st->user);
+		it->start = nb_start_time(&t->s.c, r->start_ns);
+		/* ps's way: [comm] when there is no command line */
+		if (r->cmdline && *r->cmdline)
+			snprintf(it->cmdline, sizeof(it->cmdline), "%s", r->cmdline);
+		else
+			snprintf(it->cmdline, sizeof(it->cmdline), "[%s]", r->comm);
 		break;
 	case NB_ROW_IFACE:
 		it->id = r->ifindex;
@@ -345,7 +369,7 @@ static int snap_add(struct top *t, const struct nb_row *r, double now)
 	if (!st)
 		return -ENOMEM;
 	if (!lingered_out(t, st, now))
-		fill_item(&t->snap[t->nsnap++], r, st);
+		fill_item(t, &t->snap[t->nsnap++], r, st);
 	return 0;
 }
 
@@ -380,8 +404,14 @@ static int snapshot(struct top *t, double now)
 	}
 	/* the total is the sum over the interfaces, as in trace */
 	nb_table_sum(tab, NB_ROW_IFACE, &cum, &delta);
-	t->up = nb_rate(delta.tx_bytes, t->s.c.interval_s);
-	t->down = nb_rate(delta.rx_bytes, t->s.c.interval_s);
+	t->up[NB_AVG_LAST] = nb_rate(delta.tx_bytes, t->s.c.interval_s);
+	t->down[NB_AVG_LAST] = nb_rate(delta.rx_bytes, t->s.c.interval_s);
+	for (int w = NB_AVG_2S; w < NB_NAVG; w++) {
+		t->up[w] = nb_rates_avg(&t->clock, &t->total, w, 0);
+		t->down[w] = nb_rates_avg(&t->clock, &t->total, w, 1);
+	}
+	t->peak_up = t->total_peak[0];
+	t->peak_down = t->total_peak[1];
 	t->sent = cum.tx_bytes;
 	t->received = cum.rx_bytes;
 	return 0;
@@ -411,12 +441,55 @@ static int snapshot_flows(struct top *t)
 	return 0;
 }
 
-/* After a poll: histories, owners, exit times; then the snapshot. */
+/* A row's averages and peak after this interval's bytes. The averages'
+ * ring is made at the row's first bytes and freed after 40 idle seconds,
+ * so top's memory follows the rows that move. */
+static int row_rates(const struct top *t, struct nb_rowstate *st, uint64_t tx, uint64_t rx)
+{
+	double two;
+
+	if (!st->rates && (tx || rx)) {
+		st->rates = calloc(1, sizeof(*st->rates));
+		if (!st->rates)
+			return -ENOMEM;
+	}
+	if (!st->rates)
+		return 0;
+	nb_rates_add(&t->clock, st->rates, tx, rx);
+	two = nb_rates_avg(&t->clock, st->rates, NB_AVG_2S, 0) +
+	      nb_rates_avg(&t->clock, st->rates, NB_AVG_2S, 1);
+	if (two > st->peak)
+		st->peak = two;
+	if (nb_rates_idle(st->rates)) {
+		free(st->rates);
+		st->rates = NULL;
+	}
+	return 0;
+}
+
+/* The header's averages and peaks: the interfaces' sum. */
+static void total_rates(struct top *t)
+{
+	struct nb_counts cum, delta;
+
+	nb_table_sum(&t->s.c.table, NB_ROW_IFACE, &cum, &delta);
+	nb_rates_add(&t->clock, &t->total, delta.tx_bytes, delta.rx_bytes);
+	for (int d = 0; d < 2; d++) {
+		double two = nb_rates_avg(&t->clock, &t->total, NB_AVG_2S, d);
+
+		if (two > t->total_peak[d])
+			t->total_peak[d] = two;
+	}
+}
+
+/* After a poll: histories, averages, owners, exit times; then the snapshot. */
 static int update(struct top *t)
 {
 	const struct nb_table *tab = &t->s.c.table;
 	double now = nb_mono_now();
 
+	nb_rate_clock_step(&t->clock, t->s.c.interval_s);
+	total_rates(t);
 	for (uint32_t i = 0; i < tab->nrows; i++) {
 		const struct nb_row *r = tab->rows[i];
 		struct nb_rowstate *st;
@@ -427,6 +500,8 @@ static int update(struct top *t)
 		if (!st)
 			return -ENOMEM;
 		nb_hist_push(&st->hist, r->tx_rate + r->rx_rate);
+		if (row_rates(t, st, r->delta.tx_bytes, r->delta.rx_bytes))
+			return -ENOMEM;
 		if (r->exited && !st->gone_since)
 			st->gone_since = now;
 		if (r->key.type == NB_ROW_PROCESS && !st->user[0])
@@ -468,9 +543,13 @@ static int build_view(struct top *t)
 		if (t->view == V_FLOW && (it->id != t->flow_of.id ||
 					  it->start_ns != t->flow_of.start_ns))
 			continue;
-		if (!nb_item_match(it, t->filter))
+		if (!nb_item_match(it, t->filter[t->view]))
 			continue;
-		t->rows[t->nrows++] = *it;
+		t->rows[t->nrows] = *it;
+		/* the rate chosen now, also on a paused screen */
+		t->rows[t->nrows].tx_rate = it->rates[t->avg][0];
+		t->rows[t->nrows].rx_rate = it->rates[t->avg][1];
+		t->nrows++;
 	}
 	nb_items_sort(t->rows, t->nrows, sort_field(t), t->reverse[t->view]);
 	return 0;
@@ -479,7 +558,7 @@ static int build_view(struct top *t)
 static int add_col(struct nb_col *c, int n, const char *title, enum nb_field f, int width,
 		   int min, int max, int drop, bool right)
 {
-	c[n] = (struct nb_col){ title, f, width, min, max, drop, right, false };
+	c[n] = (struct nb_col){ title, f, width, min, max, drop, right, false, false };
 	return n + 1;
 }
 
@@ -491,8 +570,11 @@ static int view_cols(const struct top *t, struct nb_col *c)
 
 	switch (t->view) {
 	case V_PROC:
+		/* narrow screens drop PEAK/s, HISTORY, the totals, then
+		 * CMDLINE, START and USER */
 		n = add_col(c, n, "PID", NB_F_ID, 7, 7, 0, 0, true);
-		n = add_col(c, n, "USER", NB_F_USER, 8, 4, 0, 3, false);
+		n = add_col(c, n, "USER", NB_F_USER, 8, 4, 0, 1, false);
+		n = add_col(c, n, "START", NB_F_START, 8, 8, 0, 2, false);
 		n = add_col(c, n, "COMMAND", NB_F_NAME, 16, 7, 24, 0, false);
 		break;
 	case V_IFACE:
@@ -529,7 +611,12 @@ static int view_cols(const struct top *t, struct nb_col *c)
 			n = add_col(c, n, "RECEIVED", NB_F_RX, 10, 6, 0, rates ? 4 : 0, true);
 		}
 	}
-	n = add_col(c, n, "HISTORY", NB_F_HIST, 16, 8, NB_HIST, 9, false);
+	n = add_col(c, n, "PEAK/s", NB_F_PEAK, 10, 7, 0, 9, true);
+	c[n - 1].extra = true;	/* only where there is room for it */
+	/* the command line takes what is left; the history stays narrow */
+	n = add_col(c, n, "HISTORY", NB_F_HIST, 16, 8, t->view == V_PROC ? 16 : NB_HIST, 8, false);
+	if (t->view == V_PROC)
+		n = add_col(c, n, "CMDLINE", NB_F_CMDLINE, 20, 10, MAX_COLS, 3, false);
 	return n;
 }
 
@@ -609,6 +696,16 @@ static void draw_row(const struct top *t, const struct nb_item *it, const struct
 		case NB_F_HIST:
 			nb_sparkline(cell, sizeof(cell), &it->hist, w[i], t->utf8);
 			break;
+		case NB_F_START:
+			nb_fmt_start(num, sizeof(num), it->start, t->s.c.ts);
+			nb_cell(cell, sizeof(cell), num, w[i], false, false);
+			break;
+		case NB_F_CMDLINE:
+			nb_cell(cell, sizeof(cell), it->cmdline, w[i], false, false);
+			break;
+		case NB_F_PEAK:
+			nb_fmt_fit(cell, sizeof(cell), it->peak, true, t->bits, w[i]);
+			break;
 		default:
 			cell[0] = '\0';
 		}
@@ -672,11 +769,15 @@ static void draw_help(int cols, int lines)
 		"  r              reverse the order",
 		"  t              rates or totals first",
 		"  b              rates in bytes or bits per second",
+		"  a              rates of the last interval, or 2 s, 10 s, 40 s averages",
 		"  p, Space       pause the screen (counting goes on)",
-		"  /              filter by name; Enter keeps it, Esc clears",
+		"  /              filter this view by name (a process: user, command",
+		"                 line too); Enter keeps it, Esc clears",
 		"  h, ?           this help",
 		"  q              quit",
 		"",
+		"PEAK/s: a row's highest 2 s average, sent + received; the header's",
+		"peak: the highest 2 s averages of all interfaces, up / down.",
 		"Exited processes stay, marked (exited), for 10 seconds.",
 		"Hosts: wire bytes per interface and host pair, counted from when",
 		"the view is first shown (or from the start with --by host).",
@@ -688,11 +789,121 @@ static void draw_help(int cols, int lines)
 		put_line(HEAD_LINES + i, help[i], cols, 0);
 }
 
+/* The three header lines: totals, how netbpf runs, the view and its state. */
+static void draw_header(struct top *t, int cols, char *line, size_t len)
+{
+	char a[32], b[32], d[32], e[32], f[32], g[32];
+	static const char *const avg[NB_NAVG] = { "last interval", "2 s avg", "10 s avg",
+						  "40 s avg" };
+	char *flt = t->filter[t->view];
+	int n;
+
+	snprintf(line, len, "netbpf top   up %s   down %s   sent %s   received %s   peak %s / %s",
+		 nb_fmt_rate(a, sizeof(a), t->up[t->avg], t->bits),
+		 nb_fmt_rate(b, sizeof(b), t->down[t->avg], t->bits),
+		 nb_fmt_bytes(d, sizeof(d), t->sent), nb_fmt_bytes(e, sizeof(e), t->received),
+		 nb_fmt_rate(f, sizeof(f), t->peak_up, t->bits),
+		 nb_fmt_rate(g, sizeof(g), t->peak_down, t->bits));
+	put_line(0, line, cols, A_BOLD);
+
+	n = snprintf(line, len, "interval %g s   hooks %s   attach %s   netbpf cpu %.1f%%",
+		     t->o->interval, nb_backend_names[t->s.loader.backend], nb_tc_method(t->s.tc),
+		     t->cpu);
+	if (t->bpf_on)
+		n += snprintf(line + n, len - n, "   bpf %.2f%% cpu, %.0f ns/event",
+			      t->bpf_pct, t->bpf_ns);
+	else
+		n += snprintf(line + n, len - n, "   bpf run time: stats off");
+	if (t->lost)
+		n += snprintf(line + n, len - n, "   %llu updates lost (map full or skipped)",
+			      (unsigned long long)t->lost);
+	put_line(1, line, cols, 0);
+
+	if (t->view == V_FLOW)
+		n = snprintf(line, len, "Flows of %llu %s (Esc: back)",
+			     (unsigned long long)t->flow_of.id, t->flow_of.name);
+	else
+		n = snprintf(line, len, "%s1 Processes%s %s2 Interfaces%s %s3 Cgroups%s %s4 Hosts%s",
+			     t->view == V_PROC ? "[" : " ", t->view == V_PROC ? "]" : " ",
+			     t->view == V_IFACE ? "[" : " ", t->view == V_IFACE ? "]" : " ",
+			     t->view == V_CGROUP ? "[" : " ", t->view == V_CGROUP ? "]" : " ",
+			     t->view == V_HOST ? "[" : " ", t->view == V_HOST ? "]" : " ");
+	n += snprintf(line + n, len - n, "   sort: %s %s", field_title(t, t->sort[t->view]),
+		      nb_field_desc(sort_field(t)) != t->reverse[t->view] ? "desc" : "asc");
+	n += snprintf(line + n, len - n, "   %s, %s%s", t->totals_first ? "totals" : "rates",
+		      avg[t->avg], t->bits ? ", bits" : "");
+	if (flt[0])
+		n += snprintf(line + n, len - n, "   filter: %s", flt);
+	if (t->paused)
+		n += snprintf(line + n, len - n, "   PAUSED");
+	put_line(2, line, cols, 0);
+}
+
+/* What an empty view says. */
+static const char *empty_note(const struct top *t)
+{
+	if (t->filter[t->view][0])
+		return "Nothing matches the filter (Esc clears it).";
+	if (t->view == V_FLOW)
+		return t->s.loader.flows_on ? (t->nflows ? "No flows for this process." :
+					       "No flows seen yet.") :
+		       "Flows are not counted by this netbpf.";
+	if (t->view == V_CGROUP)
+		return "No cgroup has moved bytes yet.";
+	if (t->view == V_IFACE)
+		return "No interface counted yet.";
+	if (t->view == V_HOST)
+		return "No host pair seen yet (counted from when this view was first shown).";
+	return "No process has moved bytes yet.";
+}
+
+static void draw_rows(struct top *t, const struct nb_col *c, const int *w, int n,
+		      int cols, int lines, char *line, size_t len)
+{
+	int body = lines - HEAD_LINES - 1, sel = sel_index(t);
+
+	if (sel < t->first)
+		t->first = sel;
+	if (sel >= t->first + body)
+		t->first = sel - body + 1;
+	if (t->first > t->nrows - body)
+		t->first = t->nrows - body;
+	if (t->first < 0)
+		t->first = 0;
+	for (int i = 0; i < body && t->first + i < t->nrows; i++) {
+		const struct nb_item *it = &t->rows[t->first + i];
+		attr_t attr = 0;
+
+		draw_row(t, it, c, w, n, line, len);
+		if (t->first + i == sel)
+			attr = has_colors() ? COLOR_PAIR(2) : A_REVERSE;
+		else if (it->exited)
+			attr = A_DIM;
+		put_line(HEAD_LINES + i, line, cols, attr);
+	}
+}
+
+/* The keys, as many as fit; q and h always. */
+static void draw_footer(const struct top *t, int cols, int y, char *line, size_t len)
+{
+	static const struct nb_key_hint keys[] = {
+		{ "q Quit", 0 }, { "Tab View", 1 }, { "Enter Flows", 3 }, { "Esc Back", 8 },
+		{ "</> Sort", 4 }, { "r Reverse", 9 }, { "t Rates/Totals", 7 }, { "b Bits", 10 },
+		{ "a Avg", 5 }, { "p Pause", 6 }, { "/ Filter", 2 }, { "h Help", 0 },
+	};
+
+	if (t->prompt)
+		snprintf(line, len, "Filter: %s_   (Enter keeps, Esc clears)", t->filter[t->view]);
+	else
+		nb_footer(line, len, keys, sizeof(keys) / sizeof(keys[0]), cols);
+	put_line(y, line, cols, A_REVERSE);
+}
+
 static void draw(struct top *t)
 {
-	char line[MAX_COLS * 4 + 64], a[32], b[32], d[32], e[32];
+	char line[MAX_COLS * 4 + 64];
 	struct nb_col c[MAX_FIELDS];
-	int w[MAX_FIELDS], n, cols = COLS, lines = LINES, body, sel;
+	int w[MAX_FIELDS], n, cols = COLS, lines = LINES;
 
 	erase();
 	if (cols > MAX_COLS)
@@ -704,99 +915,18 @@ static void draw(struct top *t)
 		refresh();
 		return;
 	}
-	snprintf(line, sizeof(line), "netbpf top   up %s   down %s   sent %s   received %s",
-		 nb_fmt_rate(a, sizeof(a), t->up, t->bits), nb_fmt_rate(b, sizeof(b), t->down, t->bits),
-		 nb_fmt_bytes(d, sizeof(d), t->sent), nb_fmt_bytes(e, sizeof(e), t->received));
-	put_line(0, line, cols, A_BOLD);
-
-	n = snprintf(line, sizeof(line), "interval %g s   hooks %s   attach %s   netbpf cpu %.1f%%",
-		     t->o->interval, nb_backend_names[t->s.loader.backend], nb_tc_method(t->s.tc),
-		     t->cpu);
-	if (t->bpf_on)
-		n += snprintf(line + n, sizeof(line) - n, "   bpf %.2f%% cpu, %.0f ns/event",
-			      t->bpf_pct, t->bpf_ns);
-	else
-		n += snprintf(line + n, sizeof(line) - n, "   bpf run time: stats off");
-	if (t->lost)
-		n += snprintf(line + n, sizeof(line) - n, "   %llu updates lost (map full or skipped)",
-			      (unsigned long long)t->lost);
-	put_line(1, line, cols, 0);
-
-	if (t->view == V_FLOW)
-		n = snprintf(line, sizeof(line), "Flows of %llu %s (Esc: back)",
-			     (unsigned long long)t->flow_of.id, t->flow_of.name);
-	else
-		n = snprintf(line, sizeof(line), "%s1 Processes%s %s2 Interfaces%s %s3 Cgroups%s %s4 Hosts%s",
-			     t->view == V_PROC ? "[" : " ", t->view == V_PROC ? "]" : " ",
-			     t->view == V_IFACE ? "[" : " ", t->view == V_IFACE ? "]" : " ",
-			     t->view == V_CGROUP ? "[" : " ", t->view == V_CGROUP ? "]" : " ",
-			     t->view == V_HOST ? "[" : " ", t->view == V_HOST ? "]" : " ");
-	n += snprintf(line + n, sizeof(line) - n, "   sort: %s %s",
-		      field_title(t, t->sort[t->view]),
-		      nb_field_desc(sort_field(t)) != t->reverse[t->view] ? "desc" : "asc");
-	n += snprintf(line + n, sizeof(line) - n, "   %s%s", t->totals_first ? "totals" : "rates",
-		      t->bits ? ", bits" : "");
-	if (t->filter[0])
-		n += snprintf(line + n, sizeof(line) - n, "   filter: %s", t->filter);
-	if (t->paused)
-		n += snprintf(line + n, sizeof(line) - n, "   PAUSED");
-	put_line(2, line, cols, 0);
-
+	draw_header(t, cols, line, sizeof(line));
 	n = view_cols(t, c);
 	nb_layout_widths(c, n, cols, w);
 	draw_titles(t, c, w, n, line, sizeof(line));
 	put_line(3, line, cols, has_colors() ? COLOR_PAIR(1) : A_REVERSE);
-
-	body = lines - HEAD_LINES - 1;
-	if (t->help) {
+	if (t->help)
 		draw_help(cols, lines);
-	} else if (!t->nrows) {
-		const char *note;
-
-		if (t->filter[0])
-			note = "Nothing matches the filter (Esc clears it).";
-		else if (t->view == V_FLOW)
-			note = t->s.loader.flows_on ? (t->nflows ? "No flows for this process." :
-						       "No flows seen yet.") :
-			       "Flows are not counted by this netbpf.";
-		else if (t->view == V_CGROUP)
-			note = "No cgroup has moved bytes yet.";
-		else if (t->view == V_IFACE)
-			note = "No interface counted yet.";
-		else if (t->view == V_HOST)
-			note = "No host pair seen yet (counted from when this view was first shown).";
-		else
-			note = "No process has moved bytes yet.";
-		put_line(HEAD_LINES, note, cols, 0);
-	} else {
-		sel = sel_index(t);
-		if (sel < t->first)
-			t->first = sel;
-		if (sel >= t->first + body)
-			t->first = sel - body + 1;
-		if (t->first > t->nrows - body)
-			t->first = t->nrows - body;
-		if (t->first < 0)
-			t->first = 0;
-		for (int i = 0; i < body && t->first + i < t->nrows; i++) {
-			const struct nb_item *it = &t->rows[t->first + i];
-			attr_t attr = 0;
-
-			draw_row(t, it, c, w, n, line, sizeof(line));
-			if (t->first + i == sel)
-				attr = has_colors() ? COLOR_PAIR(2) : A_REVERSE;
-			else if (it->exited)
-				attr = A_DIM;
-			put_line(HEAD_LINES + i, line, cols, attr);
-		}
-	}
-	if (t->prompt)
-		snprintf(line, sizeof(line), "Filter: %s_   (Enter keeps, Esc clears)", t->filter);
+	else if (!t->nrows)
+		put_line(HEAD_LINES, empty_note(t), cols, 0);
 	else
-		snprintf(line, sizeof(line), "%s",
-			 "q Quit  Tab View  Enter Flows  Esc Back  </> Sort  r Reverse  "
-			 "t Rates/Totals  b Bits  p Pause  / Filter  h Help");
-	put_line(lines - 1, line, cols, A_REVERSE);
+		draw_rows(t, c, w, n, cols, lines, line, sizeof(line));
+	draw_footer(t, cols, lines - 1, line, sizeof(line));
 	refresh();
 }
 
@@ -829,35 +959,79 @@ static void set_view(struct top *t, enum view v)
 	t->first = 0;
 }
 
-/* Returns true to quit. */
-static bool key(struct top *t, int ch)
+/* A key typed at the filter prompt: it edits the current view's filter. */
+static void prompt_key(struct top *t, int ch)
+{
+	char *f = t->filter[t->view];
+	size_t len = strlen(f);
+
+	if (ch == 27) {
+		f[0] = '\0';
+		t->prompt = false;
+	} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+		t->prompt = false;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len)
+			f[len - 1] = '\0';
+	} else if (ch >= 32 && ch < 256 && ch != 127 && len + 1 < sizeof(t->filter[0])) {
+		f[len] = (char)ch;
+		f[len + 1] = '\0';
+	}
+	t->has_sel = false;
+}
+
+/* The keys that select a row. */
+static void move_key(struct top *t, int ch)
 {
 	int sel = sel_index(t), body = LINES - HEAD_LINES - 1;
 
-	if (t->prompt) {
-		size_t len = strlen(t->filter);
+	if (body < 1)
+		body = 1;
+	switch (ch) {
+	case KEY_UP: case 'k':
+		sel--;
+		break;
+	case KEY_DOWN: case 'j':
+		sel++;
+		break;
+	case KEY_PPAGE:
+		sel -= body;
+		break;
+	case KEY_NPAGE:
+		sel += body;
+		break;
+	case KEY_HOME: case 'g':
+		sel = 0;
+		break;
+	case KEY_END: case 'G':
+		sel = t->nrows - 1;
+		break;
+	default:
+		return;
+	}
+	if (sel >= t->nrows)
+		sel = t->nrows - 1;
+	if (sel < 0)
+		sel = 0;
+	if (t->nrows) {
+		t->sel = t->rows[sel].key;
+		t->has_sel = true;
+	}
+}
 
-		if (ch == 27) {
-			t->filter[0] = '\0';
-			t->prompt = false;
-		} else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
-			t->prompt = false;
-		} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-			if (len)
-				t->filter[len - 1] = '\0';
-		} else if (ch >= 32 && ch < 256 && ch != 127 && len + 1 < sizeof(t->filter)) {
-			t->filter[len] = (char)ch;
-			t->filter[len + 1] = '\0';
-		}
-		t->has_sel = false;
+/* Returns true to quit. */
+static bool key(struct top *t, int ch)
+{
+	int sel = sel_index(t);
+
+	if (t->prompt) {
+		prompt_key(t, ch);
 		return false;
 	}
 	if (t->help) {
 		t->help = false;
 		return ch == 'q' || ch == 'Q';
 	}
-	if (body < 1)
-		body = 1;
 	switch (ch) {
 	case 'q': case 'Q': case KEY_F(10):
 		return true;
@@ -884,6 +1058,7 @@ static bool key(struct top *t, int ch)
 	case '\r': case '\n': case KEY_ENTER:
 		if (t->view == V_PROC && sel >= 0) {
 			t->flow_of = t->rows[sel];
+			t->filter[V_FLOW][0] = '\0';	/* the last process's */
 			set_view(t, V_FLOW);
 			snapshot_flows(t);	/* out of memory: fewer rows */
 		}
@@ -894,7 +1069,7 @@ static bool key(struct top *t, int ch)
 			t->sel = t->flow_of.key;
 			t->has_sel = true;
 		} else if (ch == 27) {
-			t->filter[0] = '\0';
+			t->filter[t->view][0] = '\0';
 		}
 		break;
 	case '<': case ',':
@@ -912,6 +1087,9 @@ static bool key(struct top *t, int ch)
 	case 'b': case 'B':
 		t->bits = !t->bits;
 		break;
+	case 'a': case 'A':	/* last interval, 2 s, 10 s, 40 s averages */
+		t->avg = (t->avg + 1) % NB_NAVG;
+		break;
 	case 'p': case 'P': case ' ':
 		t->paused = !t->paused;
 		if (!t->paused)	/* at once; out of memory shows fewer rows */
@@ -923,34 +1101,8 @@ static bool key(struct top *t, int ch)
 	case 'h': case 'H': case '?': case KEY_F(1):
 		t->help = true;
 		break;
-	case KEY_UP: case 'k':
-		sel--;
-		goto move;
-	case KEY_DOWN: case 'j':
-		sel++;
-		goto move;
-	case KEY_PPAGE:
-		sel -= body;
-		goto move;
-	case KEY_NPAGE:
-		sel += body;
-		goto move;
-	case KEY_HOME: case 'g':
-		sel = 0;
-		goto move;
-	case KEY_END: case 'G':
-		sel = t->nrows - 1;
-move:
-		if (sel >= t->nrows)
-			sel = t->nrows - 1;
-		if (sel < 0)
-			sel = 0;
-		if (t->nrows) {
-			t->sel = t->rows[sel].key;
-			t->has_sel = true;
-		}
-		break;
 	default:
+		move_key(t, ch);
 		break;
 	}
 	return false;
@@ -1031,6 +1183,8 @@ int nb_top_run(const struct nb_opts *o)
 	}
 	t->o = o;
 	t->bits = o->bits;
+	t->s.c.table.fe_free = nb_rowstate_free;
+	nb_rate_clock_init(&t->clock, o->interval);
 	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
 		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
 		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP :

@@ -97,7 +97,7 @@ static void total_view(const struct nb_collector *c, bool summary, double span,
 	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
 }
 
-static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark);
+static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark, bool eol);
 
 /* Host pair rows: wire bytes per interface, local and remote address. */
 static void json_hosts(FILE *f, const struct nb_collector *c, bool summary, double span)
@@ -151,9 +151,30 @@ static void text_hosts(FILE *f, const struct nb_collector *c, bool summary, doub
 			nb_fmt_ip(la, sizeof(la), r->family, r->laddr),
 			r->rport ? nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport) :
 			nb_fmt_ip(ra, sizeof(ra), r->family, r->raddr), cell);
-		count_cols(f, &v[i], bits, "");
+		count_cols(f, &v[i], bits, "", true);
 	}
 	free(v);
+}
+
+static void json_process(FILE *f, const struct nb_collector *c, double span,
+			 const struct view *v, bool summary)
+{
+	const struct nb_row *r = v->r;
+	struct nb_json j;
+	char user[32];
+
+	nb_json_begin(&j, f);
+	json_common(&j, "process", c, span, v, summary);
+	nb_json_u64(&j, "pid", r->pid);
+	nb_json_str(&j, "comm", r->comm);
+	nb_json_u64(&j, "uid", r->uid);
+	nb_json_str(&j, "user", nb_user_name(r->uid, user, sizeof(user)));
+	nb_json_double(&j, "start_time", nb_start_time(c, r->start_ns), 3);
+	nb_json_str(&j, "cmdline", r->cmdline ? r->cmdline : "");
+	nb_json_str(&j, "cgroup", nb_cgroup_path(r->cgroup_id));
+	json_container(&j, nb_cgroup_path(r->cgroup_id));
+	nb_json_bool(&j, "exited", r->exited);
+	nb_json_end(&j);
 }
 
 static void print_json(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
@@ -167,21 +188,8 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 	if (o->by & NB_BY(NB_ROW_PROCESS)) {
 		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
 
-		for (int i = 0; v && i < n; i++) {
-			nb_json_begin(&j, f);
-			json_common(&j, "process", c, span, &v[i], summary);
-			char user[32];
-
-			nb_json_u64(&j, "pid", v[i].r->pid);
-			nb_json_str(&j, "comm", v[i].r->comm);
-			nb_json_u64(&j, "uid", v[i].r->uid);
-			nb_json_str(&j, "user", nb_user_name(v[i].r->uid, user, sizeof(user)));
-			nb_json_double(&j, "start_time", nb_start_time(c, v[i].r->start_ns), 3);
-			nb_json_str(&j, "cgroup", nb_cgroup_path(v[i].r->cgroup_id));
-			json_container(&j, nb_cgroup_path(v[i].r->cgroup_id));
-			nb_json_bool(&j, "exited", v[i].r->exited);
-			nb_json_end(&j);
-		}
+		for (int i = 0; v && i < n; i++)
+			json_process(f, c, span, &v[i], summary);
 		free(v);
 	}
 	if (o->by & NB_BY(NB_ROW_FLOW)) {
@@ -256,15 +264,59 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 }
 
 /* The four columns every text row ends with: rates, then totals. */
-static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark)
+static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark, bool eol)
 {
 	char a[32], b[32], d[32], e[32];
 
-	fprintf(f, " %13s %13s %11s %11s%s\n",
+	fprintf(f, " %13s %13s %11s %11s%s%s",
 		nb_fmt_rate(a, sizeof(a), v->tx_rate, bits),
 		nb_fmt_rate(b, sizeof(b), v->rx_rate, bits),
 		nb_fmt_bytes(d, sizeof(d), v->tx_bytes),
-		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark);
+		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark, eol ? "\n" : "");
+}
+
+/* A process's command line, last on its line: escaped, cut at 120
+ * columns; ps's [comm] when there is none. */
+static void cmdline_col(FILE *f, const struct nb_row *r)
+{
+	char cell[120 * 4 + 1], none[NB_COMM_LEN + 2];
+	const char *s = r->cmdline;
+	int w;
+
+	if (!s || !*s) {
+		snprintf(none, sizeof(none), "[%s]", r->comm);
+		s = none;
+	}
+	w = nb_text_width(s);
+	nb_cell(cell, sizeof(cell), s, w < 120 ? w : 120, false, false);
+	fprintf(f, "  %s", cell);
+}
+
+/* PID USER START COMMAND, the counts, the command line, the mark. */
+static void text_processes(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
+			   bool summary, double span)
+{
+	char name[128], user[32], ucell[64], start[32];
+	int n;
+	struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
+
+	if (v && n)
+		fprintf(f, "%8s %-8s %-8s %-16s %13s %13s %11s %11s  %s\n", "PID", "USER",
+			"START", "COMMAND", "SENT/s", "RECV/s", "SENT", "RECEIVED", "CMDLINE");
+	for (int i = 0; v && i < n; i++) {
+		const struct nb_row *r = v[i].r;
+
+		/* names are the process's own: escaped, text.h */
+		nb_cell(name, sizeof(name), r->comm, 16, false, false);
+		nb_cell(ucell, sizeof(ucell), nb_user_name(r->uid, user, sizeof(user)), 8,
+			false, false);
+		nb_fmt_start(start, sizeof(start), nb_start_time(c, r->start_ns), c->ts);
+		fprintf(f, "%8u %s %-8s %s", r->pid, ucell, start, name);
+		count_cols(f, &v[i], o->bits, "", false);
+		cmdline_col(f, r);
+		fprintf(f, "%s\n", r->exited ? "  (exited)" : "");
+	}
+	free(v);
 }
 
 static void print_text(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
@@ -287,20 +339,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		nb_fmt_rate(b, sizeof(b), tv.rx_rate, o->bits),
 		nb_fmt_bytes(d, sizeof(d), tv.tx_bytes),
 		nb_fmt_bytes(e, sizeof(e), tv.rx_bytes));
-	if (o->by & NB_BY(NB_ROW_PROCESS)) {
-		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
-
-		if (v && n)
-			fprintf(f, "%8s %-16s %13s %13s %11s %11s\n", "PID", "COMMAND",
-				"SENT/s", "RECV/s", "SENT", "RECEIVED");
-		for (int i = 0; v && i < n; i++) {
-			/* names are the process's own: escaped, text.h */
-			nb_cell(name, sizeof(name), v[i].r->comm, 16, false, false);
-			fprintf(f, "%8u %s", v[i].r->pid, name);
-			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (exited)" : "");
-		}
-		free(v);
-	}
+	if (o->by & NB_BY(NB_ROW_PROCESS))
+		text_processes(f, c, o, summary, span);
 	if (o->by & NB_BY(NB_ROW_FLOW)) {
 		struct view *v = collect(c, NB_ROW_FLOW, summary, span, &n);
 		char la[64], ra[64];
@@ -317,7 +357,7 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
 				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
 				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));
-			count_cols(f, &v[i], o->bits, "");
+			count_cols(f, &v[i], o->bits, "", true);
 		}
 		free(v);
 	}
@@ -336,7 +376,7 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_container_lookup(p, &ct);	/* a unit's name when no container */
 			nb_cell(cell, sizeof(cell), *ct.name ? ct.name : "-", 20, false, false);
 			fprintf(f, "%s %s", path, cell);
-			count_cols(f, &v[i], o->bits, "");
+			count_cols(f, &v[i], o->bits, "", true);
 		}
 		free(v);
 	}
@@ -353,7 +393,7 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 			nb_cell(name, sizeof(name), v[i].r->ifname, 16, false, false);
 			nb_cell(cell, sizeof(cell), ctr && *ctr ? ctr : "-", 20, false, false);
 			fprintf(f, "%8u %s %s", v[i].r->ifindex, name, cell);
-			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "");
+			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "", true);
 		}
 		free(v);
 	}

@@ -12,6 +12,7 @@ if ! command -v tmux >/dev/null; then
 fi
 
 PORT=7811
+START='[0-9]{2}:[0-9]{2}:[0-9]{2}'	# a process's start time, today
 # top draws UTF-8 (sparklines, sort marks) where the locale says so
 export LC_ALL=C.UTF-8
 TM=(tmux -u -L "nbtop$$" -f /dev/null)
@@ -62,7 +63,7 @@ rows() { screen "$1" | sed -n '5,39p' | grep -vE '^ *$'; }
 sent_column() {
 	rows "$1" | sed 's/ (exited)//' | awk '
 	function b(v, u) { return v * (u == "KiB" ? 1024 : u == "MiB" ? 1048576 : u == "GiB" ? 1073741824 : 1) }
-	$1 ~ /^[0-9]+$/ { print $1, b($8, $9) }'
+	$1 ~ /^[0-9]+$/ { print $1, b($9, $10) }'
 }
 wait_rc() {	# SESSION: the exit status of its netbpf top
 	local i
@@ -114,18 +115,20 @@ expect "footer: keys" main "^q Quit  Tab View  Enter Flows"
 
 # traffic: a server that sends 200000 bytes to each of 40 clients, one
 # every 0.25 s; the clients are short-lived processes named nbkid00
+t0=$EPOCHREALTIME
 incg "$NBGEN" tcp-server 127.0.0.1 $PORT 200000 40 >"$T/srv" &
 SRV=$!
+t1=$EPOCHREALTIME
 CLEANUPS+=("kill $SRV; wait $SRV")
 incg bash -c "for _ in \$(seq 40); do '$NBGEN' burst 127.0.0.1 $PORT 1 20000 >/dev/null || break; sleep 0.25; done" &
 GEN=$!
 CLEANUPS+=("kill $GEN")
 
 expect "the server appears: pid, user, name, non-zero rate" main \
-	"^ *$SRV root +nbgen +[1-9][0-9.]* (KiB|MiB|B)/s "
+	"^ *$SRV root +$START +nbgen +[1-9][0-9.]* (KiB|MiB|B)/s "
 expect "exited clients stay, marked" main "^ *[0-9]+ .* nbkid00 \(exited\) "
 expect "the totals in the header move" main "^netbpf top   up [1-9]"
-expect "history: a sparkline" main "^ *$SRV root +nbgen .*[▁▂▃▄▅▆▇█]"
+expect "history: a sparkline" main "^ *$SRV root +$START +nbgen .*[▁▂▃▄▅▆▇█]"
 
 # pause: the rows stay as they are while counting goes on
 keys main p
@@ -154,8 +157,8 @@ if rows main | awk '{print $1}' | sort -n -r -c 2>/dev/null; then
 else
 	fail "sort: PID descending" "$(rows main | awk '{print $1}' | xargs)"
 fi
-keys main '>' '>' '>' '>' '>'
-expect "'>' x5: sort by SENT, marked in the titles" main "sort: SENT desc"
+keys main '>' '>' '>' '>' '>' '>'
+expect "'>' x6: sort by SENT, marked in the titles" main "sort: SENT desc"
 expect "the sorted column is marked" main "  SENT▼ "
 if sent_column main | awk '{print $2}' | sort -g -r -c 2>/dev/null && [ "$(sent_column main | wc -l)" -ge 2 ]; then
 	pass "sort: SENT largest first"
@@ -185,7 +188,7 @@ expect "Tab: hosts view" main "\[4 Hosts\]"
 expect "hosts: the columns" main "^INTERFACE +LOCAL +REMOTE +SENT/s +RECV/s +SENT +RECEIVED HISTORY"
 keys main Tab
 expect "Tab: back to processes" main "\[1 Processes\]"
-expect "processes: the columns" main "PID USER +COMMAND +SENT/s +RECV/s +SENT[^ ]* +RECEIVED HISTORY"
+expect "processes: the columns" main "PID USER +START +COMMAND +SENT/s +RECV/s +SENT[^ ]* +RECEIVED HISTORY"
 
 # drill down into the server (the first row: most bytes sent), and back
 keys main Enter
@@ -196,11 +199,11 @@ expect "Esc: back to processes" main "\[1 Processes\]"
 
 # units and order
 keys main b
-expect "b: rates in bits" main "^ *$SRV root +nbgen +[0-9.]+ [kMG]?bit/s"
+expect "b: rates in bits" main "^ *$SRV root +$START +nbgen +[0-9.]+ [kMG]?bit/s"
 keys main b
-expect "b again: bytes" main "^ *$SRV root +nbgen +[0-9.]+ (KiB|MiB|B)/s"
+expect "b again: bytes" main "^ *$SRV root +$START +nbgen +[0-9.]+ (KiB|MiB|B)/s"
 keys main t
-expect "t: totals first" main "PID USER +COMMAND +SENT[^ ]* +RECEIVED +SENT/s +RECV/s"
+expect "t: totals first" main "PID USER +START +COMMAND +SENT[^ ]* +RECEIVED +SENT/s +RECV/s"
 keys main t
 expect "t again: rates first" main "COMMAND +SENT/s +RECV/s +SENT[^ ]* +RECEIVED"
 
@@ -209,9 +212,9 @@ keys main / z z n o p e Enter
 expect "/: filter shown" main "filter: zznope"
 expect "filter: no row matches" main "^Nothing matches the filter"
 keys main Escape
-expect "Esc: filter cleared" main "^ *$SRV root +nbgen "
+expect "Esc: filter cleared" main "^ *$SRV root +$START +nbgen "
 keys main / n b g Enter
-expect "filter nbg: the server stays" main "^ *$SRV root +nbgen "
+expect "filter nbg: the server stays" main "^ *$SRV root +$START +nbgen "
 if rows main | grep -q "nbkid"; then
 	fail "filter nbg: the clients go" "$(rows main | grep nbkid | head -3)"
 else
@@ -227,24 +230,65 @@ else
 fi
 keys main Escape
 
+# filters belong to their view: the process view's does not empty the
+# flows of the selected process, and is still there when back
+keys main / n b g Enter
+expect "filter nbg in processes" main "filter: nbg"
+keys main Enter
+expect "flows under a process filter: the connections" main "^tcp +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ "
+if grep -qE "Nothing matches|filter: nbg" "$T/screen"; then
+	fail "flows: no filter of their own" "$(cat "$T/screen")"
+else
+	pass "flows: no filter of their own"
+fi
+keys main Escape
+expect "back: the process view's filter is still there" main "filter: nbg"
+keys main 2
+expect "interfaces: no filter of their own" main "^ +1 lo "
+keys main 1 Escape
+
+# the start time, against the fork's (taken by this shell around it; the
+# two seconds it may straddle), and the command line on a wide screen
+s0=$(date -d "@${t0%.*}" +%H:%M:%S) s1=$(date -d "@${t1%.*}" +%H:%M:%S)
+expect "START: the server's start time" main "^ *$SRV root +($s0|$s1) +nbgen "
+"${TM[@]}" resize-window -t main -x 200 -y 40
+expect "200 columns: PEAK/s and the whole command line" main \
+	"^ *$SRV root +$START +nbgen .* [0-9.]+[KMG]?/s .* $NBGEN tcp-server 127\.0\.0\.1 $PORT 200000 40 *$"
+expect "200 columns: the titles" main "^ +PID USER +START +COMMAND +SENT/s +RECV/s +SENT[^ ]* +RECEIVED +PEAK/s HISTORY +CMDLINE *$"
+
+# averages: a cycles through the last interval, 2 s, 10 s, 40 s
+keys main a
+expect "a: 2 s averages" main "rates, 2 s avg"
+keys main a a
+expect "a a: 40 s averages, the server's rate" main "^ *$SRV root +$START +nbgen +[1-9][0-9.]* (KiB|MiB|B)/s "
+expect "40 s averages in the header" main "rates, 40 s avg"
+keys main a
+expect "a: back to the last interval" main "rates, last interval"
+
+# 80 columns: the footer fits and keeps h Help; the process columns give way
+"${TM[@]}" resize-window -t main -x 80 -y 24
+expect "80 columns: the footer ends with h Help" main "^q Quit  Tab View .*  / Filter  h Help *$"
+expect "80 columns: the process columns" main "^ +PID USER +START +COMMAND +SENT/s +RECV/s +CMDLINE *$"
+"${TM[@]}" resize-window -t main -x 120 -y 40
+
 # help
 keys main h
 expect "h: help" main "^netbpf top: keys"
 keys main x
-expect "any key closes the help" main "^ *$SRV root +nbgen "
+expect "any key closes the help" main "^ *$SRV root +$START +nbgen "
 
 # resize: narrow, tiny, and back
 "${TM[@]}" resize-window -t main -x 60 -y 20
-expect "60 columns: the main columns stay" main "^ +PID USER +COMMAND +SENT/s +RECV/s *$"
+expect "60 columns: the main columns stay" main "^ +PID USER +START +COMMAND +SENT/s +RECV/s *$"
 if grep -q HISTORY "$T/screen"; then fail "60 columns: HISTORY dropped" "still shown"; else pass "60 columns: HISTORY dropped"; fi
-expect "60 columns: the server row" main "^ *$SRV root +nbgen "
+expect "60 columns: the server row" main "^ *$SRV root +$START +nbgen "
 "${TM[@]}" resize-window -t main -x 20 -y 5
 expect "20x5: too small, said so" main "^netbpf top: termina"
 "${TM[@]}" resize-window -t main -x 120 -y 40
-expect "back to 120x40" main "PID USER +COMMAND .*HISTORY"
+expect "back to 120x40" main "PID USER +START +COMMAND .*HISTORY"
 
 keys main p
-expect "p again: running" main "sort: .*   rates *$"
+expect "p again: running" main "sort: .*   rates, last interval *$"
 keys main q
 check_restored "q" main
 

@@ -20,7 +20,9 @@
 #                splice sends
 #   fentry: ...  the same with --backend fentry
 #   kprobe: ...  the same with --backend kprobe; and 30 receivers blocked
-#                at once in udp_recvmsg (kretprobe instances) counted exactly
+#                at once in udp_recvmsg (kretprobe instances) counted exactly;
+#                the tracefs kprobe events of its return probes removed at
+#                exit, and after a SIGKILL at the next start
 #   auto: ...    no --backend: netbpf names the rung and attach method
 #                expected here, and counts a TCP and a UDP transfer exactly
 #   sctp: ...    (6.3+, where the package has sctp.ko) SCTP one-to-one and
@@ -151,19 +153,30 @@ done
 # ---- kretprobes: many threads inside the probed function at once ----
 # A kretprobe has a bounded number of return instances (maxactive); a
 # return it cannot track is not counted. 30 receivers blocked at once in
-# udp_recvmsg, each then given one datagram: every byte counted.
+# udp_recvmsg (nbgen udp-recv-block waits inside recv(), and the check
+# reads where each one sleeps), each then given one datagram: every byte
+# counted.
 blocked() {
 	. tests/e2e/lib.sh
-	local i pids=
+	local i n pids=
 	nb_start || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
 	for i in $(seq 0 29); do
-		"$NBGEN" udp-recv 127.0.0.1 $((7600 + i)) 100 30 >"$T/r$i" 2>"$T/e$i" &
+		"$NBGEN" udp-recv-block 127.0.0.1 $((7600 + i)) 100 30 >"$T/r$i" 2>"$T/e$i" &
 		pids="$pids $!"
 	done
 	for i in $(seq 0 29); do
 		for _ in $(seq 100); do grep -q ready "$T/e$i" && break; sleep 0.1; done
 	done
-	sleep 0.5
+	# udp_recvmsg -> __skb_recv_udp -> __skb_wait_for_more_packets
+	for _ in $(seq 50); do
+		n=0
+		for i in $pids; do
+			[ "$(cat "/proc/$i/wchan" 2>/dev/null)" = __skb_wait_for_more_packets ] && n=$((n + 1))
+		done
+		[ $n = 30 ] && break
+		sleep 0.1
+	done
+	check_eq "30 receivers wait inside udp_recvmsg at once" 30 "$n"
 	for i in $(seq 0 29); do
 		"$NBGEN" udp-send 127.0.0.1 $((7600 + i)) 100 1 >/dev/null
 	done
@@ -177,6 +190,33 @@ blocked() {
 		"$(jq -c --slurpfile r "$T/all" '([$r[].pid]) as $p | select(.summary and .type == "process" and (.pid as $x | $p | index($x))) | [.pid, .rx_bytes]' "$T/nb.json" | sort | xargs)"
 }
 NETBPF_TEST_BACKEND=kprobe relay kprobe blocked
+
+# The kprobe rung's return probes are kprobe events of netbpf's own in
+# tracefs (for their maxactive): none stays after netbpf ends, and those
+# of a netbpf killed with SIGKILL are gone after the next start.
+kretprobe_events() {
+	. tests/e2e/lib.sh
+	local ev=/sys/kernel/tracing/kprobe_events
+	nb_start || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
+	check_eq "while netbpf runs: one event per return program" true \
+		"$([ "$(grep -c '^r1024:netbpf/p' "$ev")" -ge 3 ] && echo true || cat "$ev")"
+	nb_stop
+	check_eq "after netbpf ends: none left" 0 "$(grep -c netbpf/ "$ev")"
+	# a netbpf killed on clsact leaves its qdiscs: removed at the end
+	local dev bare=
+	for dev in /sys/class/net/*; do
+		tc qdisc show dev "${dev##*/}" | grep -q clsact || bare="$bare ${dev##*/}"
+	done
+	nb_start --by process || { fail start "netbpf did not start: $(cat "$T/nb.err")"; return; }
+	kill -KILL "$NB_PID"
+	wait "$NB_PID" 2>/dev/null
+	check_eq "after a SIGKILL: its events are left" true "$([ "$(grep -c netbpf/ "$ev")" -ge 3 ] && echo true || echo false)"
+	nb_start --by process || { fail start "netbpf did not start after a SIGKILL: $(cat "$T/nb.err")"; return; }
+	nb_stop
+	check_eq "after the next start and stop: none left" 0 "$(grep -c netbpf/ "$ev")"
+	for dev in $bare; do tc qdisc del dev "$dev" clsact 2>/dev/null; done
+}
+NETBPF_TEST_BACKEND=kprobe relay kprobe kretprobe_events
 
 # ---- auto: the rung and attach method expected here, counting ----
 auto() {

@@ -9,6 +9,8 @@
  *                                             each send SEND bytes, read to EOF
  *   nbgen tcp-client ADDR PORT SEND           connect, send SEND, read to EOF
  *   nbgen udp-recv ADDR PORT BYTES SECONDS    receive until BYTES or SECONDS
+ *   nbgen udp-recv-block ADDR PORT BYTES SECONDS  the same, waiting inside
+ *                                             recv() (no poll() before it)
  *   nbgen udp-send ADDR PORT SIZE COUNT       send COUNT datagrams of SIZE
  *   nbgen burst ADDR PORT PROCS SEND          PROCS child processes, each a
  *                                             tcp-client named nbkidNN
@@ -423,7 +425,9 @@ static int sctp_m_client(const char *host, const char *port, uint64_t n, uint64_
 	return 0;
 }
 
-static int udp_recv(const char *host, const char *port, uint64_t want, uint64_t secs)
+/* Receive until 'want' bytes or 'secs' seconds. 'block': wait inside
+ * recv() itself (in the kernel's udp_recvmsg), not in poll() before it. */
+static int udp_recv(const char *host, const char *port, uint64_t want, uint64_t secs, bool block)
 {
 	struct sockaddr_storage ss;
 	uint64_t received = 0;
@@ -439,15 +443,22 @@ static int udp_recv(const char *host, const char *port, uint64_t want, uint64_t 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		fatal("bind");
+	if (block) {
+		struct timeval tv = { (time_t)secs, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	/* ready: the sender may start */
 	fprintf(stderr, "nbgen: udp-recv ready\n");
 	while (received < want && time(NULL) < end) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		ssize_t n;
 
-		if (poll(&p, 1, 200) <= 0)
+		if (!block && poll(&p, 1, 200) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && block && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n < 0)
 			fatal("recv");
 		received += n;
@@ -1263,7 +1274,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "tcp-client") && argc == 5)
 		return tcp_client(argv[2], argv[3], num(argv[4]), "client");
 	if (!strcmp(cmd, "udp-recv") && argc == 6)
-		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
+		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]), false);
+	if (!strcmp(cmd, "udp-recv-block") && argc == 6)
+		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]), true);
 	if (!strcmp(cmd, "udp-send") && argc == 6)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "pair-server") && argc == 5)

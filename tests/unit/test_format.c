@@ -130,8 +130,21 @@ static void test_endpoints(void **state)
 	assert_string_equal(nb_fmt_endpoint(b, sizeof(b), NB_FAMILY_PACKET, none, 0), "*");
 }
 
+/* Start times as ps shows them, local time (TZ is UTC here). */
+static void test_start(void **state)
+{
+	char b[32];
+
+	/* 1700000000 is 2023-11-14 22:13:20 UTC */
+	assert_string_equal(nb_fmt_start(b, sizeof(b), 1700000000.9, 1700000100), "22:13:20");
+	assert_string_equal(nb_fmt_start(b, sizeof(b), 1700000000, 1700000000 + 86399), "22:13:20");
+	assert_string_equal(nb_fmt_start(b, sizeof(b), 1700000000, 1700000000 + 86400), "Nov 14");
+	assert_string_equal(nb_fmt_start(b, sizeof(b), 0, 1700000000), "-");
+}
+
 int main(void)
 {
+	setenv("TZ", "UTC", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_rates),
@@ -139,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_fields),
 		cmocka_unit_test(test_endpoints),
+		cmocka_unit_test(test_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

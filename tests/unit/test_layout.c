@@ -12,14 +12,14 @@
 
 /* PID USER COMMAND SENT/s RECV/s SENT RECEIVED HISTORY, as top has them */
 static const struct nb_col cols[] = {
-	{ "PID", NB_F_ID, 7, 7, 0, 0, true, false },
-	{ "USER", NB_F_USER, 8, 4, 0, 3, false, false },
-	{ "COMMAND", NB_F_NAME, 16, 7, 24, 0, false, false },
-	{ "SENT/s", NB_F_TX_RATE, 12, 7, 0, 0, true, false },
-	{ "RECV/s", NB_F_RX_RATE, 12, 7, 0, 0, true, false },
-	{ "SENT", NB_F_TX, 10, 6, 0, 5, true, false },
-	{ "RECEIVED", NB_F_RX, 10, 6, 0, 4, true, false },
-	{ "HISTORY", NB_F_HIST, 16, 8, 64, 9, false, false },
+	{ "PID", NB_F_ID, 7, 7, 0, 0, true, false, false },
+	{ "USER", NB_F_USER, 8, 4, 0, 3, false, false, false },
+	{ "COMMAND", NB_F_NAME, 16, 7, 24, 0, false, false, false },
+	{ "SENT/s", NB_F_TX_RATE, 12, 7, 0, 0, true, false, false },
+	{ "RECV/s", NB_F_RX_RATE, 12, 7, 0, 0, true, false, false },
+	{ "SENT", NB_F_TX, 10, 6, 0, 5, true, false, false },
+	{ "RECEIVED", NB_F_RX, 10, 6, 0, 4, true, false, false },
+	{ "HISTORY", NB_F_HIST, 16, 8, 64, 9, false, false, false },
 };
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -245,6 +245,50 @@ static void test_match(void **state)
 }
 
 
+/* An extra column goes before any other shrinks; where there is room it stays. */
+static void test_widths_extra(void **state)
+{
+	static const struct nb_col c[] = {
+		{ "COMMAND", NB_F_NAME, 16, 7, 24, 0, false, false, false },
+		{ "SENT/s", NB_F_TX_RATE, 12, 7, 0, 0, true, false, false },
+		{ "PEAK/s", NB_F_PEAK, 10, 7, 0, 9, true, false, true },
+		{ "CMDLINE", NB_F_CMDLINE, 20, 10, 1000, 3, false, false, false },
+	};
+	int w[4];
+
+	/* 61 = 16 + 12 + 10 + 20 + 3: all, at their preferred widths */
+	assert_int_equal(nb_layout_widths(c, 4, 61, w), 4);
+	assert_int_equal(w[2], 10);
+	assert_int_equal(w[3], 20);
+	/* 60: PEAK/s goes rather than COMMAND or CMDLINE shrinking; the
+	 * room is given out left to right */
+	assert_int_equal(nb_layout_widths(c, 4, 60, w), 3);
+	assert_int_equal(w[0], 24);
+	assert_int_equal(w[2], 0);
+	assert_int_equal(w[3], 22);
+}
+
+/* The footer at 80 columns keeps the help key; wide, it shows all. */
+static void test_footer(void **state)
+{
+	static const struct nb_key_hint h[] = {
+		{ "q Quit", 0 }, { "Tab View", 1 }, { "Enter Flows", 3 }, { "Esc Back", 8 },
+		{ "</> Sort", 4 }, { "r Reverse", 9 }, { "t Rates/Totals", 7 }, { "b Bits", 10 },
+		{ "a Avg", 5 }, { "p Pause", 6 }, { "/ Filter", 2 }, { "h Help", 0 },
+	};
+	char b[256];
+
+	nb_footer(b, sizeof(b), h, 12, 80);
+	assert_string_equal(b, "q Quit  Tab View  Enter Flows  </> Sort  a Avg  p Pause  / Filter  h Help");
+	nb_footer(b, sizeof(b), h, 12, 118);
+	assert_int_equal(strlen(b), 118);
+	assert_non_null(strstr(b, "b Bits  a Avg"));
+	nb_footer(b, sizeof(b), h, 12, 30);
+	assert_string_equal(b, "q Quit  Tab View  h Help");
+	nb_footer(b, sizeof(b), h, 12, 10);	/* too narrow: the two that must stay */
+	assert_string_equal(b, "q Quit  h Help");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_widths_extra),
+		cmocka_unit_test(test_footer),
 	};
 
 	/* display widths of UTF-8 text need a UTF-8 locale */

@@ -19,10 +19,12 @@ static void proc(uint32_t pid, const char *comm, uint64_t tx, uint64_t rx, bool 
 	struct nb_counts n = { .tx_bytes = tx, .rx_bytes = rx };
 
 	r->pid = pid;
-	r->start_ns = (90 + (uint64_t)pid) * 1000000000ull;	/* monotonic */
+	r->start_ns = (90 + (uint64_t)pid) * 1000000000ull;	/* boot time */
 	r->uid = 0;
 	strncpy(r->comm, comm, sizeof(r->comm) - 1);
 	r->cgroup_id = 0;	/* unknown: "" */
+	if (!r->cmdline)	/* hostile bytes in the second one's */
+		r->cmdline = strdup(pid == 10 ? "curl -s http://x" : "we\"ird\x1b arg\xff");
 	r->exited = exited;
 	nb_row_set(r, &n);
 }
@@ -47,7 +49,8 @@ static int setup(void **state)
 	o.json = true;
 	c.ts = 1700000000.5;
 	c.start_ts = 1700000000.0;	/* wall clock at ... */
-	c.start_mono = 100;		/* ... this monotonic time */
+	c.start_boot = 100;		/* ... this boot time */
+	c.start_mono = 100;
 	/* interval 1: two processes move bytes */
 	proc(10, "curl", 1000, 4000, false);
 	proc(11, "we\"ird\\name", 10, 0, false);
@@ -113,7 +116,7 @@ static void test_interval_json(void **state)
 		"{\"type\":\"process\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1500,\"rx_bytes\":4000,\"tx_rate\":250.000,\"rx_rate\":0.000,"
 		"\"summary\":false,\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
-		"\"start_time\":1700000000.000,\"cgroup\":\"\",\"container\":\"\",\"container_name\":\"\","
+		"\"start_time\":1700000000.000,\"cmdline\":\"curl -s http://x\",\"cgroup\":\"\",\"container\":\"\",\"container_name\":\"\","
 		"\"pod\":\"\",\"namespace\":\"\",\"exited\":false}\n"
 		"{\"type\":\"iface\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1000,\"rx_bytes\":1020,\"tx_rate\":200.000,\"rx_rate\":200.000,"
@@ -132,14 +135,14 @@ static void test_summary_json(void **state)
 	/* every process and interface, the exited one too, then the total;
 	 * rates over the whole 2.5 s */
 	assert_int_equal(count_lines(out), 5);
-	/* pid 10 started at monotonic 100 s, as netbpf did (wall 1700000000) */
+	/* pid 10 started at boot time 100 s, as netbpf did (wall 1700000000) */
 	assert_non_null(strstr(out, "\"pid\":10,\"comm\":\"curl\",\"uid\":0,\"user\":\"root\","
-				    "\"start_time\":1700000000.000,\"cgroup\":\"\",\"container\":\"\","
+				    "\"start_time\":1700000000.000,\"cmdline\":\"curl -s http://x\",\"cgroup\":\"\",\"container\":\"\","
 				    "\"container_name\":\"\",\"pod\":\"\",\"namespace\":\"\",\"exited\":false}"));
 	assert_non_null(strstr(out, "\"tx_bytes\":10,\"rx_bytes\":0,\"tx_rate\":4.000,"
 				    "\"rx_rate\":0.000,\"summary\":true,\"pid\":11,"
 				    "\"comm\":\"we\\\"ird\\\\name\",\"uid\":0,\"user\":\"root\","
-				    "\"start_time\":1700000001.000,\"cgroup\":\"\",\"container\":\"\","
+				    "\"start_time\":1700000001.000,\"cmdline\":\"we\\\"ird\\u001b arg\\ufffd\",\"cgroup\":\"\",\"container\":\"\","
 				    "\"container_name\":\"\",\"pod\":\"\",\"namespace\":\"\",\"exited\":true}"));
 	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
@@ -171,8 +174,23 @@ static void test_text(void **state)
 	assert_non_null(strstr(out, "(sent 1.0 KiB, received 1.1 KiB)"));
 	assert_non_null(strstr(out, "       2 eth0             web-1\\x1b "));
 	assert_non_null(strstr(out, "       1 lo               -    "));
-	assert_non_null(strstr(out, "      10 curl"));
-	assert_non_null(strstr(out, "(exited)"));
+	/* user, start time (local time: TZ is UTC here), name, the counts,
+	 * then the command line, escaped, and the mark */
+	assert_non_null(strstr(out, "     PID USER     START    COMMAND "));
+	assert_non_null(strstr(out, "      10 root     22:13:20 curl             "));
+	assert_non_null(strstr(out, "  curl -s http://x\n"));
+	assert_non_null(strstr(out, "      11 root     22:13:21 we\"ird\\name      "));
+	assert_non_null(strstr(out, "  we\"ird\\x1b arg\\xff  (exited)\n"));
+	free(out);
+	/* none read (gone first): the name, as ps shows it */
+	{
+		struct nb_rowkey k = nb_proc_rowkey(10, 1010);
+		struct nb_row *r = nb_table_get(&c.table, &k, false);
+
+		r->cmdline[0] = '\0';
+	}
+	out = capture(true);
+	assert_non_null(strstr(out, " 3.9 KiB  [curl]\n"));
 	free(out);
 	o.bits = true;
 	out = capture(false);
@@ -183,6 +201,7 @@ static void test_text(void **state)
 
 int main(void)
 {
+	setenv("TZ", "UTC", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_interval_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_json, setup, teardown),
