@@ -690,6 +690,26 @@ int nb_tc_netlink_fd(struct nb_tc *tc)
 
 /* ---- open, read, close ---- */
 
+/* Open and load the program: who loaded it, and what it counts. */
+static int load(struct nb_tc *tc)
+{
+	int err;
+
+	tc->skel = tc_bpf__open();
+	if (!tc->skel)
+		return -errno;
+	tc->skel->rodata->owner.pid = getpid();
+	tc->skel->rodata->owner.start = proc_start(getpid());
+	tc->skel->rodata->hosts_able = tc->flags & NB_TC_HOSTS;
+	tc->skel->rodata->host_ports = tc->flags & NB_TC_HOST_PORTS;
+	err = tc_bpf__load(tc->skel);
+	if (err)
+		return err;
+	if (tc->flags & NB_TC_HOSTS)
+		tc->hosts_fd = bpf_map__fd(tc->skel->maps.hosts);
+	return 0;
+}
+
 int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	       const char *method, unsigned int flags, const char **bad)
 {
@@ -734,20 +754,9 @@ int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	if (tc->ncpus <= 0 || !tc->buf || !tc->pcpu || (nifaces > 0 && ifaces && !tc->want))
 		goto fail;
 
-	tc->skel = tc_bpf__open();
-	if (!tc->skel) {
-		err = -errno;
-		goto fail;
-	}
-	tc->skel->rodata->owner.pid = getpid();
-	tc->skel->rodata->owner.start = proc_start(getpid());
-	tc->skel->rodata->hosts_able = flags & NB_TC_HOSTS;
-	tc->skel->rodata->host_ports = flags & NB_TC_HOST_PORTS;
-	err = tc_bpf__load(tc->skel);
+	err = load(tc);
 	if (err)
 		goto fail;
-	if (flags & NB_TC_HOSTS)
-		tc->hosts_fd = bpf_map__fd(tc->skel->maps.hosts);
 	tc->ifaces_fd = bpf_map__fd(tc->skel->maps.ifaces);
 	tc->direct_fd = bpf_map__fd(tc->skel->maps.ifaces_direct);
 	tc->drops_fd = bpf_map__fd(tc->skel->maps.tc_drops);

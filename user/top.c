@@ -780,7 +780,8 @@ static void draw_help(int cols, int lines)
 		"peak: the highest 2 s averages of all interfaces, up / down.",
 		"Exited processes stay, marked (exited), for 10 seconds.",
 		"Hosts: wire bytes per interface and host pair, counted from when",
-		"the view is first shown (or from the start with --by host).",
+		"the view is first shown (or from the start with --by host); / and",
+		"an interface's name show that interface only.",
 		"Any key closes this help.",
 	};
 	int n = sizeof(help) / sizeof(help[0]);
