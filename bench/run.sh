@@ -14,7 +14,7 @@
 # flows in one process instead of N processes (with e.g. BENCH_NB_ARGS="--by
 # process,flow" once flow rows exist), BENCH_NETBPF=PATH measures
 # another netbpf binary (before/after experiments), BENCH_SECTIONS (default
-# "event event_top tcp_rr bulk procs churn startup mapmem") runs only some
+# "event event_top event_hosts tcp_rr bulk procs churn startup mapmem") runs only some
 # of the sections; BENCH_FRONTS (default "trace serve") the front ends of
 # the userspace section; BENCH_CHURN (default 100000) processes in the churn.
 # Section mapmem: the kernel memory of netbpf's maps (bench/mapmem.sh) on
@@ -38,7 +38,7 @@ read -r -a NB_ARGS <<<"${BENCH_NB_ARGS:-}"	# more netbpf options, userspace sect
 MSG=64			# bytes per ping-pong message, each way
 HOLD_MS=500		# a held process sends 8 bytes this often
 NB_D=0.5		# netbpf's interval for the userspace figures
-SECTIONS=" ${BENCH_SECTIONS:-event event_top tcp_rr bulk procs churn startup mapmem} "
+SECTIONS=" ${BENCH_SECTIONS:-event event_top event_hosts tcp_rr bulk procs churn startup mapmem} "
 MM_SMP=${BENCH_MAPMEM_SMP:-64}
 MM_KERNEL=${BENCH_MAPMEM_KERNEL:-6.12}
 MM_ALL=process,flow,cgroup,iface,total	# every view of trace
@@ -257,6 +257,9 @@ STATS_OLD=
 }
 want event && event_run event
 want event_top && event_run event_top --by process,flow,cgroup,iface,total
+# the TC classifier with host pairs counted (its tc_ingress and tc_egress
+# rows against those of event: the cost of the host pair map)
+want event_hosts && event_run event_hosts --by iface,host,total --no-resolve
 
 # ---- 2. small-message TCP: none, netbpf, nethogs, bpftrace ----
 if want tcp_rr; then
@@ -515,6 +518,7 @@ summary=$(jq -s --argjson mapmem "${MAPMEM:-[]}" --arg mm_why "$MM_QEMU_WHY" --a
 	  repetitions: ($reps | tonumber),
 	  event: evsec("event"),
 	  event_top: evsec("event_top"),
+	  event_hosts: evsec("event_hosts"),
 	  tcp_rr: { round_trips: $rt, message_bytes: $msg,
 		none_s: (vals("tcp_rr"; "none_s") | st),
 		netbpf_s: (vals("tcp_rr"; "netbpf_s") | st),
@@ -557,6 +561,7 @@ jq -r '
 	"";
 	evtable(.event; "trace (processes, interfaces)"),
 	evtable(.event_top; "top and serve (--by process,flow,cgroup,iface,total)"),
+	evtable(.event_hosts; "host pairs on (--by iface,host,total): TC rows: the classifier with the host pair map"),
 	"small-message TCP over a veth (\(.tcp_rr.round_trips) round trips of \(.tcp_rr.message_bytes) B): time with / time without",
 	"  none      \(mm(.tcp_rr.none_s; 3)) s",
 	"  netbpf    \(mq(.tcp_rr.netbpf_ratio; 3))",

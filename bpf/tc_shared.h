@@ -35,7 +35,42 @@ struct nb_tc_counts {
 /* Which map a dropped update was meant for (index into 'tc_drops'). */
 enum nb_tc_drop {
 	NB_TC_DROP_IFACES = 0,
+	NB_TC_DROP_HOSTS,	/* 'hosts' was full: a new host pair not counted */
 	NB_TC_NDROPS,
+};
+
+/* Entries of the host pair map 'hosts' (see struct nb_host_key). */
+#define NB_TC_MAX_HOSTS		16384
+
+/*
+ * Key of the map 'hosts': one host pair on one interface, counted only
+ * while the loader asks for it (rodata hosts_able, bss hosts_on). On
+ * egress the local address is the source, on ingress the destination.
+ * Addresses in network order, IPv4 in the first 4 bytes (the rest zero).
+ * rport: the remote TCP or UDP port in host order where the loader asked
+ * for ports (rodata host_ports), else 0. 40 bytes, no holes.
+ */
+struct nb_host_key {
+	__u32 ifindex;
+	__u8 family;	/* 4 or 6 */
+	__u8 pad;
+	__u16 rport;
+	__u8 laddr[16];
+	__u8 raddr[16];
+};
+
+/*
+ * Value of the map 'hosts': one shared copy per pair (not per CPU), added
+ * to with atomic adds. A pair's egress and ingress run on different CPUs
+ * (the sender's, the receive queue's): the two directions are 64 bytes
+ * apart, in two cache lines, so they do not bounce one line between them.
+ */
+struct nb_host_counts {
+	__u64 tx_bytes;
+	__u64 tx_packets;
+	__u64 pad[6];
+	__u64 rx_bytes;
+	__u64 rx_packets;
 };
 
 /*

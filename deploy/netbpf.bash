@@ -17,7 +17,7 @@ _netbpf()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i
 	local opts="-p --pid --comm --proto --port -4 -6 --cgroup --container -i --iface
 		-d --interval -n --count -j --json --by --bits --backend --listen
-		--metrics-pid --web-config --btf -v --verbose -V --version -h --help"
+		--metrics-pid --web-config --no-resolve --host-ports --btf -v --verbose -V --version -h --help"
 	local cmds="top trace serve doctor"
 
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -32,7 +32,7 @@ _netbpf()
 	--proto)
 		_netbpf_list "tcp udp icmp sctp raw packet other" "$cur"; return ;;
 	--by)
-		_netbpf_list "process flow cgroup iface total" "$cur"; return ;;
+		_netbpf_list "process flow cgroup iface host total" "$cur"; return ;;
 	-i|--iface)
 		_netbpf_list "$(ls /sys/class/net 2>/dev/null)" "$cur"; return ;;
 	-p|--pid)

@@ -22,6 +22,9 @@ test="$test systemd prometheus python3-yaml zsh man-db"
 # tests/e2e/serve_http.sh: a self-signed certificate, a bcrypt hash
 # (python3's crypt), netbpf as nobody with three capabilities (capsh)
 test="$test openssl python3"
+# tests/e2e/hosts.sh: a resolver of the test's own for reverse DNS (and
+# python3 above for 17,000 host pairs)
+test="$test dnsmasq-base"
 # make bench: the tools netbpf is compared with, and iperf3 for bulk traffic
 bench="iproute2 jq procps util-linux iperf3 nethogs bpftrace tmux liburing-dev"
 

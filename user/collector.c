@@ -6,8 +6,11 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "tc_shared.h"
 #include "cgroup.h"
 #include "collector.h"
+#include "hostcache.h"
+#include "resolve.h"
 #include "netns.h"
 #include "container.h"
 #include "procinfo.h"
@@ -43,6 +46,15 @@ struct nb_rowkey nb_cgroup_rowkey(uint64_t id)
 	struct nb_rowkey k = { .type = NB_ROW_CGROUP };
 
 	k.k[0] = id;
+	return k;
+}
+
+struct nb_rowkey nb_host_rowkey(const struct nb_host_key *h)
+{
+	struct nb_rowkey k = { .type = NB_ROW_HOST };
+
+	_Static_assert(sizeof(*h) <= sizeof(k.k), "host key fits a row key");
+	memcpy(k.k, h, sizeof(*h));
 	return k;
 }
 
@@ -137,6 +149,9 @@ void nb_collector_free(struct nb_collector *c)
 	free(c->ifs);
 	free(c->flow_keys);
 	free(c->flow_vals);
+	free(c->host_keys);
+	free(c->host_vals);
+	nb_resolver_stop(c->resolver);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -149,7 +164,8 @@ double nb_start_time(const struct nb_collector *c, uint64_t start_ns)
 
 uint64_t nb_collector_lost(const struct nb_collector *c)
 {
-	return c->drops[NB_DROP_PROCS] + c->drops[NB_DROP_STASH] + c->tc_drops + c->lost_events;
+	return c->drops[NB_DROP_PROCS] + c->drops[NB_DROP_STASH] + c->tc_drops +
+	       c->tc_host_drops + c->lost_events;
 }
 
 /* ---- rows that end, and their retirement ---- */
@@ -211,7 +227,7 @@ static void keep_retired(struct nb_collector *c, const struct nb_row *r)
 	k->cgroup_id = r->cgroup_id;
 	k->uid = r->uid;
 	k->cmdline = retired_cmdline(c, r->cmdline);
-	if (r->key.type == NB_ROW_IFACE) {
+	if (r->key.type == NB_ROW_IFACE || r->key.type == NB_ROW_HOST) {
 		memcpy(k->name, r->ifname, sizeof(k->name));
 		k->id = r->ifindex;
 	} else {
@@ -245,6 +261,28 @@ static bool retire(struct nb_row *r, void *arg)
 	return true;
 }
 
+static void host_labels(struct nb_collector *c, struct nb_row *r, const struct nb_host_key *h);
+
+/* A host pair idle long enough to be retired may have come back since, as
+ * a new row with the same key: the two add up. */
+static void restore_host(struct nb_collector *c, struct nb_row *r, const struct nb_retired *k)
+{
+	struct nb_host_key h;
+
+	memcpy(&h, k->key.k, sizeof(h));
+	r->cur.tx_bytes += k->cur.tx_bytes;
+	r->cur.rx_bytes += k->cur.rx_bytes;
+	r->cur.tx_packets += k->cur.tx_packets;
+	r->cur.rx_packets += k->cur.rx_packets;
+	r->prev = r->cur;
+	if (!r->ifname[0]) {
+		host_labels(c, r, &h);
+		memcpy(r->ifname, k->name, sizeof(k->name));
+		r->ifname[sizeof(r->ifname) - 1] = '\0';
+		r->exited = true;
+	}
+}
+
 void nb_collector_restore_retired(struct nb_collector *c)
 {
 	for (size_t i = 0; i < c->nretired; i++) {
@@ -258,11 +296,15 @@ void nb_collector_restore_retired(struct nb_collector *c)
 		}
 		struct nb_counts *g = &c->table.removed[k->key.type % NB_NROWTYPES];
 
-		r->cur = r->prev = k->cur;
 		g->tx_bytes -= k->cur.tx_bytes;
 		g->rx_bytes -= k->cur.rx_bytes;
 		g->tx_packets -= k->cur.tx_packets;
 		g->rx_packets -= k->cur.rx_packets;
+		if (k->key.type == NB_ROW_HOST) {
+			restore_host(c, r, k);
+			continue;
+		}
+		r->cur = r->prev = k->cur;
 		r->exited = true;
 		r->cgroup_id = k->cgroup_id;
 		r->uid = k->uid;
@@ -651,6 +693,119 @@ static int read_flows(struct nb_collector *c, double now)
 	return left;
 }
 
+/* Labels of a new host row: the key's addresses, the interface's name. */
+static void host_labels(struct nb_collector *c, struct nb_row *r, const struct nb_host_key *h)
+{
+	struct nb_rowkey ik = nb_iface_rowkey(h->ifindex);
+	const struct nb_row *i = nb_table_get(&c->table, &ik, false);
+	char name[NB_HC_NAME];
+
+	r->ifindex = h->ifindex;
+	r->family = h->family;
+	r->rport = h->rport;
+	memcpy(r->laddr, h->laddr, 16);
+	memcpy(r->raddr, h->raddr, 16);
+	if (i)
+		memcpy(r->ifname, i->ifname, sizeof(r->ifname));
+	else
+		snprintf(r->ifname, sizeof(r->ifname), "if%u", h->ifindex);
+	if (c->resolver && nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
+		r->host_name = strdup(name);
+}
+
+/* The remote address's name, asked until it is known (never waited for). */
+static void host_name(struct nb_collector *c, struct nb_row *r)
+{
+	char name[NB_HC_NAME];
+
+	if (r->host_name || !c->resolve)
+		return;
+	if (!c->resolver && nb_resolver_start(&c->resolver)) {
+		c->resolve = false;	/* no thread: no names */
+		return;
+	}
+	if (nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
+		r->host_name = strdup(name);
+}
+
+/* An idle entry goes: its final value is read as it is deleted, so the
+ * row loses nothing but an add that a CPU makes between its own lookup
+ * and the deletion (after 60 idle seconds). */
+static void host_evict(struct nb_collector *c, int fd, const struct nb_host_key *k,
+		       struct nb_row *r, double now)
+{
+	struct nb_host_counts v;
+	int err = bpf_map_lookup_and_delete_elem(fd, k, &v);
+
+	if (err && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
+		/* before Linux 5.14: read, then delete */
+		err = bpf_map_lookup_elem(fd, k, &v);
+		if (!err)
+			err = bpf_map_delete_elem(fd, k);
+	}
+	if (err)
+		return;
+	nb_row_set(r, &(struct nb_counts){ .tx_bytes = v.tx_bytes, .rx_bytes = v.rx_bytes,
+					   .tx_packets = v.tx_packets,
+					   .rx_packets = v.rx_packets });
+	nb_row_restart(r);
+	c->hosts_evicted++;
+}
+
+/* Host pair rows, after the interface rows (for their names). */
+static int read_hosts(struct nb_collector *c, double now)
+{
+	int fd = nb_tc_hosts_fd(c->tc), n;
+	struct nb_host_key *k;
+	struct nb_host_counts *v;
+
+	if (fd < 0)
+		return 0;
+	c->tc_host_drops = nb_tc_host_drops(c->tc);
+	if (!c->host_keys) {
+		c->host_keys = calloc(NB_TC_MAX_HOSTS, sizeof(*k));
+		c->host_vals = calloc(NB_TC_MAX_HOSTS, sizeof(*v));
+		if (!c->host_keys || !c->host_vals)
+			return -ENOMEM;
+	}
+	k = c->host_keys;
+	v = c->host_vals;
+	n = nb_map_read_all(fd, sizeof(*k), sizeof(*v), NB_TC_MAX_HOSTS, k, v, &c->batch_ok);
+	for (int i = 0; i < n; i++) {
+		struct nb_rowkey rk = nb_host_rowkey(&k[i]);
+		struct nb_row *r = nb_table_get(&c->table, &rk, true);
+		struct nb_counts cnt = {
+			.tx_bytes = v[i].tx_bytes, .rx_bytes = v[i].rx_bytes,
+			.tx_packets = v[i].tx_packets, .rx_packets = v[i].rx_packets,
+		};
+
+		if (!r)
+			return -ENOMEM;
+		if (!r->ifname[0])
+			host_labels(c, r, &k[i]);
+		if (!r->active_at || memcmp(&cnt, &r->raw, sizeof(cnt))) {
+			r->active_at = now;
+			r->ended_at = 0;	/* idle, and back */
+			r->exited = false;
+		}
+		nb_row_set(r, &cnt);
+		host_name(c, r);
+		if (now - r->active_at >= NB_HOST_IDLE_S)
+			host_evict(c, fd, &k[i], r, now);
+	}
+	if (n < 0)
+		return n;
+	/* out of the map, and quiet for long: the row ends */
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		struct nb_row *r = c->table.rows[i];
+
+		if (r->key.type == NB_ROW_HOST && !r->seen && !r->ended_at &&
+		    now - r->active_at >= NB_HOST_RETIRE_S)
+			ended(r, now);
+	}
+	return 0;
+}
+
 static void read_drops(struct nb_collector *c)
 {
 	uint64_t v[c->ncpus];
@@ -732,6 +887,9 @@ int nb_collector_poll(struct nb_collector *c)
 	if (l->cgroups_on)
 		check_cgroups(c, rc.now);
 	n = read_ifaces(c, rc.now);
+	if (n < 0)
+		return n;
+	n = read_hosts(c, rc.now);
 	if (n < 0)
 		return n;
 

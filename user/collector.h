@@ -22,14 +22,15 @@ struct nb_slot_seen {
 };
 
 /* A retired row, kept compactly for trace's summary (136 bytes, and a
- * process's command line cut to NB_RETIRED_CMDLINE bytes). */
+ * process's command line cut to NB_RETIRED_CMDLINE bytes); a host row's
+ * addresses are in its key. */
 struct nb_retired {
 	struct nb_rowkey key;
 	struct nb_counts cur;
-	char name[NB_COMM_LEN];	/* comm, ifname */
+	char name[NB_COMM_LEN];	/* comm, ifname (iface, host) */
 	uint64_t cgroup_id;
 	uint32_t uid;
-	uint32_t id;		/* pid, ifindex */
+	uint32_t id;		/* pid, ifindex (iface, host) */
 	char *cmdline;		/* process: malloc'd, or NULL */
 };
 
@@ -50,6 +51,11 @@ struct nb_collector {
 	struct nb_iface_sample *ifs;	/* buffer for nb_tc_read */
 	int ifs_cap;
 	uint64_t tc_drops;
+	uint64_t tc_host_drops;		/* host pairs not counted: map full */
+	void *host_keys, *host_vals;	/* buffers for the host pair map */
+	uint64_t hosts_evicted;		/* idle host pair entries we deleted */
+	bool resolve;			/* reverse DNS for host rows */
+	struct nb_resolver *resolver;	/* started at the first host row */
 	uint64_t flows_deleted;		/* entries of exited processes we freed */
 	uint64_t flow_evictions;	/* flows the LRU map pushed out */
 	struct nb_table table;
@@ -114,5 +120,15 @@ struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns);
 struct nb_rowkey nb_iface_rowkey(uint32_t ifindex);
 struct nb_rowkey nb_flow_rowkey(const struct nb_flow_key *f);
 struct nb_rowkey nb_cgroup_rowkey(uint64_t id);
+struct nb_host_key;
+struct nb_rowkey nb_host_rowkey(const struct nb_host_key *h);
+
+/* A host pair entry that has not moved for this long is deleted from the
+ * map (its row keeps what it counted; a later packet makes a new entry). */
+#define NB_HOST_IDLE_S 60.0
+/* Its row ends after this long without a packet, and is retired as other
+ * ended rows are: a pair back after that starts from zero again (trace's
+ * summary adds the two up). */
+#define NB_HOST_RETIRE_S 600.0
 
 #endif

@@ -25,6 +25,7 @@
 #include "serve.h"
 #include "session.h"
 #include "top.h"
+#include "tc_shared.h"
 #include "trace.h"
 #include "version.h"	/* NETBPF_COMMIT, made by the Makefile */
 
@@ -81,6 +82,9 @@ static int run_trace(const struct nb_opts *o)
 		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
 			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
 			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
+	if (s.c.tc_host_drops)
+		fprintf(stderr, "netbpf: %llu packets were not counted per host pair: the host pair map (%u entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)\n",
+			(unsigned long long)s.c.tc_host_drops, NB_TC_MAX_HOSTS);
 	nb_session_close(&s);
 	return ret;
 }

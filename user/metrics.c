@@ -373,6 +373,8 @@ void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opt
 			drop_maps[i].name, (unsigned long long)c->drops[drop_maps[i].i]);
 	fprintf(f, "netbpf_dropped_updates_total{map=\"tc_ifaces\"} %llu\n",
 		(unsigned long long)c->tc_drops);
+	fprintf(f, "netbpf_dropped_updates_total{map=\"tc_hosts\"} %llu\n",
+		(unsigned long long)c->tc_host_drops);
 	header(f, "netbpf_lost_events_total", "counter",
 	       "Runs of netbpf's programs the kernel skipped (recursion_misses): events not counted.");
 	for (int i = 0; i < c->nprogs; i++) {

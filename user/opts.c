@@ -19,12 +19,12 @@ const char *const nb_proto_names[NB_NPROTO] = {
 };
 
 const char *const nb_rowtype_names[] = {
-	"process", "flow", "cgroup", "iface", "total", NULL,
+	"process", "flow", "cgroup", "iface", "host", "total", NULL,
 };
 
 /* --by values this version can print */
 #define NB_BY_SUPPORTED (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_FLOW) | NB_BY(NB_ROW_CGROUP) | \
-			 NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
+			 NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_HOST) | NB_BY(NB_ROW_TOTAL))
 /* what --by gives when not asked */
 #define NB_BY_DEFAULT (NB_BY(NB_ROW_PROCESS) | NB_BY(NB_ROW_IFACE) | NB_BY(NB_ROW_TOTAL))
 
@@ -37,8 +37,8 @@ void nb_usage(FILE *f)
 "kernel with eBPF. No packet is copied to userspace.\n"
 "\n"
 "Commands:\n"
-"  top      live full-screen view: processes, interfaces, cgroups, flows;\n"
-"           rates over the last interval or 2/10/40 s (a), peaks\n"
+"  top      live full-screen view: processes, interfaces, cgroups, flows,\n"
+"           host pairs; rates over the last interval or 2/10/40 s (a), peaks\n"
 "           (default on a terminal; h shows its keys)\n"
 "  trace    one block of rows per interval (default when stdout is not a\n"
 "           terminal, or when --pid is given)\n"
@@ -63,10 +63,14 @@ void nb_usage(FILE *f)
 "                           (top, trace)\n"
 "  -j, --json               JSON Lines (trace, doctor)\n"
 "      --by VIEWS           rows trace prints, or top's first view:\n"
-"                           process,flow,cgroup,iface,total\n"
+"                           process,flow,cgroup,iface,host,total\n"
 "                           (default process,iface,total); cgroup and\n"
 "                           process rows name their container (podman,\n"
-"                           docker, containerd, CRI-O, LXC) and pod\n"
+"                           docker, containerd, CRI-O, LXC) and pod; host\n"
+"                           rows: wire bytes per interface and host pair\n"
+"      --no-resolve         no reverse DNS for the remote hosts of host rows\n"
+"                           (top, trace; names are looked up by default)\n"
+"      --host-ports         host rows per remote TCP or UDP port too (top, trace)\n"
 "      --bits               rates in bit/s (top, trace without --json)\n"
 "      --backend B          hook family: auto,tracepoint,fentry,kprobe\n"
 "      --listen ADDR:PORT   serve: where to listen (default 127.0.0.1:9976;\n"
@@ -94,6 +98,7 @@ void nb_usage(FILE *f)
 "  sudo netbpf --pid 1234\n"
 "  sudo netbpf trace --json -n 10 | jq .\n"
 "  sudo netbpf trace --by flow --port 80,443,8080\n"
+"  sudo netbpf trace --by host,total --no-resolve\n"
 "  sudo netbpf serve --listen 0.0.0.0:9976\n"
 "  sudo netbpf doctor\n", f);
 }
@@ -234,7 +239,7 @@ static int add_by(const char *s, void *arg)
 
 	if (t < 0)
 		return fail(c->err, c->errlen,
-			    "unknown view '%s' for --by: use process, iface, flow, cgroup or total", s);
+			    "unknown view '%s' for --by: use process, iface, flow, cgroup, host or total", s);
 	if (!(NB_BY_SUPPORTED & NB_BY(t)))
 		return fail(c->err, c->errlen,
 			    "--by %s is not available in this version of netbpf", s);
@@ -245,6 +250,7 @@ static int add_by(const char *s, void *arg)
 enum {
 	OPT_COMM = 256, OPT_PROTO, OPT_BY, OPT_BITS, OPT_BACKEND, OPT_BTF,
 	OPT_PORT, OPT_CGROUP, OPT_CONTAINER, OPT_LISTEN, OPT_METRICS_PID, OPT_WEB_CONFIG,
+	OPT_NO_RESOLVE, OPT_HOST_PORTS,
 };
 
 static const struct option longopts[] = {
@@ -268,6 +274,8 @@ static const struct option longopts[] = {
 	{ "listen",   required_argument, NULL, OPT_LISTEN },
 	{ "metrics-pid", no_argument,    NULL, OPT_METRICS_PID },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "no-resolve", no_argument,     NULL, OPT_NO_RESOLVE },
+	{ "host-ports", no_argument,     NULL, OPT_HOST_PORTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -302,6 +310,10 @@ static const struct {
 	{ OPT_BTF, "--btf", C_COUNTING | C_DOCTOR, NULL },
 	{ OPT_LISTEN, "--listen", C_SERVE, "use netbpf serve --listen ADDR:PORT" },
 	{ OPT_METRICS_PID, "--metrics-pid", C_SERVE, "it is a netbpf serve option" },
+	{ OPT_NO_RESOLVE, "--no-resolve", C_TOP | C_TRACE,
+	  "names are looked up only for the host rows of top and trace" },
+	{ OPT_HOST_PORTS, "--host-ports", C_TOP | C_TRACE,
+	  "host rows are made by top and trace" },
 };
 
 static void mark_given(struct nb_opts *o, int val)
@@ -467,6 +479,12 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 			break;
 		case OPT_METRICS_PID:
 			o->metrics_pid = true;
+			break;
+		case OPT_NO_RESOLVE:
+			o->no_resolve = true;
+			break;
+		case OPT_HOST_PORTS:
+			o->host_ports = true;
 			break;
 		case OPT_WEB_CONFIG:
 			if (!*optarg)

@@ -54,6 +54,8 @@ struct nb_opts {
 	const char *listen;	/* serve: ADDR:PORT */
 	const char *web_config;	/* serve: TLS and basic auth (webcfg.h) */
 	bool metrics_pid;	/* serve: a pid label on process metrics */
+	bool no_resolve;	/* --no-resolve: no reverse DNS for host rows */
+	bool host_ports;	/* --host-ports: host rows per remote port too */
 	bool json, bits, verbose, help, version;
 	uint32_t given;		/* bit per entry of the option table: what was asked */
 	uint32_t max_flows;	/* NETBPF_MAX_FLOWS, 0: the default size */

@@ -156,6 +156,7 @@ static int render(void *ctx, const struct nb_collector *c)
 	figures.ts = c->ts;
 	memcpy(figures.drops, c->drops, sizeof(figures.drops));
 	figures.tc_drops = c->tc_drops;
+	figures.tc_host_drops = c->tc_host_drops;
 	figures.flow_evictions = c->flow_evictions;
 	memcpy(figures.progs, c->progs, sizeof(figures.progs));
 	figures.nprogs = c->nprogs;

@@ -29,14 +29,26 @@ static void on_signal(int sig)
 static int open_tc(struct nb_session *s)
 {
 	const char *method = getenv("NETBPF_TC_METHOD"), *bad = NULL;
+	bool hosts = s->o->by & NB_BY(NB_ROW_HOST);
+	unsigned int flags = 0;
 	int err;
+
+	/* host pairs: counted from the start with --by host; top loads the
+	 * code and counts from when its Hosts view is first shown */
+	if (hosts || s->o->command == NB_CMD_TOP)
+		flags |= NB_TC_HOSTS;
+	if (s->o->host_ports)
+		flags |= NB_TC_HOST_PORTS;
 
 	/* NETBPF_TC_METHOD=tcx|clsact forces an attach method (default auto) */
 	if (!method || !*method)
 		method = "auto";
 	if (strcmp(method, "auto") && strcmp(method, "tcx") && strcmp(method, "clsact"))
 		nb_fail(2, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", method);
-	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method, &bad);
+	err = nb_tc_open(&s->tc, (const char (*)[16])s->o->ifaces, s->o->nifaces, method,
+			 flags, &bad);
+	if (!err && hosts)
+		err = nb_tc_hosts_on(s->tc, true);
 
 	if (err == -ENODEV && bad)
 		nb_fail(2, "no such interface: %s (hint: ip link shows the names)", bad);
@@ -118,6 +130,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		nb_session_close(s);
 		nb_fail(1, "cannot set up the collector: %s", strerror(-err));
 	}
+	s->c.resolve = !o->no_resolve;
 	/* trace's summary covers every row it has seen: keep the ended ones */
 	s->c.keep_retired = o->command == NB_CMD_TRACE;
 	/* command lines only where they are shown: serve has none */

@@ -21,6 +21,7 @@ void nb_table_free(struct nb_table *t)
 	for (uint32_t i = 0; i < t->nrows; i++) {
 		free_fe(t, t->rows[i]->fe);
 		free(t->rows[i]->ctr_name);
+		free(t->rows[i]->host_name);
 		free(t->rows[i]->cmdline);
 		free(t->rows[i]);
 	}
@@ -130,6 +131,7 @@ uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void
 			g->rx_packets += r->cur.rx_packets;
 			free_fe(t, r->fe);
 			free(r->ctr_name);
+			free(r->host_name);
 			free(r->cmdline);
 			free(r);
 			continue;
@@ -185,15 +187,19 @@ void nb_row_set(struct nb_row *r, const struct nb_counts *cum)
 	r->seen = true;
 }
 
+void nb_row_restart(struct nb_row *r)
+{
+	r->base.tx_bytes += r->raw.tx_bytes;
+	r->base.rx_bytes += r->raw.rx_bytes;
+	r->base.tx_packets += r->raw.tx_packets;
+	r->base.rx_packets += r->raw.rx_packets;
+	memset(&r->raw, 0, sizeof(r->raw));
+}
+
 void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen)
 {
-	if (r->gen && gen != r->gen) {
-		r->base.tx_bytes += r->raw.tx_bytes;
-		r->base.rx_bytes += r->raw.rx_bytes;
-		r->base.tx_packets += r->raw.tx_packets;
-		r->base.rx_packets += r->raw.rx_packets;
-		memset(&r->raw, 0, sizeof(r->raw));
-	}
+	if (r->gen && gen != r->gen)
+		nb_row_restart(r);
 	r->gen = gen;
 	nb_row_set(r, cum);
 }

@@ -16,6 +16,7 @@ enum nb_row_type {
 	NB_ROW_FLOW,
 	NB_ROW_CGROUP,
 	NB_ROW_IFACE,
+	NB_ROW_HOST,	/* a host pair on an interface (TC classifier) */
 	NB_ROW_TOTAL,
 	NB_NROWTYPES,
 };
@@ -60,8 +61,8 @@ struct nb_row {
 	 * after an exec (procinfo.h), malloc'd, at most NB_CMDLINE_MAX
 	 * bytes; "" when it was gone first; NULL until read */
 	char *cmdline;
-	uint32_t ifindex;	/* iface */
-	char ifname[16];	/* iface */
+	uint32_t ifindex;	/* iface, host */
+	char ifname[16];	/* iface, host */
 	/* iface: the container on the other side of a veth (NULL: none, or
 	 * not found yet), and the state of the search for it */
 	char *ctr_name;
@@ -70,9 +71,15 @@ struct nb_row {
 	uint8_t ctr_tries;
 	bool ctr_init;
 	double ctr_next;	/* monotonic seconds of the next try */
+	/* host: the remote address's name (reverse DNS; NULL until known,
+	 * "" when it has none), and when its counters last moved (monotonic
+	 * seconds) */
+	char *host_name;
+	double active_at;
 	/* flow: enum nb_proto, 4 or 6, addresses in network order (IPv4 in
 	 * the first 4 bytes), ports in host order; the flow's process row has
-	 * key nb_proc_rowkey(pid, start_ns) with the same start_ns */
+	 * key nb_proc_rowkey(pid, start_ns) with the same start_ns; host: the
+	 * same family and addresses, rport (0 unless ports are counted) */
 	uint8_t proto, family;
 	uint16_t lport, rport;
 	uint8_t laddr[16], raddr[16];
@@ -105,6 +112,9 @@ uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void
 void nb_row_set(struct nb_row *r, const struct nb_counts *cum);
 /* The same for an entry with a birth time: a new one means a new entry. */
 void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen);
+/* The map entry of this row was deleted after its final value was read:
+ * a new entry starts from zero, and what the old one counted is kept. */
+void nb_row_restart(struct nb_row *r);
 /* End the interval: deltas and rates against the previous end. */
 void nb_table_end(struct nb_table *t, double interval_s);
 /* Sum of the rows of one type, cumulative (removed rows included) and

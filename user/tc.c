@@ -49,7 +49,8 @@ struct iface {
 
 struct nb_tc {
 	struct tc_bpf *skel;
-	int ifaces_fd, direct_fd, drops_fd, ncpus;
+	int ifaces_fd, direct_fd, drops_fd, hosts_fd, ncpus;
+	unsigned int flags;	/* NB_TC_HOSTS, NB_TC_HOST_PORTS */
 	bool tcx;		/* the method: tcx links, else clsact */
 	bool decided;		/* auto: false until the first attach worked */
 	struct mnl_socket *nl;	/* link events */
@@ -689,8 +690,28 @@ int nb_tc_netlink_fd(struct nb_tc *tc)
 
 /* ---- open, read, close ---- */
 
+/* Open and load the program: who loaded it, and what it counts. */
+static int load(struct nb_tc *tc)
+{
+	int err;
+
+	tc->skel = tc_bpf__open();
+	if (!tc->skel)
+		return -errno;
+	tc->skel->rodata->owner.pid = getpid();
+	tc->skel->rodata->owner.start = proc_start(getpid());
+	tc->skel->rodata->hosts_able = tc->flags & NB_TC_HOSTS;
+	tc->skel->rodata->host_ports = tc->flags & NB_TC_HOST_PORTS;
+	err = tc_bpf__load(tc->skel);
+	if (err)
+		return err;
+	if (tc->flags & NB_TC_HOSTS)
+		tc->hosts_fd = bpf_map__fd(tc->skel->maps.hosts);
+	return 0;
+}
+
 int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
-	       const char *method, const char **bad)
+	       const char *method, unsigned int flags, const char **bad)
 {
 	struct dump_ctx d;
 	struct nb_tc *tc;
@@ -711,7 +732,8 @@ int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	tc = calloc(1, sizeof(*tc));
 	if (!tc)
 		return -ENOMEM;
-	tc->ifaces_fd = tc->direct_fd = tc->drops_fd = -1;
+	tc->ifaces_fd = tc->direct_fd = tc->drops_fd = tc->hosts_fd = -1;
+	tc->flags = flags;
 	tc->tcx = strcmp(method, "clsact") != 0;
 	tc->decided = strcmp(method, "auto") != 0;
 	tc->ncpus = libbpf_num_possible_cpus();
@@ -732,14 +754,7 @@ int nb_tc_open(struct nb_tc **tcp, const char (*ifaces)[16], int nifaces,
 	if (tc->ncpus <= 0 || !tc->buf || !tc->pcpu || (nifaces > 0 && ifaces && !tc->want))
 		goto fail;
 
-	tc->skel = tc_bpf__open();
-	if (!tc->skel) {
-		err = -errno;
-		goto fail;
-	}
-	tc->skel->rodata->owner.pid = getpid();
-	tc->skel->rodata->owner.start = proc_start(getpid());
-	err = tc_bpf__load(tc->skel);
+	err = load(tc);
 	if (err)
 		goto fail;
 	tc->ifaces_fd = bpf_map__fd(tc->skel->maps.ifaces);
@@ -834,9 +849,8 @@ int nb_tc_prog_fds(const struct nb_tc *tc, int fds[2])
 	return 2;
 }
 
-static uint64_t sum_drops(int fd, int ncpus)
+static uint64_t sum_drops(int fd, int ncpus, __u32 key)
 {
-	__u32 key = NB_TC_DROP_IFACES;
 	uint64_t v[ncpus], sum = 0;
 
 	memset(v, 0, sizeof(v));
@@ -851,7 +865,34 @@ uint64_t nb_tc_drops(const struct nb_tc *tc)
 {
 	if (!tc || tc->drops_fd < 0 || tc->ncpus <= 0)
 		return 0;
-	return sum_drops(tc->drops_fd, tc->ncpus);
+	return sum_drops(tc->drops_fd, tc->ncpus, NB_TC_DROP_IFACES);
+}
+
+uint64_t nb_tc_host_drops(const struct nb_tc *tc)
+{
+	if (!tc || tc->drops_fd < 0 || tc->ncpus <= 0)
+		return 0;
+	return sum_drops(tc->drops_fd, tc->ncpus, NB_TC_DROP_HOSTS);
+}
+
+int nb_tc_hosts_fd(const struct nb_tc *tc)
+{
+	return tc ? tc->hosts_fd : -1;
+}
+
+int nb_tc_hosts_on(struct nb_tc *tc, bool on)
+{
+	if (!tc || tc->hosts_fd < 0 || !tc->skel->bss)
+		return -EOPNOTSUPP;
+	/* read by the programs at every packet: no reload, no detach */
+	__atomic_store_n(&tc->skel->bss->hosts_on, on ? 1 : 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+bool nb_tc_hosts_counting(const struct nb_tc *tc)
+{
+	return tc && tc->hosts_fd >= 0 && tc->skel->bss &&
+	       __atomic_load_n(&tc->skel->bss->hosts_on, __ATOMIC_RELAXED);
 }
 
 void nb_tc_close(struct nb_tc *tc)
@@ -884,7 +925,7 @@ int nb_tc_probe(const char *method)
 	struct nb_tc *tc = NULL;
 	int err;
 
-	err = nb_tc_open(&tc, lo, 1, method, NULL);
+	err = nb_tc_open(&tc, lo, 1, method, 0, NULL);
 	nb_tc_close(tc);
 	if (err == -EBUSY && method && !strcmp(method, "clsact"))
 		return 0;	/* another netbpf's filter: clsact works */

@@ -62,7 +62,11 @@ struct nb_iface_sample {
  * another netbpf that still runs or by someone else's filter.
  */
 int nb_tc_open(struct nb_tc **tc, const char (*ifaces)[16], int nifaces,
-	       const char *method, const char **bad);
+	       const char *method, unsigned int flags, const char **bad);
+/* flags of nb_tc_open: load the host pair counting (off until
+ * nb_tc_hosts_on()), with the remote port in the key */
+#define NB_TC_HOSTS		1u
+#define NB_TC_HOST_PORTS	2u
 /* Poll for POLLIN, then call nb_tc_handle_links(); -1 when tc is NULL. */
 int nb_tc_netlink_fd(struct nb_tc *tc);
 /* Non-blocking: attach new links, note removed ones. An interface that
@@ -85,6 +89,18 @@ const char *nb_tc_method(const struct nb_tc *tc);
 int nb_tc_prog_fds(const struct nb_tc *tc, int fds[2]);
 /* Packets not counted because the per-interface map was full. */
 uint64_t nb_tc_drops(const struct nb_tc *tc);
+/* Packets not counted per host pair because the host pair map was full. */
+uint64_t nb_tc_host_drops(const struct nb_tc *tc);
+/*
+ * Host pairs (opened with NB_TC_HOSTS): start or stop counting them, at
+ * once, without a reload; -EOPNOTSUPP without NB_TC_HOSTS. The map (key
+ * struct nb_host_key, value struct nb_host_counts, both in bpf/tc_shared.h, at most
+ * NB_TC_MAX_HOSTS entries) is read and trimmed by the collector; its fd is
+ * -1 without NB_TC_HOSTS.
+ */
+int nb_tc_hosts_on(struct nb_tc *tc, bool on);
+bool nb_tc_hosts_counting(const struct nb_tc *tc);
+int nb_tc_hosts_fd(const struct nb_tc *tc);
 /* Detach everything netbpf attached; safe on half-built state and NULL. */
 void nb_tc_close(struct nb_tc *tc);
 

@@ -42,7 +42,7 @@
 #define MAX_COLS	1000
 #define MAX_FIELDS	14
 
-enum view { V_PROC, V_IFACE, V_CGROUP, V_FLOW, NVIEWS };
+enum view { V_PROC, V_IFACE, V_CGROUP, V_FLOW, V_HOST, NVIEWS };
 
 struct top {
 	struct nb_session s;
@@ -268,6 +268,22 @@ static int grow_items(struct nb_item **v, int *cap, int need)
 	return 0;
 }
 
+/* A host pair: the interface in 'user' (the INTERFACE column), the local
+ * address in 'name', the remote one's name (its address while none is
+ * known) in 'remote'. */
+static void host_item(struct nb_item *it, const struct nb_row *r)
+{
+	it->id = r->ifindex;
+	snprintf(it->user, sizeof(it->user), "%s", r->ifname);
+	nb_fmt_ip(it->name, sizeof(it->name), r->family, r->laddr);
+	if (r->host_name && *r->host_name)
+		snprintf(it->remote, sizeof(it->remote), "%s", r->host_name);
+	else if (r->rport)
+		nb_fmt_endpoint(it->remote, sizeof(it->remote), r->family, r->raddr, r->rport);
+	else
+		nb_fmt_ip(it->remote, sizeof(it->remote), r->family, r->raddr);
+}
+
 /* The rates of a row: the last interval's, then the averages. */
 static void fill_rates(const struct top *t, struct nb_item *it, const struct nb_row *r,
 		       const struct nb_rowstate *st)
@@ -338,6 +354,9 @@ static void fill_item(const struct top *t, struct nb_item *it, const struct nb_r
 		nb_fmt_endpoint(it->remote, sizeof(it->remote), r->family, r->raddr, r->rport);
 		snprintf(it->proto, sizeof(it->proto), "%s",
 			 r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other");
+		break;
+	case NB_ROW_HOST:
+		host_item(it, r);
 		break;
 	}
 }
@@ -510,7 +529,8 @@ static enum nb_field sort_field(const struct top *t)
 static int build_view(struct top *t)
 {
 	uint32_t type = t->view == V_PROC ? NB_ROW_PROCESS : t->view == V_IFACE ? NB_ROW_IFACE :
-			t->view == V_CGROUP ? NB_ROW_CGROUP : NB_ROW_FLOW;
+			t->view == V_CGROUP ? NB_ROW_CGROUP : t->view == V_HOST ? NB_ROW_HOST :
+			NB_ROW_FLOW;
 
 	if (grow_items(&t->rows, &t->rowscap, t->nsnap ? t->nsnap : 1))
 		return -ENOMEM;
@@ -571,6 +591,11 @@ static int view_cols(const struct top *t, struct nb_col *c)
 		n = add_col(c, n, "PROTO", NB_F_PROTO, 6, 3, 0, 3, false);
 		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 9, 47, 0, false);
 		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 22, 9, 47, 0, false);
+		break;
+	case V_HOST:	/* iftop's: interface, this host, the other one */
+		n = add_col(c, n, "INTERFACE", NB_F_USER, 10, 4, 16, 3, false);
+		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 7, 39, 0, false);
+		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 26, 7, 64, 0, false);
 		break;
 	default:
 		break;
@@ -736,7 +761,7 @@ static void draw_help(int cols, int lines)
 	static const char *const help[] = {
 		"netbpf top: keys",
 		"",
-		"  Tab, 1 2 3     next view; processes, interfaces, cgroups",
+		"  Tab, 1 2 3 4   next view; processes, interfaces, cgroups, hosts",
 		"  Enter          flows of the selected process",
 		"  Esc            back from flows; clear the filter",
 		"  Up Down PgUp PgDn Home End   select a row",
@@ -754,6 +779,9 @@ static void draw_help(int cols, int lines)
 		"PEAK/s: a row's highest 2 s average, sent + received; the header's",
 		"peak: the highest 2 s averages of all interfaces, up / down.",
 		"Exited processes stay, marked (exited), for 10 seconds.",
+		"Hosts: wire bytes per interface and host pair, counted from when",
+		"the view is first shown (or from the start with --by host); / and",
+		"an interface's name show that interface only.",
 		"Any key closes this help.",
 	};
 	int n = sizeof(help) / sizeof(help[0]);
@@ -796,10 +824,11 @@ static void draw_header(struct top *t, int cols, char *line, size_t len)
 		n = snprintf(line, len, "Flows of %llu %s (Esc: back)",
 			     (unsigned long long)t->flow_of.id, t->flow_of.name);
 	else
-		n = snprintf(line, len, "%s1 Processes%s %s2 Interfaces%s %s3 Cgroups%s",
+		n = snprintf(line, len, "%s1 Processes%s %s2 Interfaces%s %s3 Cgroups%s %s4 Hosts%s",
 			     t->view == V_PROC ? "[" : " ", t->view == V_PROC ? "]" : " ",
 			     t->view == V_IFACE ? "[" : " ", t->view == V_IFACE ? "]" : " ",
-			     t->view == V_CGROUP ? "[" : " ", t->view == V_CGROUP ? "]" : " ");
+			     t->view == V_CGROUP ? "[" : " ", t->view == V_CGROUP ? "]" : " ",
+			     t->view == V_HOST ? "[" : " ", t->view == V_HOST ? "]" : " ");
 	n += snprintf(line + n, len - n, "   sort: %s %s", field_title(t, t->sort[t->view]),
 		      nb_field_desc(sort_field(t)) != t->reverse[t->view] ? "desc" : "asc");
 	n += snprintf(line + n, len - n, "   %s, %s%s", t->totals_first ? "totals" : "rates",
@@ -824,6 +853,8 @@ static const char *empty_note(const struct top *t)
 		return "No cgroup has moved bytes yet.";
 	if (t->view == V_IFACE)
 		return "No interface counted yet.";
+	if (t->view == V_HOST)
+		return "No host pair seen yet (counted from when this view was first shown).";
 	return "No process has moved bytes yet.";
 }
 
@@ -921,6 +952,9 @@ static void sort_step(struct top *t, int dir)
 
 static void set_view(struct top *t, enum view v)
 {
+	/* host pairs cost a map update per packet: counted from now on */
+	if (v == V_HOST && !nb_tc_hosts_counting(t->s.tc))
+		nb_tc_hosts_on(t->s.tc, true);
 	t->view = v;
 	t->has_sel = false;
 	t->first = 0;
@@ -1004,11 +1038,11 @@ static bool key(struct top *t, int ch)
 		return true;
 	case '\t':
 		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_IFACE :
-			    t->view == V_IFACE ? V_CGROUP : V_PROC);
+			    t->view == V_IFACE ? V_CGROUP : t->view == V_CGROUP ? V_HOST : V_PROC);
 		break;
 	case KEY_BTAB:
-		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_CGROUP :
-			    t->view == V_IFACE ? V_PROC : V_IFACE);
+		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_HOST :
+			    t->view == V_IFACE ? V_PROC : t->view == V_CGROUP ? V_IFACE : V_CGROUP);
 		break;
 	case '1':
 		set_view(t, V_PROC);
@@ -1018,6 +1052,9 @@ static bool key(struct top *t, int ch)
 		break;
 	case '3':
 		set_view(t, V_CGROUP);
+		break;
+	case '4':
+		set_view(t, V_HOST);
 		break;
 	case '\r': case '\n': case KEY_ENTER:
 		if (t->view == V_PROC && sel >= 0) {
@@ -1151,7 +1188,8 @@ int nb_top_run(const struct nb_opts *o)
 	nb_rate_clock_init(&t->clock, o->interval);
 	t->view = o->by & NB_BY(NB_ROW_PROCESS) ? V_PROC :
 		  o->by & NB_BY(NB_ROW_IFACE) ? V_IFACE :
-		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP : V_PROC;
+		  o->by & NB_BY(NB_ROW_CGROUP) ? V_CGROUP :
+		  o->by & NB_BY(NB_ROW_HOST) ? V_HOST : V_PROC;
 	setlocale(LC_ALL, "");
 	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	ret = screen_start(t);

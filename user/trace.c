@@ -97,6 +97,65 @@ static void total_view(const struct nb_collector *c, bool summary, double span,
 	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
 }
 
+static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark, bool eol);
+
+/* Host pair rows: wire bytes per interface, local and remote address. */
+static void json_hosts(FILE *f, const struct nb_collector *c, bool summary, double span)
+{
+	struct view *v;
+	struct nb_json j;
+	char ip[64];
+	int n;
+
+	v = collect(c, NB_ROW_HOST, summary, span, &n);
+	for (int i = 0; v && i < n; i++) {
+		const struct nb_row *r = v[i].r;
+
+		nb_json_begin(&j, f);
+		json_common(&j, "host", c, span, &v[i], summary);
+		nb_json_str(&j, "ifname", r->ifname);
+		nb_json_u64(&j, "ifindex", r->ifindex);
+		nb_json_u64(&j, "family", r->family);
+		nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
+		nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
+		if (r->rport)
+			nb_json_u64(&j, "rport", r->rport);
+		nb_json_u64(&j, "tx_packets", r->cur.tx_packets);
+		nb_json_u64(&j, "rx_packets", r->cur.rx_packets);
+		nb_json_str(&j, "name", r->host_name ? r->host_name : "");
+		nb_json_end(&j);
+	}
+	free(v);
+}
+
+/* The same as text: interface, local, remote (its name when known). */
+static void text_hosts(FILE *f, const struct nb_collector *c, bool summary, double span,
+		       bool bits)
+{
+	char name[128], la[64], ra[64], cell[512];
+	struct view *v;
+	int n;
+
+	v = collect(c, NB_ROW_HOST, summary, span, &n);
+	if (v && n)
+		fprintf(f, "%-16s %-39s %-39s %-30s %13s %13s %11s %11s\n", "INTERFACE", "LOCAL",
+			"REMOTE", "NAME", "SENT/s", "RECV/s", "SENT", "RECEIVED");
+	for (int i = 0; v && i < n; i++) {
+		const struct nb_row *r = v[i].r;
+		const char *hn = r->host_name && *r->host_name ? r->host_name : "-";
+
+		nb_cell(name, sizeof(name), r->ifname, 16, false, false);
+		/* a name from DNS is as hostile as any: escaped, text.h */
+		nb_cell(cell, sizeof(cell), hn, 30, false, false);
+		fprintf(f, "%s %-39s %-39s %s", name,
+			nb_fmt_ip(la, sizeof(la), r->family, r->laddr),
+			r->rport ? nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport) :
+			nb_fmt_ip(ra, sizeof(ra), r->family, r->raddr), cell);
+		count_cols(f, &v[i], bits, "", true);
+	}
+	free(v);
+}
+
 static void json_process(FILE *f, const struct nb_collector *c, double span,
 			 const struct view *v, bool summary)
 {
@@ -194,6 +253,8 @@ static void print_json(FILE *f, const struct nb_collector *c, const struct nb_op
 		}
 		free(v);
 	}
+	if (o->by & NB_BY(NB_ROW_HOST))
+		json_hosts(f, c, summary, span);
 	if (!(o->by & NB_BY(NB_ROW_TOTAL)))
 		return;
 	total_view(c, summary, span, &tv);
@@ -336,6 +397,8 @@ static void print_text(FILE *f, const struct nb_collector *c, const struct nb_op
 		}
 		free(v);
 	}
+	if (o->by & NB_BY(NB_ROW_HOST))
+		text_hosts(f, c, summary, span, o->bits);
 	fputc('\n', f);
 }
 

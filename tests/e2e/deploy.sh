@@ -187,7 +187,7 @@ fi
 # the options netbpf --help prints, one per line
 "$NETBPF" --help | sed -n '/^Options:/,/^$/p' | grep -E '^ +-' | sed 's/^ *//; s/   .*//' |
 	grep -oE -- '-{1,2}[A-Za-z0-9][-A-Za-z0-9]*' | sort -u >"$T/help.opts"
-check_eq "--help lists options" 30 "$(wc -l <"$T/help.opts")"
+check_eq "--help lists options" 32 "$(wc -l <"$T/help.opts")"
 check_eq "bash: complete -p netbpf" "complete -F _netbpf netbpf" \
 	"$(bash -c 'source "$1"; complete -p netbpf' _ "$DEP/netbpf.bash")"
 bash -c 'source "$1"; COMP_WORDS=(netbpf -); COMP_CWORD=1; _netbpf; printf "%s\n" "${COMPREPLY[@]}"' \

@@ -184,6 +184,9 @@ expect "Tab: cgroups view" main "\[3 Cgroups\]"
 expect "cgroups: the columns" main "^CGROUP +CONTAINER +SENT/s +RECV/s +SENT +RECEIVED HISTORY"
 expect "cgroups: the server's cgroup with its bytes" main "^$CG +[0-9.]+ [KMG]?i?B/s +[0-9.]+ [KMG]?i?B/s +[1-9][0-9.]* (KiB|MiB) "
 keys main Tab
+expect "Tab: hosts view" main "\[4 Hosts\]"
+expect "hosts: the columns" main "^INTERFACE +LOCAL +REMOTE +SENT/s +RECV/s +SENT +RECEIVED HISTORY"
+keys main Tab
 expect "Tab: back to processes" main "\[1 Processes\]"
 expect "processes: the columns" main "PID USER +START +COMMAND +SENT/s +RECV/s +SENT[^ ]* +RECEIVED HISTORY"
 

@@ -195,6 +195,88 @@ static struct tc_bpf *load(unsigned int max_entries)
 	return s;
 }
 
+/* The counts of one host pair (key built here: an independent truth). */
+static struct nb_host_counts host(struct tc_bpf *s, __u32 ifindex, int v6, const char *l,
+				  const char *r, __u16 rport)
+{
+	struct nb_host_key k = { .ifindex = ifindex, .family = v6 ? 6 : 4, .rport = rport };
+	struct nb_host_counts v = {};
+
+	inet_pton(v6 ? AF_INET6 : AF_INET, l, k.laddr);
+	inet_pton(v6 ? AF_INET6 : AF_INET, r, k.raddr);
+	if (bpf_map__lookup_elem(s->maps.hosts, &k, sizeof(k), &v, sizeof(v), 0))
+		memset(&v, 0xff, sizeof(v));	/* not there */
+	return v;
+}
+
+static void check_host(const char *name, struct nb_host_counts g, uint64_t txb, uint64_t txp,
+		       uint64_t rxb, uint64_t rxp)
+{
+	check(g.tx_bytes == txb && g.tx_packets == txp && g.rx_bytes == rxb && g.rx_packets == rxp,
+	      name, "tx %llu B %llu pkt, rx %llu B %llu pkt; want tx %llu B %llu pkt, rx %llu B %llu pkt",
+	      (unsigned long long)g.tx_bytes, (unsigned long long)g.tx_packets,
+	      (unsigned long long)g.rx_bytes, (unsigned long long)g.rx_packets,
+	      (unsigned long long)txb, (unsigned long long)txp, (unsigned long long)rxb,
+	      (unsigned long long)rxp);
+}
+
+static unsigned int map_entries(struct bpf_map *m, size_t ksz)
+{
+	char k[64], n[64];
+	unsigned int c = 0;
+	void *prev = NULL;
+
+	while (!bpf_map__get_next_key(m, prev, n, ksz)) {
+		memcpy(k, n, ksz);
+		prev = k;
+		c++;
+	}
+	return c;
+}
+
+/* Host pairs: the key by direction (egress: local is the source; ingress:
+ * the destination), the remote port with host_ports, the interface's
+ * lengths, nothing while hosts_on is 0, and a full map counted. */
+static void host_tests(int a, const struct pkt *v4udp, const struct pkt *v6tcp,
+		       const struct pkt *arp)
+{
+	struct tc_bpf *s = tc_bpf__open();
+	__u32 key = NB_TC_DROP_HOSTS;
+	__u64 d[libbpf_num_possible_cpus()], sum = 0;
+
+	if (s) {
+		s->rodata->hosts_able = true;
+		s->rodata->host_ports = true;
+		bpf_map__set_max_entries(s->maps.hosts, 3);
+	}
+	check(s && !tc_bpf__load(s), "hosts_load", "tc_bpf__load: %s (hint: -v)", strerror(errno));
+	if (!s)
+		return;
+	run(s->progs.nb_tc_egress, v4udp, a, 2, "hosts_off");
+	check(map_entries(s->maps.hosts, sizeof(struct nb_host_key)) == 0, "hosts_off_nothing",
+	      "entries while hosts_on is 0");
+	s->bss->hosts_on = 1;
+	run(s->progs.nb_tc_egress, v4udp, a, 2, "hosts_egress");
+	run(s->progs.nb_tc_ingress, v4udp, a, 1, "hosts_ingress");
+	run(s->progs.nb_tc_egress, v6tcp, a, 3, "hosts_egress");
+	run(s->progs.nb_tc_ingress, arp, a, 1, "hosts_arp");
+	check_host("hosts_v4_egress", host(s, a, 0, "10.77.0.1", "10.77.0.2", 5201),
+		   2 * v4udp->len, 2, 0, 0);
+	check_host("hosts_v4_ingress", host(s, a, 0, "10.77.0.2", "10.77.0.1", 40000),
+		   0, 0, v4udp->len, 1);
+	check_host("hosts_v6_egress", host(s, a, 1, "fd77::1", "fd77::2", 5201),
+		   3 * v6tcp->len, 3, 0, 0);
+	/* the map holds 3: a fourth pair is a drop, per packet */
+	run(s->progs.nb_tc_ingress, v6tcp, a, 2, "hosts_full");
+	check(map_entries(s->maps.hosts, sizeof(struct nb_host_key)) == 3, "hosts_no_arp_entry",
+	      "want 3 entries: the ARP packet has no host pair");
+	if (!bpf_map__lookup_elem(s->maps.tc_drops, &key, sizeof(key), d, sizeof(d), 0))
+		for (int i = 0; i < libbpf_num_possible_cpus(); i++)
+			sum += d[i];
+	check(sum == 2, "hosts_full_drops", "%llu drops, want 2", (unsigned long long)sum);
+	tc_bpf__destroy(s);
+}
+
 int main(int argc, char **argv)
 {
 	struct pkt v4udp, v6tcp, v4tcp, v6udp, tiny;
@@ -271,6 +353,7 @@ int main(int argc, char **argv)
 	};
 	check_counts("counts_nbt1_arp", counts(s, b, ncpus), want);
 	tc_bpf__destroy(s);
+	host_tests(a, &v4udp, &v6tcp, &tiny);
 
 	/* A full hash (ifindexes from NB_TC_DIRECT up): the third interface is
 	 * dropped, and the drop counted; small ifindexes, in the array, go on. */

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	err = nb_tc_open(&tc, n ? names : NULL, n, method, &bad);
+	err = nb_tc_open(&tc, n ? names : NULL, n, method, 0, &bad);
 	if (err) {
 		printf("ERR open: %s%s%s\n", strerror(-err), bad ? " on " : "", bad ? bad : "");
 		return 1;

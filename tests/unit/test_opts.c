@@ -60,6 +60,12 @@ static void test_full(void **state)
 				       (1u << NB_PROTO_PACKET));
 	assert_int_equal(o.backend, NB_BACKEND_KPROBE);
 	assert_int_equal(o.by, NB_BY(NB_ROW_PROCESS));
+	/* host rows, and no reverse DNS for them */
+	assert_int_equal(parse("trace", "--by", "host,total", "--no-resolve", NULL), 0);
+	assert_int_equal(o.by, NB_BY(NB_ROW_HOST) | NB_BY(NB_ROW_TOTAL));
+	assert_true(o.no_resolve);
+	assert_int_equal(parse("trace", "--by", "iface", NULL), 0);
+	assert_false(o.no_resolve);
 	/* options after the command */
 	assert_int_equal(parse("doctor", "--json", NULL), 0);
 	assert_int_equal(o.command, NB_CMD_DOCTOR);
@@ -176,6 +182,9 @@ static void test_command_options(void **state)
 	assert_int_equal(resolve(true, "serve", "-j", NULL), 2);
 	assert_int_equal(resolve(true, "serve", "--by", "flow", NULL), 2);
 	assert_int_equal(resolve(true, "serve", "--bits", NULL), 2);
+	assert_int_equal(resolve(true, "serve", "--no-resolve", NULL), 2);
+	assert_non_null(strstr(err, "--no-resolve does not apply to netbpf serve (hint: "));
+	assert_int_equal(resolve(true, "top", "--no-resolve", NULL), 0);
 	assert_int_equal(resolve(true, "doctor", "-d", "2", NULL), 2);
 	assert_int_equal(resolve(true, "doctor", "-p", "1", NULL), 2);
 	assert_int_equal(resolve(true, "doctor", "-4", NULL), 2);
