@@ -108,7 +108,7 @@ static bool batch_works(void)
 static const char *const rung_hooks[NB_NBACKENDS] = {
 	"",
 	"tp_btf/sock_send_length, tp_btf/sock_recv_length, tcp_rcv_space_adjust",
-	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg, tcp_sendpage, udp_sendpage",
+	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg, tcp_sendpage, udp_sendpage, packet_sendmsg, packet_recvmsg",
 	"kprobe+kretprobe on the same functions",
 };
 
@@ -116,9 +116,19 @@ static const char *const rung_hooks[NB_NBACKENDS] = {
 static const char *const rung_blind[NB_NBACKENDS] = {
 	"",
 	"TCP reads by splice of connections older than netbpf; sendfile/splice sends on Linux 6.3 and 6.4",
-	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
-	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
+	"ICMP, raw and SCTP sockets; splice reads",
+	"ICMP, raw and SCTP sockets; splice reads",
 };
+
+/* Rungs 2 and 3 where af_packet is a module that was not loaded: no
+ * function to hook, and no packet socket yet (opening one loads it). */
+static const char *blind_spots(int b, bool packet)
+{
+	if (b == NB_BACKEND_TRACEPOINT || packet)
+		return rung_blind[b];
+	return "ICMP, raw, SCTP and AF_PACKET sockets (the module af_packet is not loaded: "
+	       "no packet socket exists; once one does, restart netbpf to count them); splice reads";
+}
 
 /*
  * Address families that reach the socket hooks, what netbpf does with each
@@ -131,7 +141,8 @@ static const struct {
 	{ "inet", "yes", "IPv4: tcp, udp, icmp, sctp, raw, other" },
 	{ "inet6", "yes", "IPv6: tcp, udp, icmp, sctp, raw, other" },
 	{ "packet", "yes",
-	  "as protocol packet, tracepoint rung only: what sendmsg/recvmsg returned "
+	  "as protocol packet, every rung (fexit and kprobe: packet_sendmsg, packet_recvmsg, "
+	  "where af_packet is built in or loaded when netbpf starts): what sendmsg/recvmsg returned "
 	  "(SOCK_RAW with the link header, SOCK_DGRAM without), TX_RING sends included; "
 	  "not PACKET_RX_RING frames (copied to the mmap ring in softirq, never read "
 	  "through recvmsg, no process to charge); a capture tool's receives are copies "
@@ -164,7 +175,7 @@ int nb_doctor(const struct nb_opts *o)
 	static const char *const tc_methods[] = { "tcx", "clsact" };
 	int tc_err[2] = { -EPERM, -EPERM };
 	const char *tc_chosen = NULL;
-	bool batch = false;
+	bool batch = false, packet = nb_loader_packet_hooks(o->btf_path);
 	struct utsname u;
 	struct nb_json j;
 
@@ -203,7 +214,7 @@ int nb_doctor(const struct nb_opts *o)
 			nb_json_open(&j, NULL, '{');
 			nb_json_str(&j, "name", nb_backend_names[b]);
 			nb_json_str(&j, "hooks", rung_hooks[b]);
-			nb_json_str(&j, "blind_spots", rung_blind[b]);
+			nb_json_str(&j, "blind_spots", blind_spots(b, packet));
 			nb_json_bool(&j, "tried", res[b].tried);
 			nb_json_bool(&j, "works", res[b].ok);
 			nb_json_str(&j, "failed_at", res[b].ok || !res[b].tried ? "" : res[b].step);
@@ -251,7 +262,7 @@ int nb_doctor(const struct nb_opts *o)
 				printf("  %-11s %-5s %s\n", nb_backend_names[b], "-", "not tried");
 			else if (res[b].ok)
 				printf("  %-11s %-5s %s\n  %-17s misses: %s\n", nb_backend_names[b], "yes",
-				       rung_hooks[b], "", rung_blind[b]);
+				       rung_hooks[b], "", blind_spots(b, packet));
 			else
 				printf("  %-11s %-5s %s failed: %s\n", nb_backend_names[b], "no",
 				       res[b].step, strerror(-res[b].err));

@@ -18,6 +18,8 @@
 #                exact per-process bytes over TCP and UDP, IPv4, IPv6,
 #                v4-mapped, loopback, 50 short-lived processes; sendfile and
 #                splice sends
+#                and AF_PACKET (tests/e2e/packet.sh): SOCK_RAW and
+#                SOCK_DGRAM both ways, a TX_RING sender, exact per process
 #   fentry: ...  the same with --backend fentry
 #   kprobe: ...  the same with --backend kprobe; and 30 receivers blocked
 #                at once in udp_recvmsg (kretprobe instances) counted exactly
@@ -122,6 +124,12 @@ relay doctor doctor
 # ---- per-process bytes, exact, on each rung ----
 for b in $RUNGS; do
 	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" bash tests/e2e/proc_bytes.sh
+done
+
+# ---- AF_PACKET, SOCK_RAW and SOCK_DGRAM, TX_RING, both ways, on each ----
+# ---- rung (rungs 2 and 3: packet_sendmsg and packet_recvmsg) ----
+for b in $RUNGS; do
+	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" bash tests/e2e/packet.sh
 done
 
 # ---- sendfile and splice sends: through tcp_sendpage before 6.5, ----
