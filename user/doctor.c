@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "doctor.h"
@@ -164,6 +165,33 @@ static const struct {
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
+/* GSO packets the kernel segments after the egress hook, and GRO-merged
+ * ones at ingress, count as the device counts them where the kernel has
+ * the kfunc bpf_cast_to_kern_ctx (Linux 6.3+: the TC program reads the
+ * device through it); README.md, "Per interface". */
+static bool has_kern_ctx(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	bool yes;
+
+	if (!btf)
+		return false;
+	yes = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return yes;
+}
+
+static const char *offload_detail(bool yes)
+{
+	return yes ? "GSO packets segmented after the egress hook and GRO-merged packets count "
+		     "as the device counts them; not exact: a veth with TSO off whose peer has GRO on "
+		     "(tx 14 B a packet over: its peer counts without the Ethernet header), "
+		     "rx-gro-list or rx-udp-gro-forwarding with the peer's TSO on (UDP GSO), "
+		     "drivers that count the FCS or a hardware-LRO packet once" :
+		     "no kfunc bpf_cast_to_kern_ctx (Linux 6.3+): a GSO packet the kernel segments "
+		     "after the egress hook, and a GRO-merged one, count once, as the hook sees them";
+}
+
 int nb_doctor(const struct nb_opts *o)
 {
 	const char *btf = o->btf_path ? o->btf_path : SYS_BTF;
@@ -176,6 +204,7 @@ int nb_doctor(const struct nb_opts *o)
 	int tc_err[2] = { -EPERM, -EPERM };
 	const char *tc_chosen = NULL;
 	bool batch = false, packet = nb_loader_packet_hooks(o->btf_path);
+	bool offload = has_kern_ctx(o->btf_path);
 	struct utsname u;
 	struct nb_json j;
 
@@ -233,6 +262,8 @@ int nb_doctor(const struct nb_opts *o)
 		}
 		nb_json_close(&j, ']');
 		nb_json_str(&j, "attach_method", tc_chosen ? tc_chosen : "");
+		nb_json_bool(&j, "offload_segments", offload);
+		nb_json_str(&j, "offload_detail", offload_detail(offload));
 		nb_json_open(&j, "address_families", '[');
 		for (size_t f = 0; f < NFAMILIES; f++) {
 			nb_json_open(&j, NULL, '{');
@@ -273,6 +304,7 @@ int nb_doctor(const struct nb_opts *o)
 			       tc_err[m] ? strerror(-tc_err[m]) :
 			       m ? "clsact qdisc, netbpf's own filter handle and priority" :
 				   "tcx links (Linux 6.6+), detached by the kernel when netbpf exits");
+		printf("  %-11s %-5s %s\n", "offloads", offload ? "yes" : "no", offload_detail(offload));
 		printf("\naddress families at the socket hooks, counted per process or not:\n");
 		for (size_t f = 0; f < NFAMILIES; f++)
 			printf("  %-11s %-5s %s\n", families[f].name, families[f].counted,

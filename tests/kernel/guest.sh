@@ -114,6 +114,13 @@ doctor() {
 	check_eq "clsact works" true "$(m clsact works)"
 	check_eq "attach method chosen: $AUTO_TC" "$AUTO_TC" "$(jq -r .attach_method <<<"$j")"
 	check_eq "can_run" true "$(jq -r .can_run <<<"$j")"
+	# the TC program's offload accounting reads the device through the
+	# kfunc bpf_cast_to_kern_ctx (6.3+); before, it loads without it
+	check_eq "offload segments counted: $SOCK_TP (kfunc bpf_cast_to_kern_ctx, 6.3+)" "$SOCK_TP" \
+		"$(jq -r .offload_segments <<<"$j")"
+	# AF_PACKET is built into Debian's kernels: rungs 2 and 3 hook it
+	check_eq "fentry and kprobe rungs see AF_PACKET" "0 0" \
+		"$(b fentry blind_spots | grep -c AF_PACKET) $(b kprobe blind_spots | grep -c AF_PACKET)"
 	for r in fentry kprobe; do
 		check_eq "--backend $r: $r chosen" "$r" \
 			"$("$NETBPF" doctor --json --backend "$r" 2>/dev/null | jq -r .backend)"

@@ -178,7 +178,7 @@ say "kernel package: $(cat "$K/pkg/package") (cached in ${K#"$ROOT"/}/pkg; modul
 
 INITRD=$K/initrd.cpio
 GUEST_FILES="netbpf .output/tests/nbgen tests/kernel/init tests/kernel/guest.sh tests/kernel/mapmem.sh
-	bench/mapmem.sh tests/tools/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh
+	bench/mapmem.sh tests/tools/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh tests/e2e/packet.sh
 	tests/kernel/run.sh"
 
 stale() {
@@ -229,7 +229,7 @@ build_initrd() {
 	install -D -m 0755 "${NETBPF_KERNEL_GUEST:-$ROOT/tests/kernel/guest.sh}" "$R/nb/tests/kernel/guest.sh"
 	install -D -m 0755 "$ROOT/tests/kernel/mapmem.sh" "$R/nb/tests/kernel/mapmem.sh"
 	install -D -m 0755 "$ROOT/bench/mapmem.sh" "$R/nb/bench/mapmem.sh"
-	for b in lib.sh proc_bytes.sh iface.sh; do
+	for b in lib.sh proc_bytes.sh iface.sh packet.sh; do
 		install -D -m 0644 "$ROOT/tests/e2e/$b" "$R/nb/tests/e2e/$b"
 	done
 	# the foreign TC filter the clsact checks must leave alone
