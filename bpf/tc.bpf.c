@@ -151,20 +151,20 @@ static __always_inline enum rx_dev rx_dev_kind(struct net_device *dev)
 
 /* The network and transport headers each segment of a GRO-merged TCP or
  * UDP packet had (GRO merges only equal headers: IPv4 without options,
- * the same TCP options); 0 when not known. */
-static __always_inline __u32 seg_hdr_len(struct __sk_buff *ctx)
+ * the same TCP options), read past the link header; 0 when not known. */
+static __always_inline __u32 seg_hdr_len(struct __sk_buff *ctx, __u32 mac_len)
 {
 	__u8 b[53];
 
 	if (ctx->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(ctx, ETH_HLEN, b, 33) || b[0] != 0x45)
+		if (bpf_skb_load_bytes(ctx, mac_len, b, 33) || b[0] != 0x45)
 			return 0;
 		if (b[9] == IPPROTO_TCP)
 			return 20 + (b[32] >> 4) * 4;
 		return b[9] == IPPROTO_UDP ? 20 + 8 : 0;
 	}
 	if (ctx->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(ctx, ETH_HLEN, b, 53))
+		if (bpf_skb_load_bytes(ctx, mac_len, b, 53))
 			return 0;
 		if (b[6] == IPPROTO_TCP)
 			return 40 + (b[52] >> 4) * 4;
@@ -200,16 +200,16 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 	if (kind == RX_OTHER)
 		return;
 	if (ctx->gso_size && segs > 1) {
-		hdr = seg_hdr_len(ctx);
+		hdr = seg_hdr_len(ctx, skb->mac_len);
 		if (hdr) {
 			if (kind == RX_PHYS)
-				hdr += ETH_HLEN;
+				hdr += skb->mac_len;	/* each frame's link header */
 			*len += (__u64)(segs - 1) * hdr;
 			*pkts = segs;
 		}
 	}
 	if (kind == RX_VETH)
-		*len -= ETH_HLEN;
+		*len -= ETH_HLEN;	/* a veth is always Ethernet */
 }
 
 static __always_inline int count(struct __sk_buff *skb, int ingress)
