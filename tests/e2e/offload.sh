@@ -5,6 +5,10 @@
 # after the TC egress hook, and the device counts every segment with its
 # own headers). Both directions are checked. Then the same the other way,
 # with GRO off and on at the receiving side (see there).
+# NETBPF_OFFLOAD_QUICK=1 (the second kernel's guest, where transfers are
+# slow) keeps the settings that count segments the hook does not see:
+# TSO/GSO off at the sender over IPv4, and GRO on at the receiver with the
+# peer's TSO/GSO off over IPv4 and IPv6.
 . "$(dirname "$0")/lib.sh"
 require_root offload
 command -v ethtool >/dev/null || { skip offload "no ethtool (scripts/deps.sh test)"; exit 0; }
@@ -55,9 +59,13 @@ upload() {	# ADDR PORT
 nb_start -d 0.2 --by iface -i "$VA" || { fail start "netbpf did not start"; exit 1; }
 sleep 0.5
 port=7300
-for setting in on off; do
+SETTINGS="on off" ADDRS="10.81.0.2 fd81::2" PEERS="on off" GROS="off on"
+if [ "${NETBPF_OFFLOAD_QUICK:-0}" = 1 ]; then
+	SETTINGS=off ADDRS=10.81.0.2 PEERS=off GROS=on
+fi
+for setting in $SETTINGS; do
 	ethtool -K "$VA" tso "$setting" gso "$setting" >/dev/null 2>&1 || { skip "offload $setting" "ethtool -K failed"; continue; }
-	for addr in 10.81.0.2 fd81::2; do
+	for addr in $ADDRS; do
 		port=$((port + 1))
 		quiet
 		m0=$M s0=$S
@@ -95,9 +103,9 @@ download() {	# ADDR PORT
 	wait "$BG"
 }
 ethtool -K "$VA" tso on gso on >/dev/null 2>&1
-for peer in on off; do
+for peer in $PEERS; do
 	ip netns exec "$NSB" ethtool -K vb tso "$peer" gso "$peer" >/dev/null 2>&1 || { skip "peer tso/gso $peer" "ethtool -K failed"; continue; }
-	for gro in off on; do
+	for gro in $GROS; do
 		ethtool -K "$VA" gro "$gro" >/dev/null 2>&1 || { skip "gro $gro" "ethtool -K failed"; continue; }
 		for addr in 10.81.0.1 fd81::1; do
 			port=$((port + 1))

@@ -31,6 +31,9 @@
 #                equal the kernel's counters, through the attach method auto
 #                picks, and through clsact too (NETBPF_TC_METHOD) where that
 #                is tcx
+#   offload: ... (6.3+) tests/e2e/offload.sh, quick: a 10 MiB TCP upload
+#                with TSO/GSO off and downloads with GRO on and the peer's
+#                TSO/GSO off, interface rows equal to the device's counters
 #   foreign: ... a foreign clsact qdisc and BPF filters survive netbpf's
 #                start, stop and SIGKILL (netbpf on clsact), and see every
 #                packet netbpf sees
@@ -140,6 +143,15 @@ done
 for b in $RUNGS; do
 	NETBPF_TEST_BACKEND=${b/auto/tracepoint} relay "$b" bash tests/e2e/packet.sh
 done
+
+# ---- interface rows equal to the device with offloads off and GRO on ----
+# ---- (the TC program reads the device through the kfunc ----
+# ---- bpf_cast_to_kern_ctx, 6.3+; before, it loads without it) ----
+if [ "$KV" -ge 6003 ]; then
+	NETBPF_OFFLOAD_QUICK=1 relay offload bash tests/e2e/offload.sh
+else
+	echo "# offload: not checked: segments are counted from Linux 6.3 (kfunc bpf_cast_to_kern_ctx)"
+fi
 
 # ---- sendfile and splice sends: through tcp_sendpage before 6.5, ----
 # ---- through tcp_sendmsg after ----
