@@ -9,6 +9,8 @@
 # slow) keeps the settings that count segments the hook does not see:
 # TSO/GSO off at the sender over IPv4, and GRO on at the receiver with the
 # peer's TSO/GSO off over IPv4 and IPv6.
+# Its addresses (10.83.0.0/24, fd83::/64) are used by no other test in the
+# root namespace: tests running at the same time do not take its route.
 . "$(dirname "$0")/lib.sh"
 require_root offload
 command -v ethtool >/dev/null || { skip offload "no ethtool (scripts/deps.sh test)"; exit 0; }
@@ -19,11 +21,11 @@ ip link add "$VA" type veth peer name vb netns "$NSB" && CLEANUPS+=("ip link del
 # reports) to fall between a counter snapshot and an interval's end
 sysctl -qw "net.ipv6.conf.$VA.router_solicitations=0" "net.ipv6.conf.$VA.force_mld_version=1" 2>/dev/null
 ip netns exec "$NSB" sysctl -qw net.ipv6.conf.vb.router_solicitations=0 2>/dev/null
-ip addr add 10.81.0.1/24 dev "$VA"
-ip addr add fd81::1/64 dev "$VA" nodad
+ip addr add 10.83.0.1/24 dev "$VA"
+ip addr add fd83::1/64 dev "$VA" nodad
 ip link set "$VA" up
-ip -n "$NSB" addr add 10.81.0.2/24 dev vb
-ip -n "$NSB" addr add fd81::2/64 dev vb nodad
+ip -n "$NSB" addr add 10.83.0.2/24 dev vb
+ip -n "$NSB" addr add fd83::2/64 dev vb nodad
 ip -n "$NSB" link set vb up
 ip -n "$NSB" link set lo up
 stat() { cat "/sys/class/net/$VA/statistics/$1"; }
@@ -59,9 +61,9 @@ upload() {	# ADDR PORT
 nb_start -d 0.2 --by iface -i "$VA" || { fail start "netbpf did not start"; exit 1; }
 sleep 0.5
 port=7300
-SETTINGS="on off" ADDRS="10.81.0.2 fd81::2" PEERS="on off" GROS="off on"
+SETTINGS="on off" ADDRS="10.83.0.2 fd83::2" PEERS="on off" GROS="off on"
 if [ "${NETBPF_OFFLOAD_QUICK:-0}" = 1 ]; then
-	SETTINGS=off ADDRS=10.81.0.2 PEERS=off GROS=on
+	SETTINGS=off ADDRS=10.83.0.2 PEERS=off GROS=on
 fi
 for setting in $SETTINGS; do
 	ethtool -K "$VA" tso "$setting" gso "$setting" >/dev/null 2>&1 || { skip "offload $setting" "ethtool -K failed"; continue; }
@@ -107,7 +109,7 @@ for peer in $PEERS; do
 	ip netns exec "$NSB" ethtool -K vb tso "$peer" gso "$peer" >/dev/null 2>&1 || { skip "peer tso/gso $peer" "ethtool -K failed"; continue; }
 	for gro in $GROS; do
 		ethtool -K "$VA" gro "$gro" >/dev/null 2>&1 || { skip "gro $gro" "ethtool -K failed"; continue; }
-		for addr in 10.81.0.1 fd81::1; do
+		for addr in 10.83.0.1 fd83::1; do
 			port=$((port + 1))
 			quiet
 			m0=$M s0=$S
