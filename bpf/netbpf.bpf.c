@@ -736,6 +736,26 @@ int fx_udp6_recv(__u64 *ctx)
 	return 0;
 }
 
+/* AF_PACKET (af_packet.c, built in or the module af_packet): the
+ * proto_ops of SOCK_RAW and SOCK_DGRAM packet sockets, called by
+ * sock_sendmsg()/sock_recvmsg() with what rung 1's tracepoints see; the
+ * loader turns these off where the kernel has no such function (the
+ * module not loaded: then no packet socket exists). */
+SEC("fexit/packet_sendmsg")
+int BPF_PROG(fx_packet_send, struct socket *sock, void *msg, __u64 len, int ret)
+{
+	count(BPF_CORE_READ(sock, sk), ret, NB_TX, false);
+	return 0;
+}
+
+SEC("fexit/packet_recvmsg")
+int BPF_PROG(fx_packet_recv, struct socket *sock, void *msg, __u64 len, int flags, int ret)
+{
+	if (!(flags & NOT_PAYLOAD))
+		count(BPF_CORE_READ(sock, sk), ret, NB_RX, false);
+	return 0;
+}
+
 /* Rung 3: kprobes. The return probe has no arguments, so the entry probe
  * keeps the socket for it, keyed by thread. */
 
@@ -882,6 +902,34 @@ int BPF_KPROBE(kp_udp6_recv, struct sock *sk)
 
 SEC("kretprobe/udpv6_recvmsg")
 int BPF_KRETPROBE(kr_udp6_recv, int ret)
+{
+	kp_return(ret, NB_RX, 0);
+	return 0;
+}
+
+SEC("kprobe/packet_sendmsg")
+int BPF_KPROBE(kp_packet_send, struct socket *sock)
+{
+	kp_enter(BPF_CORE_READ(sock, sk), 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/packet_sendmsg")
+int BPF_KRETPROBE(kr_packet_send, int ret)
+{
+	kp_return(ret, NB_TX, 0);
+	return 0;
+}
+
+SEC("kprobe/packet_recvmsg")
+int BPF_KPROBE(kp_packet_recv, struct socket *sock, void *msg, __u64 len, int flags)
+{
+	kp_enter(BPF_CORE_READ(sock, sk), flags, 0);
+	return 0;
+}
+
+SEC("kretprobe/packet_recvmsg")
+int BPF_KRETPROBE(kr_packet_recv, int ret)
 {
 	kp_return(ret, NB_RX, 0);
 	return 0;

@@ -111,8 +111,15 @@ static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, i
 }
 
 /* Linux 6.3+; weak: on older kernels it resolves to 0, and GSO packets are
- * counted as the hook sees them (see sw_segments()). */
+ * counted as the hook sees them (see sw_segments() and rx_segments()). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
+#define bpf_ksym_exists(sym) ({						\
+	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
+	!!sym;								\
+})
+#endif
 
 #define NETIF_F_GSO_SHIFT	16	/* NETIF_F_TSO_BIT: SKB_GSO_* << 16 = NETIF_F_* */
 
@@ -130,7 +137,7 @@ static __always_inline bool sw_segments(struct __sk_buff *ctx)
 	__u64 features, want;
 	__u32 gso_type = 0;
 
-	if (!bpf_cast_to_kern_ctx)
+	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
 		return false;	/* before 6.3: not known here */
 	skb = bpf_cast_to_kern_ctx(ctx);
 	dev = skb->dev;
@@ -244,6 +251,93 @@ static __always_inline void count_host(struct __sk_buff *skb, __u64 len, __u32 p
 	}
 }
 
+#define ETH_HLEN	14
+
+/* The link ops of veth, once a veth was seen (the module may load late):
+ * then one compare, not a string read, tells a veth. */
+__u64 veth_ops;
+
+enum rx_dev { RX_OTHER, RX_PHYS, RX_VETH };
+
+static __always_inline enum rx_dev rx_dev_kind(struct net_device *dev)
+{
+	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
+	char kind[5] = {};
+
+	if (!ops)
+		return RX_PHYS;	/* a driver of a real device: no link ops */
+	if ((__u64)ops == veth_ops)
+		return RX_VETH;
+	bpf_probe_read_kernel(kind, sizeof(kind), ops->kind);
+	if (kind[0] != 'v' || kind[1] != 'e' || kind[2] != 't' || kind[3] != 'h' || kind[4])
+		return RX_OTHER;	/* bridge, vlan, bond...: they count the merged skb */
+	veth_ops = (__u64)ops;
+	return RX_VETH;
+}
+
+/* The network and transport headers each segment of a GRO-merged TCP or
+ * UDP packet had (GRO merges only equal headers: IPv4 without options,
+ * the same TCP options), read past the link header; 0 when not known. */
+static __always_inline __u32 seg_hdr_len(struct __sk_buff *ctx, __u32 mac_len)
+{
+	__u8 b[53];
+
+	if (ctx->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(ctx, mac_len, b, 33) || b[0] != 0x45)
+			return 0;
+		if (b[9] == IPPROTO_TCP)
+			return 20 + (b[32] >> 4) * 4;
+		return b[9] == IPPROTO_UDP ? 20 + 8 : 0;
+	}
+	if (ctx->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(ctx, mac_len, b, 53))
+			return 0;
+		if (b[6] == IPPROTO_TCP)
+			return 40 + (b[52] >> 4) * 4;
+		return b[6] == IPPROTO_UDP ? 40 + 8 : 0;
+	}
+	return 0;
+}
+
+/*
+ * A packet that came up through NAPI (napi_id set: GRO may have merged
+ * it) as the device counted it, before GRO. A real device's driver counts
+ * every frame it received, link header included; GRO then merges them
+ * into one skb of gso_segs segments. A veth with GRO on (its NAPI path:
+ * the peer's TSO off, see veth_xmit()) counts every skb its peer sent as
+ * veth_xdp_rcv() takes it from its ring, after eth_type_trans() pulled
+ * the Ethernet header: skb->len without those 14 bytes. Other devices
+ * (bridge, vlan, bond) count the skb they see: as it is.
+ */
+static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32 *pkts)
+{
+	struct sk_buff *skb;
+	struct net_device *dev;
+	enum rx_dev kind;
+	__u32 segs = ctx->gso_segs, hdr;
+
+	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
+		return;	/* before 6.3: as the hook sees it */
+	skb = bpf_cast_to_kern_ctx(ctx);
+	dev = skb->dev;
+	if (!dev)
+		return;
+	kind = rx_dev_kind(dev);
+	if (kind == RX_OTHER)
+		return;
+	if (ctx->gso_size && segs > 1) {
+		hdr = seg_hdr_len(ctx, skb->mac_len);
+		if (hdr) {
+			if (kind == RX_PHYS)
+				hdr += skb->mac_len;	/* each frame's link header */
+			*len += (__u64)(segs - 1) * hdr;
+			*pkts = segs;
+		}
+	}
+	if (kind == RX_VETH)
+		*len -= ETH_HLEN;	/* a veth is always Ethernet */
+}
+
 static __always_inline int count(struct __sk_buff *skb, int ingress)
 {
 	struct nb_tc_counts *c;
@@ -260,6 +354,8 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 	 * we. On the loopback device itself no such copies are made. */
 	if (ingress && skb->pkt_type == PACKET_LOOPBACK)
 		return TC_ACT_UNSPEC;
+	if (ingress && skb->napi_id)
+		rx_segments(skb, &len, &pkts);
 
 	/* A GSO packet at egress that the kernel will segment: count what
 	 * the device will, gso_segs frames; wire_len is the kernel's own sum

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "caps.h"
 #include "collector.h"
@@ -36,7 +37,7 @@ static bool batch_works(void)
 static const char *const rung_hooks[NB_NBACKENDS] = {
 	"",
 	"tp_btf/sock_send_length, tp_btf/sock_recv_length, tcp_rcv_space_adjust",
-	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg, tcp_sendpage, udp_sendpage",
+	"fexit/tcp_sendmsg, tcp_recvmsg, udp_sendmsg, udp_recvmsg, udpv6_sendmsg, udpv6_recvmsg, tcp_sendpage, udp_sendpage, packet_sendmsg, packet_recvmsg",
 	"kprobe+kretprobe on the same functions",
 };
 
@@ -44,9 +45,19 @@ static const char *const rung_hooks[NB_NBACKENDS] = {
 static const char *const rung_blind[NB_NBACKENDS] = {
 	"",
 	"TCP reads by splice of connections older than netbpf; sendfile/splice sends on Linux 6.3 and 6.4",
-	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
-	"ICMP, raw, SCTP and AF_PACKET sockets; splice reads",
+	"ICMP, raw and SCTP sockets; splice reads",
+	"ICMP, raw and SCTP sockets; splice reads",
 };
+
+/* Rungs 2 and 3 where af_packet is a module that was not loaded: no
+ * function to hook, and no packet socket yet (opening one loads it). */
+static const char *blind_spots(int b, bool packet)
+{
+	if (b == NB_BACKEND_TRACEPOINT || packet)
+		return rung_blind[b];
+	return "ICMP, raw, SCTP and AF_PACKET sockets (the module af_packet is not loaded: "
+	       "no packet socket exists; once one does, restart netbpf to count them); splice reads";
+}
 
 /*
  * Address families that reach the socket hooks, what netbpf does with each
@@ -59,7 +70,8 @@ static const struct {
 	{ "inet", "yes", "IPv4: tcp, udp, icmp, sctp, raw, other" },
 	{ "inet6", "yes", "IPv6: tcp, udp, icmp, sctp, raw, other" },
 	{ "packet", "yes",
-	  "as protocol packet, tracepoint rung only: what sendmsg/recvmsg returned "
+	  "as protocol packet, every rung (fexit and kprobe: packet_sendmsg, packet_recvmsg, "
+	  "where af_packet is built in or loaded when netbpf starts): what sendmsg/recvmsg returned "
 	  "(SOCK_RAW with the link header, SOCK_DGRAM without), TX_RING sends included; "
 	  "not PACKET_RX_RING frames (copied to the mmap ring in softirq, never read "
 	  "through recvmsg, no process to charge); a capture tool's receives are copies "
@@ -88,6 +100,33 @@ static const char *const tc_detail[NTC] = {
 	"clsact qdisc, netbpf's own filter handle and priority",
 };
 
+/* GSO packets the kernel segments after the egress hook, and GRO-merged
+ * ones at ingress, count as the device counts them where the kernel has
+ * the kfunc bpf_cast_to_kern_ctx (Linux 6.3+: the TC program reads the
+ * device through it); README.md, "Per interface". */
+static bool has_kern_ctx(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	bool yes;
+
+	if (!btf)
+		return false;
+	yes = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return yes;
+}
+
+static const char *offload_detail(bool yes)
+{
+	return yes ? "GSO packets segmented after the egress hook and GRO-merged packets count "
+		     "as the device counts them; not exact: a veth with TSO off whose peer has GRO on "
+		     "(tx 14 B a packet over: its peer counts without the Ethernet header), "
+		     "rx-gro-list or rx-udp-gro-forwarding with the peer's TSO on (UDP GSO), "
+		     "drivers that count the FCS or a hardware-LRO packet once" :
+		     "no kfunc bpf_cast_to_kern_ctx (Linux 6.3+): a GSO packet the kernel segments "
+		     "after the egress hook, and a GRO-merged one, count once, as the hook sees them";
+}
+
 /* The capabilities doctor shows: the JSON key and the name in the text. */
 static const struct {
 	int bit;
@@ -104,6 +143,8 @@ struct report {
 	struct utsname u;
 	const char *btf;
 	bool has_btf, batch;
+	bool packet;				/* rungs 2 and 3 can hook AF_PACKET */
+	bool offload;				/* GSO/GRO segments as the device counts */
 	unsigned long long caps;
 	int stats;				/* kernel.bpf_stats_enabled */
 	struct nb_rung_result res[NB_NBACKENDS];
@@ -123,6 +164,8 @@ static void probe(const struct nb_opts *o, struct report *r)
 	for (size_t m = 0; m < NTC; m++)	/* not probed: not permitted */
 		r->tc_err[m] = -EPERM;
 	uname(&r->u);
+	r->packet = nb_loader_packet_hooks(o->btf_path);
+	r->offload = has_kern_ctx(o->btf_path);
 	if (!r->has_btf || !nb_privileged())
 		return;
 	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
@@ -207,7 +250,7 @@ static void print_system(struct out *out, const struct report *r)
 	       "off (sysctl kernel.bpf_stats_enabled=1 shows BPF run time)");
 }
 
-static void print_rung(struct out *out, int b, const struct nb_rung_result *res)
+static void print_rung(struct out *out, int b, const struct nb_rung_result *res, bool packet)
 {
 	const char *name = nb_backend_names[b];
 	bool failed = res->tried && !res->ok;
@@ -217,7 +260,7 @@ static void print_rung(struct out *out, int b, const struct nb_rung_result *res)
 		nb_json_open(&out->j, NULL, '{');
 		nb_json_str(&out->j, "name", name);
 		nb_json_str(&out->j, "hooks", rung_hooks[b]);
-		nb_json_str(&out->j, "blind_spots", rung_blind[b]);
+		nb_json_str(&out->j, "blind_spots", blind_spots(b, packet));
 		nb_json_bool(&out->j, "tried", res->tried);
 		nb_json_bool(&out->j, "works", res->ok);
 		nb_json_str(&out->j, "failed_at", failed ? res->step : "");
@@ -227,7 +270,7 @@ static void print_rung(struct out *out, int b, const struct nb_rung_result *res)
 		text_row(name, "-", "not tried");
 	} else if (res->ok) {
 		text_row(name, "yes", rung_hooks[b]);
-		printf("  %-17s misses: %s\n", "", rung_blind[b]);
+		printf("  %-17s misses: %s\n", "", blind_spots(b, packet));
 	} else {
 		printf("  %-11s %-5s %s failed: %s\n", name, "no", res->step, err);
 	}
@@ -243,6 +286,17 @@ static void print_tc(struct out *out, size_t m, int err)
 		nb_json_close(&out->j, '}');
 	} else {
 		text_row(tc_methods[m], yes(!err), err ? strerror(-err) : tc_detail[m]);
+	}
+}
+
+/* JSON: two fields after attach_method; text: the last row of that list. */
+static void print_offloads(struct out *out, bool offload)
+{
+	if (out->json) {
+		nb_json_bool(&out->j, "offload_segments", offload);
+		nb_json_str(&out->j, "offload_detail", offload_detail(offload));
+	} else {
+		text_row("offloads", yes(offload), offload_detail(offload));
 	}
 }
 
@@ -281,13 +335,14 @@ static void print_report(bool json, const struct report *r)
 	print_system(&out, r);
 	list_begin(&out, "backends", "per-process hooks, first that works is used");
 	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++)
-		print_rung(&out, b, &r->res[b]);
+		print_rung(&out, b, &r->res[b], r->packet);
 	list_end(&out, "backend", r->chosen ? nb_backend_names[r->chosen] : NULL);
 	list_begin(&out, "attach_methods",
 		   "interface counters (TC classifier), first that works is used");
 	for (size_t m = 0; m < NTC; m++)
 		print_tc(&out, m, r->tc_err[m]);
 	list_end(&out, "attach_method", r->tc_chosen);
+	print_offloads(&out, r->offload);
 	list_begin(&out, "address_families",
 		   "address families at the socket hooks, counted per process or not");
 	for (size_t f = 0; f < NFAMILIES; f++)

@@ -57,7 +57,29 @@ struct kinfo {
 	int recv_nargs;		/* tcp_recvmsg: 5 since Linux 5.19, 6 before */
 	bool tcp_sendpage;	/* sendfile and splice sends, before Linux 6.5 */
 	bool udp_sendpage;
+	bool packet;		/* packet_sendmsg/packet_recvmsg: af_packet there */
 };
+
+/* Both AF_PACKET functions in this BTF, or in the BTF of the module
+ * af_packet when it is loaded (split on top of the kernel's). */
+static bool has_packet(struct btf *btf)
+{
+	struct btf *mod;
+	bool yes;
+
+	if (btf__find_by_name_kind(btf, "packet_sendmsg", BTF_KIND_FUNC) > 0 &&
+	    btf__find_by_name_kind(btf, "packet_recvmsg", BTF_KIND_FUNC) > 0)
+		return true;
+	if (access(NB_PACKET_MODULE_BTF, R_OK))
+		return false;	/* not built in, module not loaded */
+	mod = btf__parse_split(NB_PACKET_MODULE_BTF, btf);
+	if (!mod)
+		return false;
+	yes = btf__find_by_name_kind(mod, "packet_sendmsg", BTF_KIND_FUNC) > 0 &&
+	      btf__find_by_name_kind(mod, "packet_recvmsg", BTF_KIND_FUNC) > 0;
+	btf__free(mod);
+	return yes;
+}
 
 static void kinfo_read(const char *btf_path, struct kinfo *ki)
 {
@@ -66,7 +88,7 @@ static void kinfo_read(const char *btf_path, struct kinfo *ki)
 	int id;
 
 	ki->recv_nargs = 5;
-	ki->tcp_sendpage = ki->udp_sendpage = false;
+	ki->tcp_sendpage = ki->udp_sendpage = ki->packet = false;
 	if (!btf)
 		return;
 	id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
@@ -77,7 +99,16 @@ static void kinfo_read(const char *btf_path, struct kinfo *ki)
 	}
 	ki->tcp_sendpage = btf__find_by_name_kind(btf, "tcp_sendpage", BTF_KIND_FUNC) > 0;
 	ki->udp_sendpage = btf__find_by_name_kind(btf, "udp_sendpage", BTF_KIND_FUNC) > 0;
+	ki->packet = has_packet(btf);
 	btf__free(btf);
+}
+
+bool nb_loader_packet_hooks(const char *btf_path)
+{
+	struct kinfo ki;
+
+	kinfo_read(btf_path, &ki);
+	return ki.packet;
 }
 
 static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
@@ -108,6 +139,16 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 		bpf_program__set_autoload(s->progs.fx_udp_sendpage, false);
 		bpf_program__set_autoload(s->progs.kp_udp_sendpage, false);
 		bpf_program__set_autoload(s->progs.kr_udp_sendpage, false);
+	}
+	/* AF_PACKET on rungs 2 and 3: where af_packet is (rung 1's
+	 * tracepoints see every family without these) */
+	if (!ki->packet) {
+		bpf_program__set_autoload(s->progs.fx_packet_send, false);
+		bpf_program__set_autoload(s->progs.fx_packet_recv, false);
+		bpf_program__set_autoload(s->progs.kp_packet_send, false);
+		bpf_program__set_autoload(s->progs.kr_packet_send, false);
+		bpf_program__set_autoload(s->progs.kp_packet_recv, false);
+		bpf_program__set_autoload(s->progs.kr_packet_recv, false);
 	}
 	/* map sizes: NETBPF_MAX_FLOWS and NETBPF_MAX_PROCS, for hosts with
 	 * very many flows or processes (and for the tests that fill them);

@@ -39,6 +39,11 @@ struct nb_loader {
  * nb_loader_close() on any state.
  */
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o);
+/* The BTF of the module af_packet, where AF_PACKET is a module. */
+#define NB_PACKET_MODULE_BTF "/sys/kernel/btf/af_packet"
+/* Whether rungs 2 and 3 can hook AF_PACKET here: packet_sendmsg and
+ * packet_recvmsg are built in, or in the loaded module af_packet. */
+bool nb_loader_packet_hooks(const char *btf_path);
 /* Try one rung for real: open, load, attach, detach. */
 int nb_loader_probe(enum nb_backend b, const char *btf_path,
 		    struct nb_rung_result *res);

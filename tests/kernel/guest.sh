@@ -18,6 +18,8 @@
 #                exact per-process bytes over TCP and UDP, IPv4, IPv6,
 #                v4-mapped, loopback, 50 short-lived processes; sendfile and
 #                splice sends
+#                and AF_PACKET (tests/e2e/packet.sh): SOCK_RAW and
+#                SOCK_DGRAM both ways, a TX_RING sender, exact per process
 #   fentry: ...  the same with --backend fentry
 #   kprobe: ...  the same with --backend kprobe; and 30 receivers blocked
 #                at once in udp_recvmsg (kretprobe instances) counted exactly;
@@ -31,6 +33,9 @@
 #                equal the kernel's counters, through the attach method auto
 #                picks, and through clsact too (NETBPF_TC_METHOD) where that
 #                is tcx
+#   offload: ... (6.3+) tests/e2e/offload.sh, quick: a 10 MiB TCP upload
+#                with TSO/GSO off and downloads with GRO on and the peer's
+#                TSO/GSO off, interface rows equal to the device's counters
 #   foreign: ... a foreign clsact qdisc and BPF filters survive netbpf's
 #                start, stop and SIGKILL (netbpf on clsact), and see every
 #                packet netbpf sees
@@ -114,6 +119,13 @@ doctor() {
 	check_eq "clsact works" true "$(m clsact works)"
 	check_eq "attach method chosen: $AUTO_TC" "$AUTO_TC" "$(jq -r .attach_method <<<"$j")"
 	check_eq "can_run" true "$(jq -r .can_run <<<"$j")"
+	# the TC program's offload accounting reads the device through the
+	# kfunc bpf_cast_to_kern_ctx (6.3+); before, it loads without it
+	check_eq "offload segments counted: $SOCK_TP (kfunc bpf_cast_to_kern_ctx, 6.3+)" "$SOCK_TP" \
+		"$(jq -r .offload_segments <<<"$j")"
+	# AF_PACKET is built into Debian's kernels: rungs 2 and 3 hook it
+	check_eq "fentry and kprobe rungs see AF_PACKET" "0 0" \
+		"$(b fentry blind_spots | grep -c AF_PACKET) $(b kprobe blind_spots | grep -c AF_PACKET)"
 	for r in fentry kprobe; do
 		check_eq "--backend $r: $r chosen" "$r" \
 			"$("$NETBPF" doctor --json --backend "$r" 2>/dev/null | jq -r .backend)"
@@ -125,6 +137,23 @@ relay doctor doctor
 for b in $RUNGS; do
 	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" bash tests/e2e/proc_bytes.sh
 done
+
+# ---- AF_PACKET, SOCK_RAW and SOCK_DGRAM, TX_RING, both ways, on each ----
+# ---- rung (rungs 2 and 3: packet_sendmsg and packet_recvmsg) ----
+# (auto is forced to tracepoint here: the --proto and doctor checks, the
+# same code on every rung, run on this machine's kernel, not once more)
+for b in $RUNGS; do
+	NETBPF_TEST_BACKEND=${b/auto/tracepoint} relay "$b" bash tests/e2e/packet.sh
+done
+
+# ---- interface rows equal to the device with offloads off and GRO on ----
+# ---- (the TC program reads the device through the kfunc ----
+# ---- bpf_cast_to_kern_ctx, 6.3+; before, it loads without it) ----
+if [ "$KV" -ge 6003 ]; then
+	NETBPF_OFFLOAD_QUICK=1 relay offload bash tests/e2e/offload.sh
+else
+	echo "# offload: not checked: segments are counted from Linux 6.3 (kfunc bpf_cast_to_kern_ctx)"
+fi
 
 # ---- sendfile and splice sends: through tcp_sendpage before 6.5, ----
 # ---- through tcp_sendmsg after ----

@@ -39,7 +39,7 @@
 #      decompressed (6.12 ships them as .ko.xz); pkg/modules/order says in
 #      which order the guest loads them;
 #   2. build the initramfs (busybox from busybox-static, netbpf, bash, jq,
-#      ip, tc, bpftool and their libraries found with ldd, the tests);
+#      ip, tc, bpftool, ethtool and their libraries found with ldd, the tests);
 #      rebuilt when an input is newer than it;
 #   3. boot it, bounded by the timeout; tests/kernel/init mounts, loads the
 #      modules and runs the guest script, whose PASS/FAIL/SKIP lines come
@@ -85,7 +85,7 @@ fi
 for f in netbpf .output/tests/nbgen; do
 	[ -x "$ROOT/$f" ] || die "no $f: build first (make netbpf tools)"
 done
-for c in bash jq ip tc bpftool clang ldd dpkg-deb objcopy xz; do
+for c in bash jq ip tc bpftool ethtool clang ldd dpkg-deb objcopy xz; do
 	command -v "$c" >/dev/null || die "no $c on this machine (hint: scripts/deps.sh test)"
 done
 mkdir -p "$K"
@@ -178,7 +178,7 @@ say "kernel package: $(cat "$K/pkg/package") (cached in ${K#"$ROOT"/}/pkg; modul
 
 INITRD=$K/initrd.cpio
 GUEST_FILES="netbpf .output/tests/nbgen tests/kernel/init tests/kernel/guest.sh tests/kernel/mapmem.sh
-	bench/mapmem.sh tests/tools/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh
+	bench/mapmem.sh tests/tools/foreign.bpf.c tests/e2e/lib.sh tests/e2e/proc_bytes.sh tests/e2e/iface.sh tests/e2e/packet.sh tests/e2e/offload.sh
 	tests/kernel/run.sh"
 
 stale() {
@@ -219,6 +219,7 @@ build_initrd() {
 	put_bin "$(command -v ip)" /usr/sbin/ip
 	put_bin "$(command -v tc)" /usr/sbin/tc
 	put_bin "$(command -v bpftool)" /usr/sbin/bpftool
+	put_bin "$(command -v ethtool)" /usr/sbin/ethtool
 	put_bin "$ROOT/netbpf" /nb/netbpf
 	put_bin "$ROOT/.output/tests/nbgen" /nb/.output/tests/nbgen
 	install -m 0755 "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$R/lib64/ld-linux-x86-64.so.2"
@@ -229,7 +230,7 @@ build_initrd() {
 	install -D -m 0755 "${NETBPF_KERNEL_GUEST:-$ROOT/tests/kernel/guest.sh}" "$R/nb/tests/kernel/guest.sh"
 	install -D -m 0755 "$ROOT/tests/kernel/mapmem.sh" "$R/nb/tests/kernel/mapmem.sh"
 	install -D -m 0755 "$ROOT/bench/mapmem.sh" "$R/nb/bench/mapmem.sh"
-	for b in lib.sh proc_bytes.sh iface.sh; do
+	for b in lib.sh proc_bytes.sh iface.sh packet.sh offload.sh; do
 		install -D -m 0644 "$ROOT/tests/e2e/$b" "$R/nb/tests/e2e/$b"
 	done
 	# the foreign TC filter the clsact checks must leave alone
