@@ -14,6 +14,7 @@
 #include "netns.h"
 #include "container.h"
 #include "procinfo.h"
+#include "procfs.h"
 
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns)
 {
@@ -854,6 +855,16 @@ static void read_progs(struct nb_collector *c)
 	n = nb_tc_prog_fds(c->tc, fds);
 	for (int i = 0; i < n; i++)
 		prog_stat(c, fds[i], NULL);
+}
+
+const struct nb_prog_stat *nb_collector_progs(const struct nb_collector *c, int *n)
+{
+	if (nb_read_int("/proc/sys/kernel/bpf_stats_enabled") != 1) {
+		*n = 0;
+		return NULL;
+	}
+	*n = c->nprogs;
+	return c->progs;
 }
 
 int nb_collector_poll(struct nb_collector *c)

@@ -105,6 +105,9 @@ void nb_collector_restore_retired(struct nb_collector *c);
 double nb_start_time(const struct nb_collector *c, uint64_t start_ns);
 /* Updates lost for good: full maps, and runs the kernel skipped. */
 uint64_t nb_collector_lost(const struct nb_collector *c);
+/* The programs' statistics as of the last poll, their number in *n; NULL
+ * (and 0) when the kernel keeps no run time (kernel.bpf_stats_enabled). */
+const struct nb_prog_stat *nb_collector_progs(const struct nb_collector *c, int *n);
 /* Read all maps and end an interval. 0 or negative errno. */
 int nb_collector_poll(struct nb_collector *c);
 void nb_collector_free(struct nb_collector *c);

@@ -23,7 +23,6 @@
 #include "metrics.h"
 #include "caps.h"
 #include "listen.h"
-#include "procfs.h"
 #include "serve.h"
 #include "session.h"
 #include "webcfg.h"
@@ -148,7 +147,8 @@ struct serve_run {
 static int render(void *ctx, const struct nb_collector *c)
 {
 	struct serve_run *sr = ctx;
-	bool stats = nb_read_int("/proc/sys/kernel/bpf_stats_enabled") == 1;
+	int nprogs;
+	bool stats = nb_collector_progs(c, &nprogs) != NULL;
 
 	pthread_mutex_lock(&page_lock);
 	nb_metrics_feed(c, sr->o);
@@ -164,7 +164,7 @@ static int render(void *ctx, const struct nb_collector *c)
 		.version = NETBPF_VERSION,
 		.backend = sr->backend,
 		.progs = stats ? figures.progs : NULL,
-		.nprogs = stats ? figures.nprogs : 0,
+		.nprogs = nprogs,
 	};
 	page_opts = sr->o;
 	page_stale = true;

@@ -173,16 +173,6 @@ static void screen_end(struct top *t)
 
 /* ---- reading the table ---- */
 
-static bool bpf_stats_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int c = f ? fgetc(f) : EOF;
-
-	if (f)
-		fclose(f);
-	return c == '1';
-}
-
 /* netbpf's own cost over the last interval: its CPU, and the run time of
  * its BPF programs where the kernel keeps it */
 static void own_cost(struct top *t, double now)
@@ -190,6 +180,8 @@ static void own_cost(struct top *t, double now)
 	struct rusage ru;
 	double cpu_s, span = now - t->last_mono;
 	uint64_t time = 0, cnt = 0;
+	const struct nb_prog_stat *progs;
+	int nprogs;
 
 	getrusage(RUSAGE_SELF, &ru);
 	cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -198,11 +190,12 @@ static void own_cost(struct top *t, double now)
 		t->cpu = (cpu_s - t->last_cpu_s) / span * 100;
 	t->last_cpu_s = cpu_s;
 
-	t->bpf_on = bpf_stats_enabled();
+	progs = nb_collector_progs(&t->s.c, &nprogs);
+	t->bpf_on = progs != NULL;
 	if (t->bpf_on) {
-		for (int i = 0; i < t->s.c.nprogs; i++) {
-			time += t->s.c.progs[i].run_time_ns;
-			cnt += t->s.c.progs[i].run_cnt;
+		for (int i = 0; i < nprogs; i++) {
+			time += progs[i].run_time_ns;
+			cnt += progs[i].run_cnt;
 		}
 		if (t->bpf_prev && span > 0 && time >= t->bpf_time && cnt >= t->bpf_cnt) {
 			t->bpf_pct = (time - t->bpf_time) / 1e9 / span * 100;
