@@ -92,41 +92,34 @@ static void move_key(struct top *t, int ch)
 	}
 }
 
-/* Returns true to quit. */
-bool top_key(struct top *t, int ch)
-{
-	int sel = top_sel_index(t);
+/* The views in the order of their keys, 1 to 4, and of Tab. */
+static const enum view key_views[] = { V_PROC, V_IFACE, V_CGROUP, V_HOST };
+#define NKEY_VIEWS ((int)(sizeof(key_views) / sizeof(key_views[0])))
 
-	if (t->prompt) {
-		prompt_key(t, ch);
-		return false;
-	}
-	if (t->help) {
-		t->help = false;
-		return ch == 'q' || ch == 'Q';
-	}
+/* The current view's place in key_views; the flows count as the
+ * processes'. */
+static int view_at(const struct top *t)
+{
+	for (int i = 0; i < NKEY_VIEWS; i++)
+		if (key_views[i] == t->view)
+			return i;
+	return 0;
+}
+
+/* The keys that change the view: Tab and Shift-Tab, 1 to 4, Enter into the
+ * selected process's flows, Esc back out of them (in other views Esc
+ * clears the filter). Returns false for any other key. */
+static bool view_key(struct top *t, int ch, int sel)
+{
 	switch (ch) {
-	case 'q': case 'Q': case KEY_F(10):
-		return true;
 	case '\t':
-		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_IFACE :
-			    t->view == V_IFACE ? V_CGROUP : t->view == V_CGROUP ? V_HOST : V_PROC);
+		set_view(t, key_views[(view_at(t) + 1) % NKEY_VIEWS]);
 		break;
 	case KEY_BTAB:
-		set_view(t, t->view == V_PROC || t->view == V_FLOW ? V_HOST :
-			    t->view == V_IFACE ? V_PROC : t->view == V_CGROUP ? V_IFACE : V_CGROUP);
+		set_view(t, key_views[(view_at(t) + NKEY_VIEWS - 1) % NKEY_VIEWS]);
 		break;
-	case '1':
-		set_view(t, V_PROC);
-		break;
-	case '2':
-		set_view(t, V_IFACE);
-		break;
-	case '3':
-		set_view(t, V_CGROUP);
-		break;
-	case '4':
-		set_view(t, V_HOST);
+	case '1': case '2': case '3': case '4':
+		set_view(t, key_views[ch - '1']);
 		break;
 	case '\r': case '\n': case KEY_ENTER:
 		if (t->view == V_PROC && sel >= 0) {
@@ -145,6 +138,18 @@ bool top_key(struct top *t, int ch)
 			t->filter[t->view][0] = '\0';
 		}
 		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* The keys that change how the view shows: sort column and order, rates
+ * or totals first, bits, averages, pause, the filter prompt, help.
+ * Returns false for any other key. */
+static bool show_key(struct top *t, int ch)
+{
+	switch (ch) {
 	case '<': case ',':
 		sort_step(t, -1);
 		break;
@@ -175,8 +180,27 @@ bool top_key(struct top *t, int ch)
 		t->help = true;
 		break;
 	default:
-		move_key(t, ch);
-		break;
+		return false;
 	}
+	return true;
+}
+
+/* Returns true to quit. */
+bool top_key(struct top *t, int ch)
+{
+	int sel = top_sel_index(t);
+
+	if (t->prompt) {
+		prompt_key(t, ch);
+		return false;
+	}
+	if (t->help) {
+		t->help = false;
+		return ch == 'q' || ch == 'Q';
+	}
+	if (ch == 'q' || ch == 'Q' || ch == KEY_F(10))
+		return true;
+	if (!view_key(t, ch, sel) && !show_key(t, ch))
+		move_key(t, ch);	/* the keys that select a row */
 	return false;
 }
