@@ -18,44 +18,45 @@ static int add_col(struct nb_col *c, int n, const char *title, enum nb_field f, 
 	return n + 1;
 }
 
+/* Each view's columns before the rates and totals; a NULL title ends a
+ * view's. Narrow screens drop PEAK/s, HISTORY, the totals, then a
+ * process's CMDLINE, START and USER. */
+static const struct nb_col lead_cols[NVIEWS][5] = {
+	[V_PROC] = {
+		{ "PID", NB_F_ID, 7, 7, 0, 0, true },
+		{ "USER", NB_F_USER, 8, 4, 0, 1, false },
+		{ "START", NB_F_START, 8, 8, 0, 2, false },
+		{ "COMMAND", NB_F_NAME, 16, 7, 24, 0, false },
+	},
+	[V_IFACE] = {
+		{ "IFINDEX", NB_F_ID, 7, 4, 0, 3, true },
+		{ "INTERFACE", NB_F_NAME, 16, 6, 22, 0, false },
+		{ "CONTAINER", NB_F_REMOTE, 16, 9, 40, 6, false },
+	},
+	[V_CGROUP] = {
+		{ "CGROUP", NB_F_NAME, 30, 10, 80, 0, false, .cut_left = true },
+		{ "CONTAINER", NB_F_REMOTE, 20, 9, 40, 6, false },
+	},
+	[V_FLOW] = {
+		{ "PROTO", NB_F_PROTO, 6, 3, 0, 3, false },
+		{ "LOCAL", NB_F_NAME, 22, 9, 47, 0, false },
+		{ "REMOTE", NB_F_REMOTE, 22, 9, 47, 0, false },
+	},
+	[V_HOST] = {	/* iftop's: interface, this host, the other one */
+		{ "INTERFACE", NB_F_USER, 10, 4, 16, 3, false },
+		{ "LOCAL", NB_F_NAME, 22, 7, 39, 0, false },
+		{ "REMOTE", NB_F_REMOTE, 26, 7, 64, 0, false },
+	},
+};
+
 /* The columns of the current view; rates before totals or after. */
 int top_view_cols(const struct top *t, struct nb_col *c)
 {
 	bool rates = !t->totals_first;
 	int n = 0;
 
-	switch (t->view) {
-	case V_PROC:
-		/* narrow screens drop PEAK/s, HISTORY, the totals, then
-		 * CMDLINE, START and USER */
-		n = add_col(c, n, "PID", NB_F_ID, 7, 7, 0, 0, true);
-		n = add_col(c, n, "USER", NB_F_USER, 8, 4, 0, 1, false);
-		n = add_col(c, n, "START", NB_F_START, 8, 8, 0, 2, false);
-		n = add_col(c, n, "COMMAND", NB_F_NAME, 16, 7, 24, 0, false);
-		break;
-	case V_IFACE:
-		n = add_col(c, n, "IFINDEX", NB_F_ID, 7, 4, 0, 3, true);
-		n = add_col(c, n, "INTERFACE", NB_F_NAME, 16, 6, 22, 0, false);
-		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 16, 9, 40, 6, false);
-		break;
-	case V_CGROUP:
-		n = add_col(c, n, "CGROUP", NB_F_NAME, 30, 10, 80, 0, false);
-		c[n - 1].cut_left = true;
-		n = add_col(c, n, "CONTAINER", NB_F_REMOTE, 20, 9, 40, 6, false);
-		break;
-	case V_FLOW:
-		n = add_col(c, n, "PROTO", NB_F_PROTO, 6, 3, 0, 3, false);
-		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 9, 47, 0, false);
-		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 22, 9, 47, 0, false);
-		break;
-	case V_HOST:	/* iftop's: interface, this host, the other one */
-		n = add_col(c, n, "INTERFACE", NB_F_USER, 10, 4, 16, 3, false);
-		n = add_col(c, n, "LOCAL", NB_F_NAME, 22, 7, 39, 0, false);
-		n = add_col(c, n, "REMOTE", NB_F_REMOTE, 26, 7, 64, 0, false);
-		break;
-	default:
-		break;
-	}
+	for (const struct nb_col *l = lead_cols[t->view]; l->title; l++)
+		c[n++] = *l;
 	for (int pass = 0; pass < 2; pass++) {
 		if ((pass == 0) == rates) {
 			n = add_col(c, n, t->view == V_IFACE ? "UP/s" : "SENT/s", NB_F_TX_RATE,
@@ -102,6 +103,73 @@ static void put_line(int y, const char *text, int cols, attr_t attr)
 		attroff(attr);
 }
 
+/* After an exited process's or a gone interface's name. */
+static const char *gone_mark(const struct nb_item *it)
+{
+	if (!it->exited || it->type == NB_ROW_FLOW)
+		return "";
+	return it->type == NB_ROW_IFACE ? " (gone)" : " (exited)";
+}
+
+/* The cells that are one of the item's strings; NULL for the others. */
+static const char *item_text(const struct nb_item *it, enum nb_field f)
+{
+	switch (f) {
+	case NB_F_USER:
+		return it->user[0] ? it->user : "?";
+	case NB_F_REMOTE:
+		return it->remote;
+	case NB_F_PROTO:
+		return it->proto;
+	case NB_F_CMDLINE:
+		return it->cmdline;
+	default:
+		return NULL;
+	}
+}
+
+/* One cell of a row, w display columns. */
+static void draw_cell(const struct top *t, const struct nb_item *it, const struct nb_col *c,
+		      int w, char *cell, size_t len)
+{
+	enum nb_field f = c->field;
+	const char *text = item_text(it, f);
+	char num[64];
+
+	if (text) {
+		nb_cell(cell, len, text, w, false, false);
+		return;
+	}
+	switch (f) {
+	case NB_F_ID:
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)it->id);
+		nb_cell(cell, len, num, w, true, false);
+		break;
+	case NB_F_NAME:
+		if (c->cut_left)
+			nb_cell(cell, len, it->name, w, false, true);
+		else
+			nb_cell_marked(cell, len, it->name, gone_mark(it), w);
+		break;
+	case NB_F_TX_RATE: case NB_F_RX_RATE: case NB_F_PEAK:
+		nb_fmt_fit(cell, len, f == NB_F_TX_RATE ? it->tx_rate :
+			   f == NB_F_RX_RATE ? it->rx_rate : it->peak, true, t->bits, w);
+		break;
+	case NB_F_TX: case NB_F_RX:
+		nb_fmt_fit(cell, len, f == NB_F_TX ? it->tx : it->rx, false, false, w);
+		break;
+	case NB_F_HIST:
+		nb_sparkline(cell, len, &it->hist, w, t->utf8);
+		break;
+	case NB_F_START:
+		nb_fmt_start(num, sizeof(num), it->start, t->s.c.ts);
+		nb_cell(cell, len, num, w, false, false);
+		break;
+	default:
+		cell[0] = '\0';
+	}
+}
+
 static void draw_row(const struct top *t, const struct nb_item *it, const struct nb_col *c,
 		     const int *w, int n, char *line, size_t len)
 {
@@ -109,62 +177,11 @@ static void draw_row(const struct top *t, const struct nb_item *it, const struct
 
 	line[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		char cell[MAX_COLS * 4 + 1], num[64];
-		const char *mark = "";
+		char cell[MAX_COLS * 4 + 1];
 
 		if (!w[i])
 			continue;
-		if (it->exited)
-			mark = it->type == NB_ROW_IFACE ? " (gone)" : " (exited)";
-		switch (c[i].field) {
-		case NB_F_ID:
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)it->id);
-			nb_cell(cell, sizeof(cell), num, w[i], true, false);
-			break;
-		case NB_F_USER:
-			nb_cell(cell, sizeof(cell), it->user[0] ? it->user : "?", w[i], false, false);
-			break;
-		case NB_F_NAME:
-			if (c[i].cut_left)
-				nb_cell(cell, sizeof(cell), it->name, w[i], false, true);
-			else
-				nb_cell_marked(cell, sizeof(cell), it->name,
-					       it->type == NB_ROW_FLOW ? "" : mark, w[i]);
-			break;
-		case NB_F_REMOTE:
-			nb_cell(cell, sizeof(cell), it->remote, w[i], false, false);
-			break;
-		case NB_F_PROTO:
-			nb_cell(cell, sizeof(cell), it->proto, w[i], false, false);
-			break;
-		case NB_F_TX_RATE:
-			nb_fmt_fit(cell, sizeof(cell), it->tx_rate, true, t->bits, w[i]);
-			break;
-		case NB_F_RX_RATE:
-			nb_fmt_fit(cell, sizeof(cell), it->rx_rate, true, t->bits, w[i]);
-			break;
-		case NB_F_TX:
-			nb_fmt_fit(cell, sizeof(cell), it->tx, false, false, w[i]);
-			break;
-		case NB_F_RX:
-			nb_fmt_fit(cell, sizeof(cell), it->rx, false, false, w[i]);
-			break;
-		case NB_F_HIST:
-			nb_sparkline(cell, sizeof(cell), &it->hist, w[i], t->utf8);
-			break;
-		case NB_F_START:
-			nb_fmt_start(num, sizeof(num), it->start, t->s.c.ts);
-			nb_cell(cell, sizeof(cell), num, w[i], false, false);
-			break;
-		case NB_F_CMDLINE:
-			nb_cell(cell, sizeof(cell), it->cmdline, w[i], false, false);
-			break;
-		case NB_F_PEAK:
-			nb_fmt_fit(cell, sizeof(cell), it->peak, true, t->bits, w[i]);
-			break;
-		default:
-			cell[0] = '\0';
-		}
+		draw_cell(t, it, &c[i], w[i], cell, sizeof(cell));
 		used += snprintf(line + used, used < len ? len - used : 0, "%s%s",
 				 used ? " " : "", cell);
 		if (used >= len)
