@@ -94,8 +94,8 @@ $(OUTPUT)/main.o: $(OUTPUT)/version.h
 FORCE:
 
 # The skeletons must exist before the first compile; after it, the -MMD
-# dependency files say which objects include which (loader.c one, tc.c the
-# other), so a BPF change rebuilds only those.
+# dependency files say which objects include which (loader.c one, tc.c and
+# tc_attach.c the other), so a BPF change rebuilds only those.
 $(USER_OBJS): | $(OUTPUT)/netbpf.skel.h $(OUTPUT)/tc.skel.h
 
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT)
@@ -122,9 +122,10 @@ $(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(O
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/tc_watch: tests/tools/tc_watch.c $(OUTPUT)/tc.o | $(OUTPUT)/tests
+TC_OBJS := $(OUTPUT)/tc.o $(OUTPUT)/tc_attach.o $(OUTPUT)/tc_links.o
+$(OUTPUT)/tests/tc_watch: tests/tools/tc_watch.c $(TC_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(OUTPUT)/tc.o $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(TC_OBJS) $(LDLIBS) -o $@
 
 .PHONY: tools
 tools: $(TOOL_BINS)
