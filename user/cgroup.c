@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 #include "cgroup.h"
 #include "clock.h"
+#include "index.h"
 
 int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len)
 {
@@ -36,104 +37,63 @@ int nb_cgroup2_mount(const char *mountinfo, char *out, size_t len)
 }
 
 /*
- * Known cgroups, id to path, in an open-addressing table (linear probing,
- * deletion by backward shift): a lookup costs the same with ten or ten
- * thousand containers, and a removed cgroup is forgotten once its row is
- * retired (nb_cgroup_forget), so the table follows the live cgroups.
+ * Known cgroups, id to path, in the keyed index (index.h): a lookup costs
+ * the same with ten or ten thousand containers, and a removed cgroup is
+ * forgotten once its row is retired (nb_cgroup_forget), so the index
+ * follows the live cgroups.
  */
 struct entry {
-	uint64_t id;	/* 0: empty (no cgroup has inode 0) */
-	char *path;
+	uint64_t id;
+	char path[];
 };
 
-static struct entry *entries;
-static size_t nentries, capentries;	/* capentries: a power of two */
+static bool has_id(const void *item, const void *key)
+{
+	return ((const struct entry *)item)->id == *(const uint64_t *)key;
+}
+
+static struct nb_index known = NB_INDEX_INIT(256, has_id);
 static char root[4096];
 static size_t rootlen;
 static double last_walk = -10;
 
-static size_t slot_of(uint64_t id)
+static uint64_t id_hash(uint64_t id)
 {
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & (capentries - 1);
+	return nb_index_hash(&id, sizeof(id));
 }
 
 static struct entry *find(uint64_t id)
 {
-	if (!capentries)
-		return NULL;
-	for (size_t i = slot_of(id); entries[i].id; i = (i + 1) & (capentries - 1))
-		if (entries[i].id == id)
-			return &entries[i];
-	return NULL;
+	return nb_index_find(&known, id_hash(id), &id);
 }
 
-static int put(uint64_t id, char *path)
+static int put(uint64_t id, const char *path)
 {
-	size_t i;
+	size_t len = strlen(path) + 1;
+	struct entry *e = malloc(sizeof(*e) + len);
 
-	if ((nentries + 1) * 2 > capentries) {
-		size_t cap = capentries ? capentries * 2 : 256;
-		struct entry *old = entries, *e = calloc(cap, sizeof(*e));
-		size_t oldcap = capentries;
-
-		if (!e)
-			return -1;
-		entries = e;
-		capentries = cap;
-		for (size_t k = 0; k < oldcap; k++) {
-			if (!old[k].id)
-				continue;
-			for (i = slot_of(old[k].id); entries[i].id; i = (i + 1) & (cap - 1))
-				;
-			entries[i] = old[k];
-		}
-		free(old);
+	if (!e)
+		return -1;
+	e->id = id;
+	memcpy(e->path, path, len);
+	if (nb_index_add(&known, id_hash(id), e)) {
+		free(e);
+		return -1;
 	}
-	for (i = slot_of(id); entries[i].id; i = (i + 1) & (capentries - 1))
-		;
-	entries[i].id = id;
-	entries[i].path = path;
-	nentries++;
 	return 0;
 }
 
 void nb_cgroup_forget(uint64_t id)
 {
-	struct entry *e = find(id);
-	size_t i, j, mask = capentries - 1;
-
-	if (!e)
-		return;
-	free(e->path);
-	i = e - entries;
-	entries[i].id = 0;
-	nentries--;
-	/* backward shift: pull later members of the run into the hole */
-	for (j = (i + 1) & mask; entries[j].id; j = (j + 1) & mask) {
-		size_t home = slot_of(entries[j].id);
-		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-
-		if (!stays) {
-			entries[i] = entries[j];
-			entries[j].id = 0;
-			i = j;
-		}
-	}
+	free(nb_index_remove(&known, id_hash(id), &id));
 }
 
 static int visit(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
 {
-	char *path;
-
 	(void)ftw;
 	if (flag != FTW_D || find(st->st_ino))
 		return 0;	/* known: ids are never reused */
-	path = strdup(fpath[rootlen] ? fpath + rootlen : "/");
-	if (!path || put(st->st_ino, path)) {
-		free(path);
-		return 1;
-	}
-	return 0;
+	return put(st->st_ino, fpath[rootlen] ? fpath + rootlen : "/") ? 1 : 0;
 }
 
 /* Add the cgroups that exist now; keep the ones seen before, so a removed
@@ -164,7 +124,6 @@ const char *nb_cgroup_path(uint64_t id)
 void nb_cgroup_learn(uint64_t id, const char *name, const char *parent, uint32_t level)
 {
 	char path[512];
-	char *p;
 
 	if (find(id) || !*name)
 		return;
@@ -172,9 +131,7 @@ void nb_cgroup_learn(uint64_t id, const char *name, const char *parent, uint32_t
 		snprintf(path, sizeof(path), "/%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s/%s", level == 2 ? "" : "/...", parent, name);
-	p = strdup(path);
-	if (!p || put(id, p))
-		free(p);
+	put(id, path);
 }
 
 bool nb_cgroup_exists(uint64_t id)

@@ -30,10 +30,10 @@
 #include "cgroup.h"
 #include "clock.h"
 #include "container.h"
+#include "index.h"
 #include "json.h"
 
 #define MAX_FILE (64u << 20)	/* containers.json of a busy host stays far below */
-#define CACHE_SLOTS 8192	/* power of two */
 #define CACHE_MAX 4096		/* entries before the cache starts afresh */
 #define PODS_MAX 1024
 #define MISS_TRIES 3		/* reloads an unknown id may cause */
@@ -50,8 +50,9 @@ struct pod {
 };
 
 static char root[1024];
-static struct cent *cache[CACHE_SLOTS];
-static size_t ncache;
+static bool has_id(const void *item, const void *key);
+/* full id to entry (index.h); at most CACHE_MAX entries: 8,192 slots */
+static struct nb_index cache = NB_INDEX_INIT(64, has_id);
 static struct pod *pods;
 static size_t npods;
 static double last_reload = -10;
@@ -239,30 +240,30 @@ char *nb_container_name(const char *path, char *buf, size_t len)
 
 /* ---- the cache ---- */
 
-static size_t slot_of(const char *id)
+static bool has_id(const void *item, const void *key)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ull;
-	return h & (CACHE_SLOTS - 1);
+	return !strcmp(((const struct cent *)item)->id, key);
 }
 
 static struct cent *find(const char *id)
 {
-	for (size_t i = slot_of(id); cache[i]; i = (i + 1) & (CACHE_SLOTS - 1))
-		if (!strcmp(cache[i]->id, id))
-			return cache[i];
-	return NULL;
+	return nb_index_find(&cache, nb_index_hash_str(id), id);
+}
+
+/* every entry freed, the index's memory back to its minimum */
+static void cache_clear(void)
+{
+	uint32_t pos = 0;
+	struct cent *e;
+
+	while ((e = nb_index_next(&cache, &pos)))
+		free(e);
+	nb_index_empty(&cache, 0);
 }
 
 void nb_container_reset(void)
 {
-	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		free(cache[i]);
-		cache[i] = NULL;
-	}
-	ncache = 0;
+	cache_clear();
 	free(pods);
 	pods = NULL;
 	npods = 0;
@@ -275,25 +276,19 @@ void nb_container_reset(void)
 static struct cent *get(const char *id)
 {
 	struct cent *e = find(id);
-	size_t i;
 
 	if (e)
 		return e;
-	if (ncache >= CACHE_MAX) {	/* bounded: start afresh, keep the pods */
-		for (i = 0; i < CACHE_SLOTS; i++) {
-			free(cache[i]);
-			cache[i] = NULL;
-		}
-		ncache = 0;
-	}
+	if (cache.n >= CACHE_MAX)	/* bounded: start afresh, keep the pods */
+		cache_clear();
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	snprintf(e->id, sizeof(e->id), "%s", id);
-	for (i = slot_of(id); cache[i]; i = (i + 1) & (CACHE_SLOTS - 1))
-		;
-	cache[i] = e;
-	ncache++;
+	if (nb_index_add(&cache, nb_index_hash_str(id), e)) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cgroup.h"
 #include "container.h"
+#include "index.h"
 #include "metrics.h"
 #include "text.h"
 
@@ -103,90 +104,70 @@ struct series {
 struct family {
 	struct series *s;	/* in order of first appearance */
 	uint32_t n, cap;
-	uint32_t *index;	/* open addressing: number + 1, 0 empty */
-	uint32_t index_cap;	/* power of two */
+	struct nb_index index;	/* label set to series (index.h) */
 	int64_t other;		/* the overflow series, -1 until needed */
 };
 
 enum { FAM_IFACE, FAM_PROC, FAM_CGROUP, NFAM };
+
+static bool has_labels(const void *item, const void *key)
+{
+	return !strcmp(((const struct series *)item)->labels, key);
+}
+
+#define FAMILY_INIT { .index = NB_INDEX_INIT(64, has_labels), .other = -1 }
 
 static struct {
 	struct family fam[NFAM];
 	uint32_t max_series;
 	double ts;		/* the collector's interval last fed */
 	bool fed;
-} st = { .fam = { { .other = -1 }, { .other = -1 }, { .other = -1 } } };
-
-static uint32_t hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static int grow_index(struct family *fm)
-{
-	uint32_t cap = fm->index_cap ? fm->index_cap * 2 : 64;
-	uint32_t *idx = calloc(cap, sizeof(*idx));
-
-	if (!idx)
-		return -1;
-	for (uint32_t i = 0; i < fm->n; i++) {
-		uint32_t h = hash(fm->s[i].labels) & (cap - 1);
-
-		while (idx[h])
-			h = (h + 1) & (cap - 1);
-		idx[h] = i + 1;
-	}
-	free(fm->index);
-	fm->index = idx;
-	fm->index_cap = cap;
-	return 0;
-}
+} st = { .fam = { FAMILY_INIT, FAMILY_INIT, FAMILY_INIT } };
 
 static struct series *add_series(struct family *fm, const char *labels)
 {
+	struct series *n;
+
 	if (fm->n == fm->cap) {
 		uint32_t cap = fm->cap ? fm->cap * 2 : 64;
 		struct series *s = realloc(fm->s, cap * sizeof(*s));
 
 		if (!s)
 			return NULL;
+		/* the index points into the array, which may have moved */
+		nb_index_empty(&fm->index, fm->n);
+		for (uint32_t i = 0; i < fm->n; i++)
+			nb_index_add(&fm->index, nb_index_hash_str(s[i].labels), &s[i]);
 		fm->s = s;
 		fm->cap = cap;
 	}
-	fm->s[fm->n].labels = strdup(labels);
-	if (!fm->s[fm->n].labels)
+	n = &fm->s[fm->n];
+	n->labels = strdup(labels);
+	if (!n->labels)
 		return NULL;
-	memset(fm->s[fm->n].v, 0, sizeof(fm->s[fm->n].v));
-	return &fm->s[fm->n++];
+	if (nb_index_add(&fm->index, nb_index_hash_str(labels), n)) {
+		free(n->labels);
+		return NULL;
+	}
+	memset(n->v, 0, sizeof(n->v));
+	fm->n++;
+	return n;
 }
 
 /* The series of this label set; past the cap, the overflow series (which
  * is not counted in the cap). */
 static struct series *series_of(struct family *fm, const char *labels, const char *other)
 {
-	uint32_t h;
+	struct series *s = nb_index_find(&fm->index, nb_index_hash_str(labels), labels);
 
-	if ((fm->n + 1) * 2 > fm->index_cap && grow_index(fm))
-		return NULL;
-again:
-	h = hash(labels) & (fm->index_cap - 1);
-	for (; fm->index[h]; h = (h + 1) & (fm->index_cap - 1))
-		if (!strcmp(fm->s[fm->index[h] - 1].labels, labels))
-			return &fm->s[fm->index[h] - 1];
-	if (labels != other && fm->n - (fm->other >= 0) >= st.max_series) {
-		labels = other;
-		goto again;
-	}
-	if (!add_series(fm, labels))
-		return NULL;
-	fm->index[h] = fm->n;
-	if (!strcmp(labels, other))
+	if (s)
+		return s;
+	if (labels != other && fm->n - (fm->other >= 0) >= st.max_series)
+		return series_of(fm, other, other);
+	s = add_series(fm, labels);
+	if (s && !strcmp(labels, other))
 		fm->other = fm->n - 1;
-	return &fm->s[fm->n - 1];
+	return s;
 }
 
 static uint32_t max_series(void)
@@ -214,9 +195,8 @@ void nb_metrics_reset(void)
 		for (uint32_t i = 0; i < fm->n; i++)
 			free(fm->s[i].labels);
 		free(fm->s);
-		free(fm->index);
-		memset(fm, 0, sizeof(*fm));
-		fm->other = -1;
+		nb_index_free(&fm->index);
+		*fm = (struct family)FAMILY_INIT;
 	}
 	st.max_series = 0;
 	st.fed = false;

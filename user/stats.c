@@ -3,9 +3,12 @@
 #include <string.h>
 #include "stats.h"
 
+static bool row_has(const void *item, const void *key);
+
 void nb_table_init(struct nb_table *t)
 {
 	memset(t, 0, sizeof(*t));
+	nb_index_init(&t->index, 128, row_has);
 }
 
 static void free_fe(const struct nb_table *t, void *fe)
@@ -26,92 +29,49 @@ void nb_table_free(struct nb_table *t)
 		free(t->rows[i]);
 	}
 	free(t->rows);
-	free(t->index);
-	memset(t, 0, sizeof(*t));
+	nb_index_free(&t->index);
+	nb_table_init(t);	/* empty and ready again, as before */
+}
+
+static bool row_has(const void *item, const void *key)
+{
+	const struct nb_row *r = item;
+
+	return !memcmp(&r->key, key, sizeof(r->key));
 }
 
 static uint64_t key_hash(const struct nb_rowkey *key)
 {
-	/* FNV-1a over the key bytes */
-	const unsigned char *p = (const unsigned char *)key;
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < sizeof(*key); i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static void index_put(uint32_t *index, uint32_t cap, const struct nb_rowkey *key,
-		      uint32_t rowno)
-{
-	uint32_t mask = cap - 1, i = key_hash(key) & mask;
-
-	while (index[i])
-		i = (i + 1) & mask;
-	index[i] = rowno + 1;
-}
-
-static int grow(struct nb_table *t)
-{
-	if (t->nrows == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-		struct nb_row **rows = realloc(t->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -1;
-		t->rows = rows;
-		t->cap = cap;
-	}
-	/* keep the index at most half full */
-	if ((t->nrows + 1) * 2 > t->index_cap) {
-		uint32_t cap = t->index_cap ? t->index_cap * 2 : 128;
-		uint32_t *index = calloc(cap, sizeof(*index));
-
-		if (!index)
-			return -1;
-		for (uint32_t i = 0; i < t->nrows; i++)
-			index_put(index, cap, &t->rows[i]->key, i);
-		free(t->index);
-		t->index = index;
-		t->index_cap = cap;
-	}
-	return 0;
+	return nb_index_hash(key, sizeof(*key));
 }
 
 struct nb_row *nb_table_get(struct nb_table *t, const struct nb_rowkey *key,
 			    bool create)
 {
-	struct nb_row *r;
+	uint64_t h = key_hash(key);
+	struct nb_row *r = nb_index_find(&t->index, h, key);
 
-	if (t->index_cap) {
-		uint32_t mask = t->index_cap - 1, i = key_hash(key) & mask;
+	if (r || !create)
+		return r;
+	if (t->nrows == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		struct nb_row **rows = realloc(t->rows, cap * sizeof(*rows));
 
-		for (; t->index[i]; i = (i + 1) & mask) {
-			r = t->rows[t->index[i] - 1];
-			if (!memcmp(&r->key, key, sizeof(*key)))
-				return r;
-		}
+		if (!rows)
+			return NULL;
+		t->rows = rows;
+		t->cap = cap;
 	}
-	if (!create || grow(t))
-		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->key = *key;
-	t->rows[t->nrows] = r;
-	index_put(t->index, t->index_cap, key, t->nrows);
-	t->nrows++;
+	if (nb_index_add(&t->index, h, r)) {
+		free(r);
+		return NULL;
+	}
+	t->rows[t->nrows++] = r;
 	return r;
-}
-
-static int reindex(struct nb_table *t)
-{
-	memset(t->index, 0, t->index_cap * sizeof(*t->index));
-	for (uint32_t i = 0; i < t->nrows; i++)
-		index_put(t->index, t->index_cap, &t->rows[i]->key, i);
-	return 0;
 }
 
 uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void *arg),
@@ -152,15 +112,11 @@ uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void
 		t->rows = rows;
 		t->cap /= 2;
 	}
-	while (t->index_cap > 128 && (t->nrows + 1) * 8 < t->index_cap) {
-		uint32_t *index = realloc(t->index, t->index_cap / 2 * sizeof(*index));
-
-		if (!index)
-			break;
-		t->index = index;
-		t->index_cap /= 2;
-	}
-	reindex(t);
+	/* indexed again from the keys the rows have now: a smaller index never
+	 * needs memory to take them back */
+	nb_index_empty(&t->index, t->nrows);
+	for (uint32_t i = 0; i < t->nrows; i++)
+		nb_index_add(&t->index, key_hash(&t->rows[i]->key), t->rows[i]);
 	return n;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "index.h"
 #include "netbpf.h"
 
 enum nb_row_type {
@@ -89,8 +90,7 @@ struct nb_row {
 struct nb_table {
 	struct nb_row **rows;	/* in order of first appearance */
 	uint32_t nrows, cap;
-	uint32_t *index;	/* open addressing: row number + 1, 0 empty */
-	uint32_t index_cap;	/* power of two */
+	struct nb_index index;	/* key to row */
 	struct nb_counts removed[NB_NROWTYPES];	/* cumulative of removed rows */
 	void (*fe_free)(void *fe);	/* frees a row's 'fe'; NULL: free() */
 };

@@ -356,6 +356,28 @@ static void test_cap(void **state)
 	unsetenv("NETBPF_METRICS_MAX_SERIES");
 }
 
+/* Many label sets: the series array moves as it grows, and every series
+ * is still found and keeps counting. */
+static void test_many_series(void **state)
+{
+	char *m, name[16], s[128];
+
+	nb_metrics_reset();
+	for (int round = 1; round <= 2; round++) {
+		next_interval();
+		for (int i = 0; i < 1000; i++) {
+			snprintf(name, sizeof(name), "m%d", i);
+			row(NB_ROW_PROCESS, 5000 + i, 1, name, i, 1);
+		}
+		m = render(false, false);
+		for (int i = 0; i < 1000; i += 37) {
+			snprintf(s, sizeof(s), "netbpf_process_transmit_bytes_total{comm=\"m%d\"}", i);
+			assert_int_equal(value(m, s), round * i);
+		}
+		free(m);
+	}
+}
+
 static void test_listen(void **state)
 {
 	struct sockaddr_storage ss;
@@ -383,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_exit_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_series, setup, teardown),
 		cmocka_unit_test(test_listen),
 	};
 

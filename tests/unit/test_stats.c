@@ -203,7 +203,7 @@ static void test_remove(void **state)
 	assert_int_equal(nb_table_remove(&t, odd_pid, &calls), 2500);
 	assert_int_equal(t.nrows, 0);
 	assert_true(t.cap <= 64);
-	assert_true(t.index_cap <= 128);
+	assert_true(t.index.cap <= 128);
 	nb_table_sum(&t, NB_ROW_IFACE, &cum, &delta);
 	assert_int_equal(cum.tx_bytes, 4999ull * 5000 / 2);
 	nb_table_free(&t);
