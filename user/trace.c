@@ -307,8 +307,8 @@ static const struct row_printer printers[] = {
 	  "     PID USER     START    COMMAND         " COUNT_HEAD "  CMDLINE\n",
 	  text_process, json_process },
 	{ NB_ROW_FLOW, "flow",
-	  "     PID COMMAND          PROTO  LOCAL                        REMOTE                      "
-	  COUNT_HEAD "\n",
+	  "     PID COMMAND          PROTO  "
+	  "LOCAL                        REMOTE                      " COUNT_HEAD "\n",
 	  text_flow, json_flow },
 	{ NB_ROW_CGROUP, "cgroup",
 	  "CGROUP                                   CONTAINER           " COUNT_HEAD "\n",
@@ -318,8 +318,8 @@ static const struct row_printer printers[] = {
 	  "          UP/s        DOWN/s        SENT    RECEIVED\n",
 	  text_iface, json_iface },
 	{ NB_ROW_HOST, "host",
-	  "INTERFACE        LOCAL                                   REMOTE                                  "
-	  "NAME                          " COUNT_HEAD "\n",
+	  "INTERFACE        LOCAL                                   "
+	  "REMOTE                                  NAME                          " COUNT_HEAD "\n",
 	  text_host, json_host },
 };
 
