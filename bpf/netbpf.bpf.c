@@ -639,13 +639,6 @@ int BPF_PROG(tp_tcp_state, const struct sock *csk, int oldstate, int newstate)
 
 /* Rung 2: fexit, with the arguments and the return value at hand. */
 
-SEC("fexit/tcp_sendmsg")
-int BPF_PROG(fx_tcp_send, struct sock *sk, void *msg, __u64 size, int ret)
-{
-	count(sk, ret, NB_TX, false);
-	return 0;
-}
-
 /* udpv6_sendmsg hands v4-mapped destinations to udp_sendmsg: on an
  * AF_INET6 socket udp_sendmsg is nested and udpv6_sendmsg counts it. */
 static __always_inline int nested_udp(struct sock *sk)
@@ -653,20 +646,35 @@ static __always_inline int nested_udp(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6;
 }
 
-SEC("fexit/udp_sendmsg")
-int BPF_PROG(fx_udp_send, struct sock *sk, void *msg, __u64 size, int ret)
-{
-	if (!nested_udp(sk))
-		count(sk, ret, NB_TX, false);
-	return 0;
-}
+/* fexit/FN, program FX: what a sendmsg sent, for its socket; NESTED: skip
+ * the calls nested_udp says another program counts. */
+#define FEXIT_SENDMSG(fn, fx, nested)					\
+	SEC("fexit/" #fn)						\
+	int BPF_PROG(fx, struct sock *sk, void *msg, __u64 size, int ret)	\
+	{								\
+		if (!(nested && nested_udp(sk)))			\
+			count(sk, ret, NB_TX, false);			\
+		return 0;						\
+	}
 
-SEC("fexit/udpv6_sendmsg")
-int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
-{
-	count(sk, ret, NB_TX, false);
-	return 0;
-}
+FEXIT_SENDMSG(tcp_sendmsg, fx_tcp_send, false)
+FEXIT_SENDMSG(udp_sendmsg, fx_udp_send, true)
+FEXIT_SENDMSG(udpv6_sendmsg, fx_udp6_send, false)
+
+/* sendfile and splice to a socket before Linux 6.5 (commit c5c37af6ecad
+ * turned them into sendmsg with MSG_SPLICE_PAGES): the loader turns these
+ * off where the kernel has no such function. */
+#define FEXIT_SENDPAGE(fn, fx)						\
+	SEC("fexit/" #fn)						\
+	int BPF_PROG(fx, struct sock *sk, void *page, int offset, __u64 size,	\
+		     int flags, int ret)				\
+	{								\
+		count(sk, ret, NB_TX, false);				\
+		return 0;						\
+	}
+
+FEXIT_SENDPAGE(tcp_sendpage, fx_tcp_sendpage)
+FEXIT_SENDPAGE(udp_sendpage, fx_udp_sendpage)
 
 /* The u64 at ctx[i], i a constant. Plain ctx[3] and ctx[4] in the two
  * branches below let clang merge them into one load at a computed offset,
@@ -678,25 +686,6 @@ int BPF_PROG(fx_udp6_send, struct sock *sk, void *msg, __u64 size, int ret)
 		     : "=r"(__v) : "r"(ctx), "i"((i) * 8));		\
 	__v;								\
 })
-
-/* sendfile and splice to a socket before Linux 6.5 (commit c5c37af6ecad
- * turned them into sendmsg with MSG_SPLICE_PAGES): the loader turns these
- * off where the kernel has no such function. */
-SEC("fexit/tcp_sendpage")
-int BPF_PROG(fx_tcp_sendpage, struct sock *sk, void *page, int offset, __u64 size, int flags,
-	     int ret)
-{
-	count(sk, ret, NB_TX, false);
-	return 0;
-}
-
-SEC("fexit/udp_sendpage")
-int BPF_PROG(fx_udp_sendpage, struct sock *sk, void *page, int offset, __u64 size, int flags,
-	     int ret)
-{
-	count(sk, ret, NB_TX, false);
-	return 0;
-}
 
 /* recvmsg(sk, msg, len, [noblock,] flags, addr_len): see recv_nargs. */
 static __always_inline void fx_recv(__u64 *ctx)
@@ -715,26 +704,18 @@ static __always_inline void fx_recv(__u64 *ctx)
 		count(sk, (int)ret, NB_RX, false);
 }
 
-SEC("fexit/tcp_recvmsg")
-int fx_tcp_recv(__u64 *ctx)
-{
-	fx_recv(ctx);
-	return 0;
-}
+/* fexit/FN, program FX: what a recvmsg received, for its socket. */
+#define FEXIT_RECVMSG(fn, fx)						\
+	SEC("fexit/" #fn)						\
+	int fx(__u64 *ctx)						\
+	{								\
+		fx_recv(ctx);						\
+		return 0;						\
+	}
 
-SEC("fexit/udp_recvmsg")
-int fx_udp_recv(__u64 *ctx)
-{
-	fx_recv(ctx);
-	return 0;
-}
-
-SEC("fexit/udpv6_recvmsg")
-int fx_udp6_recv(__u64 *ctx)
-{
-	fx_recv(ctx);
-	return 0;
-}
+FEXIT_RECVMSG(tcp_recvmsg, fx_tcp_recv)
+FEXIT_RECVMSG(udp_recvmsg, fx_udp_recv)
+FEXIT_RECVMSG(udpv6_recvmsg, fx_udp6_recv)
 
 /* AF_PACKET (af_packet.c, built in or the module af_packet): the
  * proto_ops of SOCK_RAW and SOCK_DGRAM packet sockets, called by
@@ -794,119 +775,49 @@ static __always_inline __u64 kp_recv_flags(struct pt_regs *ctx)
 	return recv_nargs == 5 ? p4 : p5;
 }
 
-SEC("kprobe/tcp_sendmsg")
-int BPF_KPROBE(kp_tcp_send, struct sock *sk)
-{
-	kp_enter(sk, 0, 0);
-	return 0;
-}
+/* kretprobe/FN, program KR: counts what FN returned in direction DIR,
+ * for the socket its kprobe kept in stash slot SLOT. */
+#define KRETPROBE_COUNT(fn, kr, dir, slot)				\
+	SEC("kretprobe/" #fn)						\
+	int BPF_KRETPROBE(kr, int ret)					\
+	{								\
+		kp_return(ret, dir, slot);				\
+		return 0;						\
+	}
 
-SEC("kretprobe/tcp_sendmsg")
-int BPF_KRETPROBE(kr_tcp_send, int ret)
-{
-	kp_return(ret, NB_TX, 0);
-	return 0;
-}
+/* kprobe/FN and kretprobe/FN (programs KP and KR) for a sendmsg or
+ * sendpage with the socket first; NESTED: skip the calls nested_udp says
+ * another probe counts. */
+#define KPROBE_SEND(fn, kp, kr, slot, nested)				\
+	SEC("kprobe/" #fn)						\
+	int BPF_KPROBE(kp, struct sock *sk)				\
+	{								\
+		if (!(nested && nested_udp(sk)))			\
+			kp_enter(sk, 0, slot);				\
+		return 0;						\
+	}								\
+	KRETPROBE_COUNT(fn, kr, NB_TX, slot)
 
-SEC("kprobe/udp_sendmsg")
-int BPF_KPROBE(kp_udp_send, struct sock *sk)
-{
-	if (!nested_udp(sk))
-		kp_enter(sk, 0, 0);
-	return 0;
-}
+/* The same for a recvmsg with the socket first; a peek counts nothing. */
+#define KPROBE_RECV(fn, kp, kr)						\
+	SEC("kprobe/" #fn)						\
+	int BPF_KPROBE(kp, struct sock *sk)				\
+	{								\
+		kp_enter(sk, kp_recv_flags(ctx), 0);			\
+		return 0;						\
+	}								\
+	KRETPROBE_COUNT(fn, kr, NB_RX, 0)
 
-SEC("kretprobe/udp_sendmsg")
-int BPF_KRETPROBE(kr_udp_send, int ret)
-{
-	kp_return(ret, NB_TX, 0);
-	return 0;
-}
+KPROBE_SEND(tcp_sendmsg, kp_tcp_send, kr_tcp_send, 0, false)
+KPROBE_SEND(udp_sendmsg, kp_udp_send, kr_udp_send, 0, true)
+KPROBE_SEND(udpv6_sendmsg, kp_udp6_send, kr_udp6_send, 0, false)
+KPROBE_SEND(tcp_sendpage, kp_tcp_sendpage, kr_tcp_sendpage, 1, false)
+KPROBE_SEND(udp_sendpage, kp_udp_sendpage, kr_udp_sendpage, 1, false)
+KPROBE_RECV(tcp_recvmsg, kp_tcp_recv, kr_tcp_recv)
+KPROBE_RECV(udp_recvmsg, kp_udp_recv, kr_udp_recv)
+KPROBE_RECV(udpv6_recvmsg, kp_udp6_recv, kr_udp6_recv)
 
-SEC("kprobe/udpv6_sendmsg")
-int BPF_KPROBE(kp_udp6_send, struct sock *sk)
-{
-	kp_enter(sk, 0, 0);
-	return 0;
-}
-
-SEC("kretprobe/udpv6_sendmsg")
-int BPF_KRETPROBE(kr_udp6_send, int ret)
-{
-	kp_return(ret, NB_TX, 0);
-	return 0;
-}
-
-SEC("kprobe/tcp_sendpage")
-int BPF_KPROBE(kp_tcp_sendpage, struct sock *sk)
-{
-	kp_enter(sk, 0, 1);
-	return 0;
-}
-
-SEC("kretprobe/tcp_sendpage")
-int BPF_KRETPROBE(kr_tcp_sendpage, int ret)
-{
-	kp_return(ret, NB_TX, 1);
-	return 0;
-}
-
-SEC("kprobe/udp_sendpage")
-int BPF_KPROBE(kp_udp_sendpage, struct sock *sk)
-{
-	kp_enter(sk, 0, 1);
-	return 0;
-}
-
-SEC("kretprobe/udp_sendpage")
-int BPF_KRETPROBE(kr_udp_sendpage, int ret)
-{
-	kp_return(ret, NB_TX, 1);
-	return 0;
-}
-
-SEC("kprobe/tcp_recvmsg")
-int BPF_KPROBE(kp_tcp_recv, struct sock *sk)
-{
-	kp_enter(sk, kp_recv_flags(ctx), 0);
-	return 0;
-}
-
-SEC("kretprobe/tcp_recvmsg")
-int BPF_KRETPROBE(kr_tcp_recv, int ret)
-{
-	kp_return(ret, NB_RX, 0);
-	return 0;
-}
-
-SEC("kprobe/udp_recvmsg")
-int BPF_KPROBE(kp_udp_recv, struct sock *sk)
-{
-	kp_enter(sk, kp_recv_flags(ctx), 0);
-	return 0;
-}
-
-SEC("kretprobe/udp_recvmsg")
-int BPF_KRETPROBE(kr_udp_recv, int ret)
-{
-	kp_return(ret, NB_RX, 0);
-	return 0;
-}
-
-SEC("kprobe/udpv6_recvmsg")
-int BPF_KPROBE(kp_udp6_recv, struct sock *sk)
-{
-	kp_enter(sk, kp_recv_flags(ctx), 0);
-	return 0;
-}
-
-SEC("kretprobe/udpv6_recvmsg")
-int BPF_KRETPROBE(kr_udp6_recv, int ret)
-{
-	kp_return(ret, NB_RX, 0);
-	return 0;
-}
-
+/* AF_PACKET: the socket is the struct socket's. */
 SEC("kprobe/packet_sendmsg")
 int BPF_KPROBE(kp_packet_send, struct socket *sock)
 {
@@ -914,12 +825,7 @@ int BPF_KPROBE(kp_packet_send, struct socket *sock)
 	return 0;
 }
 
-SEC("kretprobe/packet_sendmsg")
-int BPF_KRETPROBE(kr_packet_send, int ret)
-{
-	kp_return(ret, NB_TX, 0);
-	return 0;
-}
+KRETPROBE_COUNT(packet_sendmsg, kr_packet_send, NB_TX, 0)
 
 SEC("kprobe/packet_recvmsg")
 int BPF_KPROBE(kp_packet_recv, struct socket *sock, void *msg, __u64 len, int flags)
@@ -928,12 +834,7 @@ int BPF_KPROBE(kp_packet_recv, struct socket *sock, void *msg, __u64 len, int fl
 	return 0;
 }
 
-SEC("kretprobe/packet_recvmsg")
-int BPF_KRETPROBE(kr_packet_recv, int ret)
-{
-	kp_return(ret, NB_RX, 0);
-	return 0;
-}
+KRETPROBE_COUNT(packet_recvmsg, kr_packet_recv, NB_RX, 0)
 
 /* The slot of a task's process, or NULL. */
 static __always_inline struct nb_slot *task_slot(struct task_struct *task)

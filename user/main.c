@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * netbpf: who is using the network, and how much. Parses the command line,
- * loads the BPF programs (loader.c), and runs one front end on the
- * collector's table once per interval.
+ * netbpf: who is using the network, and how much. Parses and checks the
+ * command line, then hands it to one front end (trace.c, top.c, serve.c)
+ * or to doctor.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "collector.h"
 #include "container.h"
 #include "caps.h"
 #include "cgroup.h"
@@ -23,9 +21,7 @@
 #include "opts.h"
 #include "procfs.h"
 #include "serve.h"
-#include "session.h"
 #include "top.h"
-#include "tc_shared.h"
 #include "trace.h"
 #include "version.h"	/* NETBPF_COMMIT, made by the Makefile */
 
@@ -35,59 +31,6 @@
 #ifndef NETBPF_COMMIT
 #define NETBPF_COMMIT "unknown"
 #endif
-
-struct trace_run {
-	const struct nb_opts *o;
-	bool reader_gone;	/* netbpf trace | head: stdout closed */
-};
-
-static int trace_interval(void *ctx, const struct nb_collector *c)
-{
-	struct trace_run *t = ctx;
-
-	nb_trace_interval(stdout, c, t->o);
-	if (!ferror(stdout))
-		return 0;
-	/* the reader went away (netbpf trace | head): a normal end */
-	t->reader_gone = true;
-	if (errno == EPIPE)
-		return NB_RUN_STOP;
-	fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
-	return 1;
-}
-
-/* netbpf trace: a block per interval until a signal, --count, or the
- * traced pids are gone; then the summary. */
-static int run_trace(const struct nb_opts *o)
-{
-	struct nb_session s;
-	struct trace_run t = { .o = o };
-	struct nb_frontend fe = {
-		.ctx = &t, .fd = -1, .interval = trace_interval,
-		.warn_lost = true, .final_poll = true,
-	};
-	int ret = nb_session_open(&s, o);
-
-	if (ret)
-		return ret;
-	ret = nb_session_run(&s, &fe);
-	if (!ret && !t.reader_gone) {
-		nb_collector_restore_retired(&s.c);
-		nb_trace_summary(stdout, &s.c, o);
-		if (s.c.retired_lost)
-			fprintf(stderr, "netbpf: %llu ended rows are not in the summary: more than %zu ended while netbpf ran (their bytes are in the totals)\n",
-				(unsigned long long)s.c.retired_lost, s.c.retired_max);
-	}
-	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
-		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
-			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
-			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
-	if (s.c.tc_host_drops)
-		fprintf(stderr, "netbpf: %llu packets were not counted per host pair: the host pair map (%u entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)\n",
-			(unsigned long long)s.c.tc_host_drops, NB_TC_MAX_HOSTS);
-	nb_session_close(&s);
-	return ret;
-}
 
 /* --btf FILE: exit 2 when it is not BTF (libbpf would say "Unknown error
  * 4001" much later). */
@@ -190,5 +133,5 @@ int main(int argc, char **argv)
 		return nb_serve_run(&o);
 	if (o.command == NB_CMD_TOP)
 		return nb_top_run(&o);
-	return run_trace(&o);
+	return nb_trace_run(&o);
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +8,8 @@
 #include "format.h"
 #include "json.h"
 #include "layout.h"
+#include "session.h"
+#include "tc_shared.h"
 #include "trace.h"
 
 /* One printed row: the table row plus how it is shown. */
@@ -58,17 +61,62 @@ static struct view *collect(const struct nb_collector *c, uint32_t type, bool su
 	return v;
 }
 
-static void json_common(struct nb_json *j, const char *type, const struct nb_collector *c,
-			double span, const struct view *v, bool summary)
+/* One block being printed: where, and how. */
+struct out {
+	FILE *f;
+	const struct nb_collector *c;
+	double span;	/* the interval, or the time since the start (summary) */
+	bool summary;
+	bool json;	/* JSON Lines, or text */
+	bool bits;	/* text rates in bits */
+};
+
+/*
+ * One printer per row type, for text and JSON alike: the text header
+ * and line, and the JSON fields that follow the common ones (type, ts,
+ * interval_s, the counts and summary).
+ */
+struct row_printer {
+	uint32_t type;		/* NB_ROW_* */
+	const char *name;	/* JSON "type" */
+	const char *head;	/* the text header, over the rows */
+	void (*text)(const struct out *out, const struct view *v);
+	void (*json)(struct nb_json *j, const struct out *out, const struct nb_row *r);
+};
+
+/* The count columns' header: rates, then totals. */
+#define COUNT_HEAD "        SENT/s        RECV/s        SENT    RECEIVED"
+
+/* The four columns every text row ends with: rates, then totals. */
+static void count_cols(const struct out *out, const struct view *v, const char *mark, bool eol)
 {
-	nb_json_str(j, "type", type);
-	nb_json_double(j, "ts", c->ts, 6);
-	nb_json_double(j, "interval_s", span, 6);
-	nb_json_u64(j, "tx_bytes", v->tx_bytes);
-	nb_json_u64(j, "rx_bytes", v->rx_bytes);
-	nb_json_double(j, "tx_rate", v->tx_rate, 3);
-	nb_json_double(j, "rx_rate", v->rx_rate, 3);
-	nb_json_bool(j, "summary", summary);
+	char a[32], b[32], d[32], e[32];
+
+	fprintf(out->f, " %13s %13s %11s %11s%s%s",
+		nb_fmt_rate(a, sizeof(a), v->tx_rate, out->bits),
+		nb_fmt_rate(b, sizeof(b), v->rx_rate, out->bits),
+		nb_fmt_bytes(d, sizeof(d), v->tx_bytes),
+		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark, eol ? "\n" : "");
+}
+
+/* A JSON line: the fields every row has, then the row type's own. */
+static void json_row(const struct out *out, const char *type, const struct view *v,
+		     const struct row_printer *p)
+{
+	struct nb_json j;
+
+	nb_json_begin(&j, out->f);
+	nb_json_str(&j, "type", type);
+	nb_json_double(&j, "ts", out->c->ts, 6);
+	nb_json_double(&j, "interval_s", out->span, 6);
+	nb_json_u64(&j, "tx_bytes", v->tx_bytes);
+	nb_json_u64(&j, "rx_bytes", v->rx_bytes);
+	nb_json_double(&j, "tx_rate", v->tx_rate, 3);
+	nb_json_double(&j, "rx_rate", v->rx_rate, 3);
+	nb_json_bool(&j, "summary", out->summary);
+	if (p)
+		p->json(&j, out, v->r);
+	nb_json_end(&j);
 }
 
 /* container, container_name, pod, namespace: "" where not known */
@@ -81,198 +129,6 @@ static void json_container(struct nb_json *j, const char *path)
 	nb_json_str(j, "container_name", ct.name);	/* or a systemd unit's */
 	nb_json_str(j, "pod", ct.pod);
 	nb_json_str(j, "namespace", ct.ns);
-}
-
-static void total_view(const struct nb_collector *c, bool summary, double span,
-		       struct view *tv)
-{
-	struct nb_counts cum, delta;
-
-	/* the total is the sum over the interfaces, like ip -s link */
-	nb_table_sum(&c->table, NB_ROW_IFACE, &cum, &delta);
-	memset(tv, 0, sizeof(*tv));
-	tv->tx_bytes = cum.tx_bytes;
-	tv->rx_bytes = cum.rx_bytes;
-	tv->tx_rate = nb_rate(summary ? cum.tx_bytes : delta.tx_bytes, span);
-	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
-}
-
-static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark, bool eol);
-
-/* Host pair rows: wire bytes per interface, local and remote address. */
-static void json_hosts(FILE *f, const struct nb_collector *c, bool summary, double span)
-{
-	struct view *v;
-	struct nb_json j;
-	char ip[64];
-	int n;
-
-	v = collect(c, NB_ROW_HOST, summary, span, &n);
-	for (int i = 0; v && i < n; i++) {
-		const struct nb_row *r = v[i].r;
-
-		nb_json_begin(&j, f);
-		json_common(&j, "host", c, span, &v[i], summary);
-		nb_json_str(&j, "ifname", r->ifname);
-		nb_json_u64(&j, "ifindex", r->ifindex);
-		nb_json_u64(&j, "family", r->family);
-		nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
-		nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
-		if (r->rport)
-			nb_json_u64(&j, "rport", r->rport);
-		nb_json_u64(&j, "tx_packets", r->cur.tx_packets);
-		nb_json_u64(&j, "rx_packets", r->cur.rx_packets);
-		nb_json_str(&j, "name", r->host_name ? r->host_name : "");
-		nb_json_end(&j);
-	}
-	free(v);
-}
-
-/* The same as text: interface, local, remote (its name when known). */
-static void text_hosts(FILE *f, const struct nb_collector *c, bool summary, double span,
-		       bool bits)
-{
-	char name[128], la[64], ra[64], cell[512];
-	struct view *v;
-	int n;
-
-	v = collect(c, NB_ROW_HOST, summary, span, &n);
-	if (v && n)
-		fprintf(f, "%-16s %-39s %-39s %-30s %13s %13s %11s %11s\n", "INTERFACE", "LOCAL",
-			"REMOTE", "NAME", "SENT/s", "RECV/s", "SENT", "RECEIVED");
-	for (int i = 0; v && i < n; i++) {
-		const struct nb_row *r = v[i].r;
-		const char *hn = r->host_name && *r->host_name ? r->host_name : "-";
-
-		nb_cell(name, sizeof(name), r->ifname, 16, false, false);
-		/* a name from DNS is as hostile as any: escaped, text.h */
-		nb_cell(cell, sizeof(cell), hn, 30, false, false);
-		fprintf(f, "%s %-39s %-39s %s", name,
-			nb_fmt_ip(la, sizeof(la), r->family, r->laddr),
-			r->rport ? nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport) :
-			nb_fmt_ip(ra, sizeof(ra), r->family, r->raddr), cell);
-		count_cols(f, &v[i], bits, "", true);
-	}
-	free(v);
-}
-
-static void json_process(FILE *f, const struct nb_collector *c, double span,
-			 const struct view *v, bool summary)
-{
-	const struct nb_row *r = v->r;
-	struct nb_json j;
-	char user[32];
-
-	nb_json_begin(&j, f);
-	json_common(&j, "process", c, span, v, summary);
-	nb_json_u64(&j, "pid", r->pid);
-	nb_json_str(&j, "comm", r->comm);
-	nb_json_u64(&j, "uid", r->uid);
-	nb_json_str(&j, "user", nb_user_name(r->uid, user, sizeof(user)));
-	nb_json_double(&j, "start_time", nb_start_time(c, r->start_ns), 3);
-	nb_json_str(&j, "cmdline", r->cmdline ? r->cmdline : "");
-	nb_json_str(&j, "cgroup", nb_cgroup_path(r->cgroup_id));
-	json_container(&j, nb_cgroup_path(r->cgroup_id));
-	nb_json_bool(&j, "exited", r->exited);
-	nb_json_end(&j);
-}
-
-static void print_json(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
-		       bool summary)
-{
-	double span = summary ? c->last_mono - c->start_mono : c->interval_s;
-	struct nb_json j;
-	struct view tv;
-	int n;
-
-	if (o->by & NB_BY(NB_ROW_PROCESS)) {
-		struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
-
-		for (int i = 0; v && i < n; i++)
-			json_process(f, c, span, &v[i], summary);
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_FLOW)) {
-		struct view *v = collect(c, NB_ROW_FLOW, summary, span, &n);
-		char ip[64];
-
-		for (int i = 0; v && i < n; i++) {
-			const struct nb_row *r = v[i].r;
-
-			nb_json_begin(&j, f);
-			json_common(&j, "flow", c, span, &v[i], summary);
-			nb_json_u64(&j, "pid", r->pid);
-			nb_json_str(&j, "comm", r->comm);
-			nb_json_str(&j, "proto", r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other");
-			nb_json_u64(&j, "family", r->family);
-			if (r->family == NB_FAMILY_PACKET) {	/* AF_PACKET: no addresses */
-				uint32_t ifindex;
-
-				memcpy(&ifindex, r->laddr, 4);
-				nb_json_u64(&j, "ifindex", ifindex);
-				nb_json_u64(&j, "ethertype", r->lport);
-			} else {
-				nb_json_str(&j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
-				nb_json_u64(&j, "lport", r->lport);
-				nb_json_str(&j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
-				nb_json_u64(&j, "rport", r->rport);
-			}
-			nb_json_end(&j);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_CGROUP)) {
-		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
-
-		for (int i = 0; v && i < n; i++) {
-			const char *path = nb_cgroup_path(v[i].r->cgroup_id);
-
-			nb_json_begin(&j, f);
-			json_common(&j, "cgroup", c, span, &v[i], summary);
-			nb_json_str(&j, "cgroup", path);
-			json_container(&j, path);
-			nb_json_end(&j);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_IFACE)) {
-		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
-
-		for (int i = 0; v && i < n; i++) {
-			nb_json_begin(&j, f);
-			json_common(&j, "iface", c, span, &v[i], summary);
-			nb_json_str(&j, "ifname", v[i].r->ifname);
-			nb_json_u64(&j, "ifindex", v[i].r->ifindex);
-			nb_json_u64(&j, "tx_packets", v[i].r->cur.tx_packets);
-			nb_json_u64(&j, "rx_packets", v[i].r->cur.rx_packets);
-			nb_json_bool(&j, "gone", v[i].r->exited);
-			/* the container on the other side of a veth */
-			nb_json_str(&j, "container_name",
-				    v[i].r->ctr_name ? v[i].r->ctr_name : "");
-			nb_json_end(&j);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_HOST))
-		json_hosts(f, c, summary, span);
-	if (!(o->by & NB_BY(NB_ROW_TOTAL)))
-		return;
-	total_view(c, summary, span, &tv);
-	nb_json_begin(&j, f);
-	json_common(&j, "total", c, span, &tv, summary);
-	nb_json_end(&j);
-}
-
-/* The four columns every text row ends with: rates, then totals. */
-static void count_cols(FILE *f, const struct view *v, bool bits, const char *mark, bool eol)
-{
-	char a[32], b[32], d[32], e[32];
-
-	fprintf(f, " %13s %13s %11s %11s%s%s",
-		nb_fmt_rate(a, sizeof(a), v->tx_rate, bits),
-		nb_fmt_rate(b, sizeof(b), v->rx_rate, bits),
-		nb_fmt_bytes(d, sizeof(d), v->tx_bytes),
-		nb_fmt_bytes(e, sizeof(e), v->rx_bytes), mark, eol ? "\n" : "");
 }
 
 /* A process's command line, last on its line: escaped, cut at 120
@@ -293,129 +149,309 @@ static void cmdline_col(FILE *f, const struct nb_row *r)
 }
 
 /* PID USER START COMMAND, the counts, the command line, the mark. */
-static void text_processes(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
-			   bool summary, double span)
+static void text_process(const struct out *out, const struct view *v)
 {
 	char name[128], user[32], ucell[64], start[32];
+	const struct nb_row *r = v->r;
+
+	/* names are the process's own: escaped, text.h */
+	nb_cell(name, sizeof(name), r->comm, 16, false, false);
+	nb_cell(ucell, sizeof(ucell), nb_user_name(r->uid, user, sizeof(user)), 8, false, false);
+	nb_fmt_start(start, sizeof(start), nb_start_time(out->c, r->start_ns), out->c->ts);
+	fprintf(out->f, "%8u %s %-8s %s", r->pid, ucell, start, name);
+	count_cols(out, v, "", false);
+	cmdline_col(out->f, r);
+	fprintf(out->f, "%s\n", r->exited ? "  (exited)" : "");
+}
+
+static void json_process(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	char user[32];
+
+	nb_json_u64(j, "pid", r->pid);
+	nb_json_str(j, "comm", r->comm);
+	nb_json_u64(j, "uid", r->uid);
+	nb_json_str(j, "user", nb_user_name(r->uid, user, sizeof(user)));
+	nb_json_double(j, "start_time", nb_start_time(out->c, r->start_ns), 3);
+	nb_json_str(j, "cmdline", r->cmdline ? r->cmdline : "");
+	nb_json_str(j, "cgroup", nb_cgroup_path(r->cgroup_id));
+	json_container(j, nb_cgroup_path(r->cgroup_id));
+	nb_json_bool(j, "exited", r->exited);
+}
+
+static const char *proto_name(const struct nb_row *r)
+{
+	return r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other";
+}
+
+/* PID COMMAND PROTO LOCAL REMOTE, the counts. */
+static void text_flow(const struct out *out, const struct view *v)
+{
+	const struct nb_row *r = v->r;
+	char name[128], la[64], ra[64];
+
+	nb_cell(name, sizeof(name), r->comm, 16, false, false);
+	fprintf(out->f, "%8u %s %-6s %-28s %-28s", r->pid, name, proto_name(r),
+		nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
+		nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));
+	count_cols(out, v, "", true);
+}
+
+static void json_flow(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	char ip[64];
+
+	nb_json_u64(j, "pid", r->pid);
+	nb_json_str(j, "comm", r->comm);
+	nb_json_str(j, "proto", proto_name(r));
+	nb_json_u64(j, "family", r->family);
+	if (r->family == NB_FAMILY_PACKET) {	/* AF_PACKET: no addresses */
+		uint32_t ifindex;
+
+		memcpy(&ifindex, r->laddr, 4);
+		nb_json_u64(j, "ifindex", ifindex);
+		nb_json_u64(j, "ethertype", r->lport);
+	} else {
+		nb_json_str(j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
+		nb_json_u64(j, "lport", r->lport);
+		nb_json_str(j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
+		nb_json_u64(j, "rport", r->rport);
+	}
+}
+
+/* CGROUP CONTAINER (a unit's name when no container), the counts. */
+static void text_cgroup(const struct out *out, const struct view *v)
+{
+	const char *p = nb_cgroup_path(v->r->cgroup_id);
+	char path[256], cell[128];
+	struct nb_container ct;
+
+	nb_cell(path, sizeof(path), *p ? p : "?", 40, false, false);
+	nb_container_lookup(p, &ct);
+	nb_cell(cell, sizeof(cell), *ct.name ? ct.name : "-", 20, false, false);
+	fprintf(out->f, "%s %s", path, cell);
+	count_cols(out, v, "", true);
+}
+
+static void json_cgroup(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	const char *path = nb_cgroup_path(r->cgroup_id);
+
+	nb_json_str(j, "cgroup", path);
+	json_container(j, path);
+}
+
+/* IFINDEX INTERFACE CONTAINER (on the other side of a veth), the counts,
+ * the mark. */
+static void text_iface(const struct out *out, const struct view *v)
+{
+	const struct nb_row *r = v->r;
+	char name[128], cell[128];
+
+	nb_cell(name, sizeof(name), r->ifname, 16, false, false);
+	nb_cell(cell, sizeof(cell), r->ctr_name && *r->ctr_name ? r->ctr_name : "-", 20,
+		false, false);
+	fprintf(out->f, "%8u %s %s", r->ifindex, name, cell);
+	count_cols(out, v, r->exited ? "  (gone)" : "", true);
+}
+
+static void json_iface(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	nb_json_str(j, "ifname", r->ifname);
+	nb_json_u64(j, "ifindex", r->ifindex);
+	nb_json_u64(j, "tx_packets", r->cur.tx_packets);
+	nb_json_u64(j, "rx_packets", r->cur.rx_packets);
+	nb_json_bool(j, "gone", r->exited);
+	/* the container on the other side of a veth */
+	nb_json_str(j, "container_name", r->ctr_name ? r->ctr_name : "");
+}
+
+/* Host pairs, wire bytes per interface: INTERFACE LOCAL REMOTE (and its
+ * name when known), the counts. */
+static void text_host(const struct out *out, const struct view *v)
+{
+	const struct nb_row *r = v->r;
+	const char *hn = r->host_name && *r->host_name ? r->host_name : "-";
+	char name[128], la[64], ra[64], cell[512];
+
+	nb_cell(name, sizeof(name), r->ifname, 16, false, false);
+	/* a name from DNS is as hostile as any: escaped, text.h */
+	nb_cell(cell, sizeof(cell), hn, 30, false, false);
+	fprintf(out->f, "%s %-39s %-39s %s", name,
+		nb_fmt_ip(la, sizeof(la), r->family, r->laddr),
+		r->rport ? nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport) :
+		nb_fmt_ip(ra, sizeof(ra), r->family, r->raddr), cell);
+	count_cols(out, v, "", true);
+}
+
+static void json_host(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	char ip[64];
+
+	nb_json_str(j, "ifname", r->ifname);
+	nb_json_u64(j, "ifindex", r->ifindex);
+	nb_json_u64(j, "family", r->family);
+	nb_json_str(j, "laddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->laddr));
+	nb_json_str(j, "raddr", nb_fmt_ip(ip, sizeof(ip), r->family, r->raddr));
+	if (r->rport)
+		nb_json_u64(j, "rport", r->rport);
+	nb_json_u64(j, "tx_packets", r->cur.tx_packets);
+	nb_json_u64(j, "rx_packets", r->cur.rx_packets);
+	nb_json_str(j, "name", r->host_name ? r->host_name : "");
+}
+
+/* The row types in the order they are printed; the total row last in
+ * JSON, first in text. */
+static const struct row_printer printers[] = {
+	{ NB_ROW_PROCESS, "process",
+	  "     PID USER     START    COMMAND         " COUNT_HEAD "  CMDLINE\n",
+	  text_process, json_process },
+	{ NB_ROW_FLOW, "flow",
+	  "     PID COMMAND          PROTO  "
+	  "LOCAL                        REMOTE                      " COUNT_HEAD "\n",
+	  text_flow, json_flow },
+	{ NB_ROW_CGROUP, "cgroup",
+	  "CGROUP                                   CONTAINER           " COUNT_HEAD "\n",
+	  text_cgroup, json_cgroup },
+	{ NB_ROW_IFACE, "iface",
+	  " IFINDEX INTERFACE        CONTAINER           "
+	  "          UP/s        DOWN/s        SENT    RECEIVED\n",
+	  text_iface, json_iface },
+	{ NB_ROW_HOST, "host",
+	  "INTERFACE        LOCAL                                   "
+	  "REMOTE                                  NAME                          " COUNT_HEAD "\n",
+	  text_host, json_host },
+};
+
+/* The rows of one type, sorted: the header, then a line each. */
+static void print_rows(const struct out *out, const struct row_printer *p)
+{
 	int n;
-	struct view *v = collect(c, NB_ROW_PROCESS, summary, span, &n);
+	struct view *v = collect(out->c, p->type, out->summary, out->span, &n);
 
-	if (v && n)
-		fprintf(f, "%8s %-8s %-8s %-16s %13s %13s %11s %11s  %s\n", "PID", "USER",
-			"START", "COMMAND", "SENT/s", "RECV/s", "SENT", "RECEIVED", "CMDLINE");
+	if (v && n && !out->json)
+		fputs(p->head, out->f);
 	for (int i = 0; v && i < n; i++) {
-		const struct nb_row *r = v[i].r;
-
-		/* names are the process's own: escaped, text.h */
-		nb_cell(name, sizeof(name), r->comm, 16, false, false);
-		nb_cell(ucell, sizeof(ucell), nb_user_name(r->uid, user, sizeof(user)), 8,
-			false, false);
-		nb_fmt_start(start, sizeof(start), nb_start_time(c, r->start_ns), c->ts);
-		fprintf(f, "%8u %s %-8s %s", r->pid, ucell, start, name);
-		count_cols(f, &v[i], o->bits, "", false);
-		cmdline_col(f, r);
-		fprintf(f, "%s\n", r->exited ? "  (exited)" : "");
+		if (out->json)
+			json_row(out, p->name, &v[i], p);
+		else
+			p->text(out, &v[i]);
 	}
 	free(v);
 }
 
-static void print_text(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
-		       bool summary)
+static void total_view(const struct nb_collector *c, bool summary, double span,
+		       struct view *tv)
 {
-	double span = summary ? c->last_mono - c->start_mono : c->interval_s;
-	char a[32], b[32], d[32], e[32], when[32], name[128];
-	time_t now = (time_t)c->ts;
-	struct view tv;
+	struct nb_counts cum, delta;
+
+	/* the total is the sum over the interfaces, like ip -s link */
+	nb_table_sum(&c->table, NB_ROW_IFACE, &cum, &delta);
+	memset(tv, 0, sizeof(*tv));
+	tv->tx_bytes = cum.tx_bytes;
+	tv->rx_bytes = cum.rx_bytes;
+	tv->tx_rate = nb_rate(summary ? cum.tx_bytes : delta.tx_bytes, span);
+	tv->rx_rate = nb_rate(summary ? cum.rx_bytes : delta.rx_bytes, span);
+}
+
+/* The text total line: the time, up and down, sent and received. */
+static void text_total(const struct out *out, const struct view *tv)
+{
+	char a[32], b[32], d[32], e[32], when[32];
+	time_t now = (time_t)out->c->ts;
 	struct tm tm;
-	int n;
 
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	total_view(c, summary, span, &tv);
-	if (o->by & NB_BY(NB_ROW_TOTAL))
-		fprintf(f, "%s  %s  up %s  down %s  (sent %s, received %s)\n",
-		when, summary ? "summary" : "total",
-		nb_fmt_rate(a, sizeof(a), tv.tx_rate, o->bits),
-		nb_fmt_rate(b, sizeof(b), tv.rx_rate, o->bits),
-		nb_fmt_bytes(d, sizeof(d), tv.tx_bytes),
-		nb_fmt_bytes(e, sizeof(e), tv.rx_bytes));
-	if (o->by & NB_BY(NB_ROW_PROCESS))
-		text_processes(f, c, o, summary, span);
-	if (o->by & NB_BY(NB_ROW_FLOW)) {
-		struct view *v = collect(c, NB_ROW_FLOW, summary, span, &n);
-		char la[64], ra[64];
+	fprintf(out->f, "%s  %s  up %s  down %s  (sent %s, received %s)\n",
+		when, out->summary ? "summary" : "total",
+		nb_fmt_rate(a, sizeof(a), tv->tx_rate, out->bits),
+		nb_fmt_rate(b, sizeof(b), tv->rx_rate, out->bits),
+		nb_fmt_bytes(d, sizeof(d), tv->tx_bytes),
+		nb_fmt_bytes(e, sizeof(e), tv->rx_bytes));
+}
 
-		if (v && n)
-			fprintf(f, "%8s %-16s %-6s %-28s %-28s %13s %13s %11s %11s\n", "PID",
-				"COMMAND", "PROTO", "LOCAL", "REMOTE", "SENT/s", "RECV/s",
-				"SENT", "RECEIVED");
-		for (int i = 0; v && i < n; i++) {
-			const struct nb_row *r = v[i].r;
+/* One block: the rows of each type asked for (--by), and the total. */
+static void print_block(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
+			bool summary)
+{
+	struct out out = {
+		.f = f, .c = c, .summary = summary, .json = o->json, .bits = o->bits,
+		.span = summary ? c->last_mono - c->start_mono : c->interval_s,
+	};
+	bool total = o->by & NB_BY(NB_ROW_TOTAL);
+	struct view tv;
 
-			nb_cell(name, sizeof(name), r->comm, 16, false, false);
-			fprintf(f, "%8u %s %-6s %-28s %-28s", r->pid, name,
-				r->proto < NB_NPROTO ? nb_proto_names[r->proto] : "other",
-				nb_fmt_endpoint(la, sizeof(la), r->family, r->laddr, r->lport),
-				nb_fmt_endpoint(ra, sizeof(ra), r->family, r->raddr, r->rport));
-			count_cols(f, &v[i], o->bits, "", true);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_CGROUP)) {
-		struct view *v = collect(c, NB_ROW_CGROUP, summary, span, &n);
-		char path[256], cell[128];
-		struct nb_container ct;
-
-		if (v && n)
-			fprintf(f, "%-40s %-20s %13s %13s %11s %11s\n", "CGROUP", "CONTAINER",
-				"SENT/s", "RECV/s", "SENT", "RECEIVED");
-		for (int i = 0; v && i < n; i++) {
-			const char *p = nb_cgroup_path(v[i].r->cgroup_id);
-
-			nb_cell(path, sizeof(path), *p ? p : "?", 40, false, false);
-			nb_container_lookup(p, &ct);	/* a unit's name when no container */
-			nb_cell(cell, sizeof(cell), *ct.name ? ct.name : "-", 20, false, false);
-			fprintf(f, "%s %s", path, cell);
-			count_cols(f, &v[i], o->bits, "", true);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_IFACE)) {
-		struct view *v = collect(c, NB_ROW_IFACE, summary, span, &n);
-
-		if (v && n)
-			fprintf(f, "%8s %-16s %-20s %13s %13s %11s %11s\n", "IFINDEX", "INTERFACE",
-				"CONTAINER", "UP/s", "DOWN/s", "SENT", "RECEIVED");
-		for (int i = 0; v && i < n; i++) {
-			char cell[128];
-			const char *ctr = v[i].r->ctr_name;
-
-			nb_cell(name, sizeof(name), v[i].r->ifname, 16, false, false);
-			nb_cell(cell, sizeof(cell), ctr && *ctr ? ctr : "-", 20, false, false);
-			fprintf(f, "%8u %s %s", v[i].r->ifindex, name, cell);
-			count_cols(f, &v[i], o->bits, v[i].r->exited ? "  (gone)" : "", true);
-		}
-		free(v);
-	}
-	if (o->by & NB_BY(NB_ROW_HOST))
-		text_hosts(f, c, summary, span, o->bits);
-	fputc('\n', f);
+	total_view(c, summary, out.span, &tv);
+	if (total && !out.json)
+		text_total(&out, &tv);
+	for (size_t i = 0; i < sizeof(printers) / sizeof(printers[0]); i++)
+		if (o->by & NB_BY(printers[i].type))
+			print_rows(&out, &printers[i]);
+	if (total && out.json)
+		json_row(&out, "total", &tv, NULL);
+	if (!out.json)
+		fputc('\n', f);
+	fflush(f);
 }
 
 void nb_trace_interval(FILE *f, const struct nb_collector *c, const struct nb_opts *o)
 {
-	if (o->json)
-		print_json(f, c, o, false);
-	else
-		print_text(f, c, o, false);
-	fflush(f);
+	print_block(f, c, o, false);
 }
 
 void nb_trace_summary(FILE *f, const struct nb_collector *c, const struct nb_opts *o)
 {
-	if (o->json)
-		print_json(f, c, o, true);
-	else
-		print_text(f, c, o, true);
-	fflush(f);
+	print_block(f, c, o, true);
+}
+
+struct trace_run {
+	const struct nb_opts *o;
+	bool reader_gone;	/* netbpf trace | head: stdout closed */
+};
+
+static int trace_interval(void *ctx, const struct nb_collector *c)
+{
+	struct trace_run *t = ctx;
+
+	nb_trace_interval(stdout, c, t->o);
+	if (!ferror(stdout))
+		return 0;
+	/* the reader went away (netbpf trace | head): a normal end */
+	t->reader_gone = true;
+	if (errno == EPIPE)
+		return NB_RUN_STOP;
+	fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
+	return 1;
+}
+
+int nb_trace_run(const struct nb_opts *o)
+{
+	struct nb_session s;
+	struct trace_run t = { .o = o };
+	struct nb_frontend fe = {
+		.ctx = &t, .fd = -1, .interval = trace_interval,
+		.warn_lost = true, .final_poll = true,
+	};
+	int ret = nb_session_open(&s, o);
+
+	if (ret)
+		return ret;
+	ret = nb_session_run(&s, &fe);
+	if (!ret && !t.reader_gone) {
+		nb_collector_restore_retired(&s.c);
+		nb_trace_summary(stdout, &s.c, o);
+		if (s.c.retired_lost)
+			fprintf(stderr, "netbpf: %llu ended rows are not in the summary: more than %zu ended while netbpf ran (their bytes are in the totals)\n",
+				(unsigned long long)s.c.retired_lost, s.c.retired_max);
+	}
+	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
+		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
+			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
+			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
+	if (s.c.tc_host_drops)
+		fprintf(stderr, "netbpf: %llu packets were not counted per host pair: the host pair map (%u entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)\n",
+			(unsigned long long)s.c.tc_host_drops, NB_TC_MAX_HOSTS);
+	nb_session_close(&s);
+	return ret;
 }

@@ -12,4 +12,8 @@ void nb_trace_interval(FILE *f, const struct nb_collector *c, const struct nb_op
 /* Every row seen since the start, marked summary, then the total row. */
 void nb_trace_summary(FILE *f, const struct nb_collector *c, const struct nb_opts *o);
 
+/* netbpf trace: a block per interval until a signal, --count, or the
+ * traced pids are gone; then the summary. Returns the exit status. */
+int nb_trace_run(const struct nb_opts *o);
+
 #endif
