@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
 
-/* tcx (Linux 6.6): Debian 12's headers lack these; see user/tc.c */
+/* tcx (Linux 6.6): Debian 12's headers lack these; see user/tc_attach.c */
 enum { FL_TCX_INGRESS = 46, FL_TCX_EGRESS = 47 };
 #define FL_F_BEFORE	(1U << 3)
 

@@ -4,7 +4,7 @@
 set -u
 
 build="clang llvm bpftool make pkg-config libbpf-dev libelf-dev zlib1g-dev"
-build="$build libmnl-dev"	# netlink link events (user/tc.c)
+build="$build libmnl-dev"	# netlink link events (user/tc_links.c)
 build="$build libncurses-dev"	# the full-screen view (user/top.c)
 build="$build libmicrohttpd-dev"	# netbpf serve (user/serve.c)
 build="$build libyaml-dev libcrypt-dev libgnutls28-dev"	# serve --web-config (user/webcfg.c)
