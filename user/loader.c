@@ -32,26 +32,6 @@ void nb_libbpf_verbose(bool on)
 	libbpf_set_print(print_fn);
 }
 
-/* Programs of each rung; the exit hook is on for every rung. */
-static void select_rung(struct netbpf *s, enum nb_backend b)
-{
-	bool tp = b == NB_BACKEND_TRACEPOINT;
-	bool fx = b == NB_BACKEND_FENTRY;
-	bool kp = b == NB_BACKEND_KPROBE;
-	struct bpf_program *p;
-
-	bpf_object__for_each_program(p, s->obj) {
-		const char *n = bpf_program__name(p);
-
-		if (!strncmp(n, "tp_", 3))
-			bpf_program__set_autoload(p, tp);
-		else if (!strncmp(n, "fx_", 3))
-			bpf_program__set_autoload(p, fx);
-		else if (!strncmp(n, "kp_", 3) || !strncmp(n, "kr_", 3))
-			bpf_program__set_autoload(p, kp);
-	}
-}
-
 /* What the kernel's BTF says about the functions rungs 2 and 3 hook. */
 struct kinfo {
 	int recv_nargs;		/* tcp_recvmsg: 5 since Linux 5.19, 6 before */
@@ -111,45 +91,90 @@ bool nb_loader_packet_hooks(const char *btf_path)
 	return ki.packet;
 }
 
-static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
-				const struct kinfo *ki, struct nb_rung_result *res,
-				struct nb_kretprobes *kret)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o ? o->btf_path : NULL);
-	struct netbpf *s;
-	int err;
+/* What a program needs of the kernel besides its rung. */
+enum need { ALWAYS, TCP_SENDPAGE, UDP_SENDPAGE, PACKET };
 
-	res->tried = true;
-	res->step = "open";
-	s = netbpf__open_opts(&oo);
-	if (!s) {
-		res->err = -errno;
-		return NULL;
-	}
-	select_rung(s, b);
-	if (b == NB_BACKEND_KPROBE)	/* attached with a larger maxactive below */
-		nb_kretprobes_no_autoattach(s->obj);
+/*
+ * The programs of each hook rung, by section name: the first row that
+ * matches decides, a row ending in '/' matching every section under it. A
+ * program loads on its rung only, and there only when the kernel has what
+ * it needs; a section no row names keeps libbpf's default (it loads).
+ */
+static const struct {
+	const char *sec;
+	enum nb_backend rung;	/* NB_BACKEND_AUTO: every rung */
+	enum need need;
+} rung_progs[] = {
 	/* sendpage is gone since Linux 6.5 (sendfile goes through sendmsg) */
-	if (!ki->tcp_sendpage) {
-		bpf_program__set_autoload(s->progs.fx_tcp_sendpage, false);
-		bpf_program__set_autoload(s->progs.kp_tcp_sendpage, false);
-		bpf_program__set_autoload(s->progs.kr_tcp_sendpage, false);
-	}
-	if (!ki->udp_sendpage) {
-		bpf_program__set_autoload(s->progs.fx_udp_sendpage, false);
-		bpf_program__set_autoload(s->progs.kp_udp_sendpage, false);
-		bpf_program__set_autoload(s->progs.kr_udp_sendpage, false);
-	}
+	{ "fexit/tcp_sendpage", NB_BACKEND_FENTRY, TCP_SENDPAGE },
+	{ "kprobe/tcp_sendpage", NB_BACKEND_KPROBE, TCP_SENDPAGE },
+	{ "kretprobe/tcp_sendpage", NB_BACKEND_KPROBE, TCP_SENDPAGE },
+	{ "fexit/udp_sendpage", NB_BACKEND_FENTRY, UDP_SENDPAGE },
+	{ "kprobe/udp_sendpage", NB_BACKEND_KPROBE, UDP_SENDPAGE },
+	{ "kretprobe/udp_sendpage", NB_BACKEND_KPROBE, UDP_SENDPAGE },
 	/* AF_PACKET on rungs 2 and 3: where af_packet is (rung 1's
 	 * tracepoints see every family without these) */
-	if (!ki->packet) {
-		bpf_program__set_autoload(s->progs.fx_packet_send, false);
-		bpf_program__set_autoload(s->progs.fx_packet_recv, false);
-		bpf_program__set_autoload(s->progs.kp_packet_send, false);
-		bpf_program__set_autoload(s->progs.kr_packet_send, false);
-		bpf_program__set_autoload(s->progs.kp_packet_recv, false);
-		bpf_program__set_autoload(s->progs.kr_packet_recv, false);
+	{ "fexit/packet_sendmsg", NB_BACKEND_FENTRY, PACKET },
+	{ "fexit/packet_recvmsg", NB_BACKEND_FENTRY, PACKET },
+	{ "kprobe/packet_sendmsg", NB_BACKEND_KPROBE, PACKET },
+	{ "kretprobe/packet_sendmsg", NB_BACKEND_KPROBE, PACKET },
+	{ "kprobe/packet_recvmsg", NB_BACKEND_KPROBE, PACKET },
+	{ "kretprobe/packet_recvmsg", NB_BACKEND_KPROBE, PACKET },
+	/* the rungs */
+	{ "tp_btf/", NB_BACKEND_TRACEPOINT, ALWAYS },
+	{ "fexit/", NB_BACKEND_FENTRY, ALWAYS },
+	{ "kprobe/", NB_BACKEND_KPROBE, ALWAYS },
+	{ "kretprobe/", NB_BACKEND_KPROBE, ALWAYS },
+	/* the exec and exit hooks */
+	{ "raw_tp/", NB_BACKEND_AUTO, ALWAYS },
+};
+
+static bool has_need(const struct kinfo *ki, enum need n)
+{
+	switch (n) {
+	case TCP_SENDPAGE:
+		return ki->tcp_sendpage;
+	case UDP_SENDPAGE:
+		return ki->udp_sendpage;
+	case PACKET:
+		return ki->packet;
+	default:
+		return true;
 	}
+}
+
+static bool sec_matches(const char *row, const char *sec)
+{
+	size_t n = strlen(row);
+
+	return row[n - 1] == '/' ? !strncmp(row, sec, n) : !strcmp(row, sec);
+}
+
+/* Switch on the programs of rung b that this kernel can load, and no other. */
+static void select_rung(struct netbpf *s, enum nb_backend b, const struct kinfo *ki)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		for (size_t i = 0; i < sizeof(rung_progs) / sizeof(rung_progs[0]); i++) {
+			if (!sec_matches(rung_progs[i].sec, sec))
+				continue;
+			bpf_program__set_autoload(p, (rung_progs[i].rung == NB_BACKEND_AUTO ||
+						      rung_progs[i].rung == b) &&
+						     has_need(ki, rung_progs[i].need));
+			break;
+		}
+	}
+	if (b == NB_BACKEND_KPROBE)	/* attached with a larger maxactive */
+		nb_kretprobes_no_autoattach(s->obj);
+}
+
+/* The filters in .rodata, and the map sizes, before load. */
+static void configure(struct netbpf *s, enum nb_backend b, const struct nb_opts *o,
+		      const struct kinfo *ki)
+{
 	/* map sizes: NETBPF_MAX_FLOWS and NETBPF_MAX_PROCS, for hosts with
 	 * very many flows or processes (and for the tests that fill them);
 	 * checked by nb_parse_env() */
@@ -180,51 +205,85 @@ static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
 	/* the kprobe rung's entry-to-return stash: 96 bytes an entry */
 	if (b != NB_BACKEND_KPROBE)
 		bpf_map__set_max_entries(s->maps.stash, 1);
-	res->step = "load";
-	err = netbpf__load(s);
-	if (err)
-		goto fail;
-	/* every process slot is free */
+}
+
+/* Each key of a filter set (pids, ports) in its map, with the value 1. */
+static int fill_set(struct bpf_map *map, const void *keys, size_t key_size, int n)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < n; i++) {
+		int err = bpf_map__update_elem(map, (const char *)keys + i * key_size, key_size,
+					       &one, 1, BPF_ANY);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The --cgroup filter: the directory's fd, which the kernel turns into
+ * the cgroup. */
+static int fill_cgroup(struct netbpf *s, const char *cgroup)
+{
+	char dir[4096];
+	__u32 zero = 0;
+	int cg, err;
+
+	err = nb_cgroup_dir(cgroup, dir, sizeof(dir));
+	cg = err ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		return -ENOENT;
+	err = bpf_map__update_elem(s->maps.cgroup_filter, &zero, sizeof(zero),
+				   &cg, sizeof(cg), BPF_ANY);
+	close(cg);
+	return err;
+}
+
+/* After load: every process slot free, and the filters' sets. */
+static int fill_maps(struct netbpf *s, const struct nb_opts *o)
+{
+	int err;
+
 	for (__u32 i = 0; i < bpf_map__max_entries(s->maps.slots); i++) {
 		err = bpf_map__update_elem(s->maps.free_slots, NULL, 0, &i, sizeof(i), BPF_ANY);
 		if (err)
-			goto fail;
+			return err;
 	}
-	if (o) {
-		for (int i = 0; i < o->npids; i++) {
-			__u8 one = 1;
+	if (!o)
+		return 0;
+	err = fill_set(s->maps.pid_filter, o->pids, sizeof(o->pids[0]), o->npids);
+	if (!err)
+		err = fill_set(s->maps.port_filter, o->ports, sizeof(o->ports[0]), o->nports);
+	if (!err && o->cgroup)
+		err = fill_cgroup(s, o->cgroup);
+	return err;
+}
 
-			err = bpf_map__update_elem(s->maps.pid_filter, &o->pids[i],
-						   sizeof(o->pids[i]), &one, 1, BPF_ANY);
-			if (err)
-				goto fail;
-		}
-	}
-	for (int i = 0; o && i < o->nports; i++) {
-		__u8 one = 1;
+/* Open, configure, load, fill and attach rung b; res says how far it got. */
+static struct netbpf *open_rung(enum nb_backend b, const struct nb_opts *o,
+				const struct kinfo *ki, struct nb_rung_result *res,
+				struct nb_kretprobes *kret)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o ? o->btf_path : NULL);
+	struct netbpf *s;
+	int err;
 
-		err = bpf_map__update_elem(s->maps.port_filter, &o->ports[i],
-					   sizeof(o->ports[i]), &one, 1, BPF_ANY);
-		if (err)
-			goto fail;
+	res->tried = true;
+	res->step = "open";
+	s = netbpf__open_opts(&oo);
+	if (!s) {
+		res->err = -errno;
+		return NULL;
 	}
-	if (o && o->cgroup) {
-		char dir[4096];
-		__u32 zero = 0;
-		int cg;
-
-		err = nb_cgroup_dir(o->cgroup, dir, sizeof(dir));
-		cg = err ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg < 0) {
-			err = -ENOENT;
-			goto fail;
-		}
-		err = bpf_map__update_elem(s->maps.cgroup_filter, &zero, sizeof(zero),
-					   &cg, sizeof(cg), BPF_ANY);
-		close(cg);
-		if (err)
-			goto fail;
-	}
+	select_rung(s, b, ki);
+	configure(s, b, o, ki);
+	res->step = "load";
+	err = netbpf__load(s);
+	if (!err)
+		err = fill_maps(s, o);
+	if (err)
+		goto fail;
 	res->step = "attach";
 	err = netbpf__attach(s);
 	if (!err && b == NB_BACKEND_KPROBE)
@@ -246,14 +305,12 @@ int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_resu
 	/* flows on, so the probe proves the whole counting path loads */
 	struct nb_opts o = { .proto_mask = ~0u, .family_mask = 3, .btf_path = btf_path,
 			     .by = NB_BY(NB_ROW_FLOW) | NB_BY(NB_ROW_CGROUP) };
+	struct nb_kretprobes kret = { 0 };
 	struct netbpf *s;
-
-	memset(res, 0, sizeof(*res));
 	struct kinfo ki;
 
+	memset(res, 0, sizeof(*res));
 	kinfo_read(btf_path, &ki);
-	struct nb_kretprobes kret = { 0 };
-
 	s = open_rung(b, &o, &ki, res, &kret);
 	netbpf__destroy(s);
 	nb_kretprobes_remove(&kret);

@@ -10,6 +10,8 @@
 #include "opts.h"
 #include "stats.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 const char *const nb_backend_names[NB_NBACKENDS] = {
 	"auto", "tracepoint", "fentry", "kprobe",
 };
@@ -318,7 +320,7 @@ static const struct {
 
 static void mark_given(struct nb_opts *o, int val)
 {
-	for (size_t i = 0; i < sizeof(optinfo) / sizeof(optinfo[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(optinfo); i++)
 		if (optinfo[i].val == val)
 			o->given |= 1u << i;
 }
@@ -329,7 +331,7 @@ int nb_resolve_command(struct nb_opts *o, bool tty, char *err, size_t errlen)
 {
 	if (o->command == NB_CMD_DEFAULT)
 		o->command = o->npids || o->json || !tty ? NB_CMD_TRACE : NB_CMD_TOP;
-	for (size_t i = 0; i < sizeof(optinfo) / sizeof(optinfo[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(optinfo); i++) {
 		if (!(o->given & (1u << i)) || (optinfo[i].cmds & (1u << o->command)))
 			continue;
 		return fail(err, errlen, "%s does not apply to netbpf %s (hint: %s)",
@@ -374,6 +376,140 @@ int nb_parse_env(struct nb_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* Options that only switch something on. */
+static const struct {
+	int val;
+	size_t off;		/* of the bool in struct nb_opts */
+} flag_opts[] = {
+	{ 'j', offsetof(struct nb_opts, json) },
+	{ OPT_BITS, offsetof(struct nb_opts, bits) },
+	{ 'v', offsetof(struct nb_opts, verbose) },
+	{ 'V', offsetof(struct nb_opts, version) },
+	{ 'h', offsetof(struct nb_opts, help) },
+	{ OPT_METRICS_PID, offsetof(struct nb_opts, metrics_pid) },
+	{ OPT_NO_RESOLVE, offsetof(struct nb_opts, no_resolve) },
+	{ OPT_HOST_PORTS, offsetof(struct nb_opts, host_ports) },
+};
+
+/* Options whose value is kept as given, but never empty. */
+static const struct {
+	int val;
+	size_t off;		/* of the const char * in struct nb_opts */
+	const char *empty;	/* the error for an empty value */
+} string_opts[] = {
+	{ OPT_BTF, offsetof(struct nb_opts, btf_path),
+	  "--btf needs a file (hint: --btf /sys/kernel/btf/vmlinux)" },
+	{ OPT_CGROUP, offsetof(struct nb_opts, cgroup),
+	  "--cgroup needs a path, e.g. /system.slice/nginx.service" },
+	{ OPT_CONTAINER, offsetof(struct nb_opts, container),
+	  "--container needs a name or id, e.g. web-1" },
+	{ OPT_LISTEN, offsetof(struct nb_opts, listen),
+	  "--listen needs ADDR:PORT (hint: --listen 127.0.0.1:9976)" },
+	{ OPT_WEB_CONFIG, offsetof(struct nb_opts, web_config),
+	  "--web-config needs a file name, e.g. /etc/netbpf/web.yml" },
+};
+
+/* Options that take a comma list, each item added by add. */
+static const struct {
+	int val;
+	const char *name;
+	const char *example;	/* for the empty item hint */
+	int (*add)(const char *, void *);
+} list_opts[] = {
+	{ 'p', "--pid", "1234,5678", add_pid },
+	{ OPT_PROTO, "--proto", "tcp,udp", add_proto },
+	{ OPT_BY, "--by", "process,iface", add_by },
+	{ 'i', "--iface", "eth0,wlan0", add_iface },
+	{ OPT_PORT, "--port", "80,443", add_port },
+};
+
+/* The options with a value of their own syntax. -1: not one of them. */
+static int parse_value(int opt, const char *arg, struct ctx *c)
+{
+	struct nb_opts *o = c->o;
+	char *end;
+	double v;
+	int b;
+
+	switch (opt) {
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= NB_COMM_LEN)
+			return fail(c->err, c->errlen,
+				    "bad command name '%s': 1 to %d characters, as in /proc/PID/comm",
+				    arg, NB_COMM_LEN - 1);
+		strcpy(o->comm, arg);
+		o->has_comm = true;
+		return 0;
+	case 'd':
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(v) || v < 0.01 || v > 86400)
+			return fail(c->err, c->errlen,
+				    "bad interval '%s': seconds from 0.01 to 86400, e.g. 0.5", arg);
+		o->interval = v;
+		return 0;
+	case 'n':
+		if (nb_parse_u64(arg, UINT32_MAX, &o->count) || o->count == 0)
+			return fail(c->err, c->errlen, "bad count '%s': expected a positive number", arg);
+		return 0;
+	case OPT_BACKEND:
+		b = lookup_name(arg, nb_backend_names, NB_NBACKENDS);
+		if (b < 0)
+			return fail(c->err, c->errlen,
+				    "unknown backend '%s': use auto, tracepoint, fentry or kprobe", arg);
+		o->backend = b;
+		return 0;
+	case '4':
+		o->family_mask |= 1;
+		return 0;
+	case '6':
+		o->family_mask |= 2;
+		return 0;
+	}
+	return -1;
+}
+
+/* One option from getopt: 0, 2 with the message in c->err, or -1 when
+ * it is none of netbpf's. */
+static int parse_one(int opt, const char *arg, struct ctx *c)
+{
+	for (size_t i = 0; i < ARRAY_LEN(flag_opts); i++)
+		if (flag_opts[i].val == opt) {
+			*(bool *)((char *)c->o + flag_opts[i].off) = true;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_LEN(string_opts); i++)
+		if (string_opts[i].val == opt) {
+			if (!*arg)
+				return fail(c->err, c->errlen, "%s", string_opts[i].empty);
+			*(const char **)((char *)c->o + string_opts[i].off) = arg;
+			return 0;
+		}
+	for (size_t i = 0; i < ARRAY_LEN(list_opts); i++)
+		if (list_opts[i].val == opt)
+			return each_item(list_opts[i].name, arg, list_opts[i].example,
+					 list_opts[i].add, c);
+	return parse_value(opt, arg, c);
+}
+
+/* The command word after the options, if any, and nothing after it. */
+static int parse_command(int argc, char **argv, struct nb_opts *o, char *err, size_t errlen)
+{
+	static const char *const cmds[] = { "top", "trace", "serve", "doctor", NULL };
+	int i;
+
+	if (optind >= argc)
+		return 0;
+	i = lookup_name(argv[optind], cmds, 4);
+	if (i < 0)
+		return fail(err, errlen,
+			    "unknown command '%s': use top, trace, serve or doctor", argv[optind]);
+	o->command = NB_CMD_TOP + i;
+	if (optind + 1 < argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
+	return 0;
+}
+
 int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t errlen)
 {
 	struct ctx c = { o, err, errlen };
@@ -386,135 +522,18 @@ int nb_parse_opts(int argc, char **argv, struct nb_opts *o, char *err, size_t er
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:d:n:jvVhi:46", longopts, NULL)) != -1) {
 		mark_given(o, opt);
-		switch (opt) {
-		case 'p':
-			if ((r = each_item("--pid", optarg, "1234,5678", add_pid, &c)))
-				return r;
-			break;
-		case OPT_COMM:
-			if (!*optarg || strlen(optarg) >= NB_COMM_LEN)
-				return fail(err, errlen,
-					    "bad command name '%s': 1 to %d characters, as in /proc/PID/comm",
-					    optarg, NB_COMM_LEN - 1);
-			strcpy(o->comm, optarg);
-			o->has_comm = true;
-			break;
-		case OPT_PROTO:
-			if ((r = each_item("--proto", optarg, "tcp,udp", add_proto, &c)))
-				return r;
-			break;
-		case 'd': {
-			char *end;
-			double v;
-
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(v) || v < 0.01 || v > 86400)
-				return fail(err, errlen,
-					    "bad interval '%s': seconds from 0.01 to 86400, e.g. 0.5", optarg);
-			o->interval = v;
-			break;
-		}
-		case 'n':
-			if (nb_parse_u64(optarg, UINT32_MAX, &o->count) || o->count == 0)
-				return fail(err, errlen, "bad count '%s': expected a positive number", optarg);
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case OPT_BY:
-			if ((r = each_item("--by", optarg, "process,iface", add_by, &c)))
-				return r;
-			break;
-		case OPT_BITS:
-			o->bits = true;
-			break;
-		case OPT_BACKEND: {
-			int b = lookup_name(optarg, nb_backend_names, NB_NBACKENDS);
-
-			if (b < 0)
-				return fail(err, errlen,
-					    "unknown backend '%s': use auto, tracepoint, fentry or kprobe", optarg);
-			o->backend = b;
-			break;
-		}
-		case OPT_BTF:
-			if (!*optarg)
-				return fail(err, errlen,
-					    "--btf needs a file (hint: --btf /sys/kernel/btf/vmlinux)");
-			o->btf_path = optarg;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'V':
-			o->version = true;
-			break;
-		case 'h':
-			o->help = true;
-			break;
-		case 'i':
-			if ((r = each_item("--iface", optarg, "eth0,wlan0", add_iface, &c)))
-				return r;
-			break;
-		case OPT_PORT:
-			if ((r = each_item("--port", optarg, "80,443", add_port, &c)))
-				return r;
-			break;
-		case OPT_CGROUP:
-			if (!*optarg)
-				return fail(err, errlen, "--cgroup needs a path, e.g. /system.slice/nginx.service");
-			o->cgroup = optarg;
-			break;
-		case OPT_CONTAINER:
-			if (!*optarg)
-				return fail(err, errlen, "--container needs a name or id, e.g. web-1");
-			o->container = optarg;
-			break;
-		case OPT_LISTEN:
-			if (!*optarg)
-				return fail(err, errlen,
-					    "--listen needs ADDR:PORT (hint: --listen 127.0.0.1:9976)");
-			o->listen = optarg;
-			break;
-		case OPT_METRICS_PID:
-			o->metrics_pid = true;
-			break;
-		case OPT_NO_RESOLVE:
-			o->no_resolve = true;
-			break;
-		case OPT_HOST_PORTS:
-			o->host_ports = true;
-			break;
-		case OPT_WEB_CONFIG:
-			if (!*optarg)
-				return fail(err, errlen, "--web-config needs a file name, e.g. /etc/netbpf/web.yml");
-			o->web_config = optarg;
-			break;
-		case '4':
-			o->family_mask |= 1;
-			break;
-		case '6':
-			o->family_mask |= 2;
-			break;
-		case ':':
+		if (opt == ':')
 			return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
-		default:
+		r = parse_one(opt, optarg, &c);
+		if (r < 0)
 			return fail(err, errlen, "unknown option '%s': see netbpf --help",
 				    argv[optind - 1]);
-		}
+		if (r)
+			return r;
 	}
-	if (optind < argc) {
-		static const char *const cmds[] = { "top", "trace", "serve", "doctor", NULL };
-		int i = lookup_name(argv[optind], cmds, 4);
-
-		if (i < 0)
-			return fail(err, errlen,
-				    "unknown command '%s': use top, trace, serve or doctor", argv[optind]);
-		o->command = NB_CMD_TOP + i;
-		if (optind + 1 < argc)
-			return fail(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
-	}
+	r = parse_command(argc, argv, o, err, errlen);
+	if (r)
+		return r;
 	if (o->cgroup && o->container)
 		return fail(err, errlen, "--cgroup and --container cannot be used together");
 	if (!o->proto_mask)

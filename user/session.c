@@ -58,14 +58,12 @@ static int open_tc(struct nb_session *s)
 	return 0;
 }
 
-int nb_session_open(struct nb_session *s, const struct nb_opts *o)
+/* A pidfd for each --pid process, so the session sees them exit. 0, or
+ * the exit status with the error said. */
+static int watch_pids(struct nb_session *s)
 {
-	struct sigaction sa;
-	int err;
+	const struct nb_opts *o = s->o;
 
-	memset(s, 0, sizeof(*s));
-	s->o = o;
-	s->loader.procs_fd = -1;
 	for (int i = 0; i < o->npids; i++) {
 		s->pidfds[i] = syscall(SYS_pidfd_open, o->pids[i], 0);
 		if (s->pidfds[i] < 0) {
@@ -81,42 +79,76 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		}
 		s->npids_alive++;
 	}
+	return 0;
+}
 
-	if (o->cgroup) {
-		char dir[4096];
+/* --cgroup names a cgroup v2 directory: said before anything loads. */
+static int check_cgroup(struct nb_session *s)
+{
+	char dir[4096];
+	int err;
 
-		err = nb_cgroup_dir(o->cgroup, dir, sizeof(dir));
-		if (err) {
-			nb_session_close(s);
-			nb_fail(2, "%s: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
-			     err == -ENOENT ? "no such cgroup" : "not a cgroup v2 path", o->cgroup);
-		}
+	if (!s->o->cgroup)
+		return 0;
+	err = nb_cgroup_dir(s->o->cgroup, dir, sizeof(dir));
+	if (err) {
+		nb_session_close(s);
+		nb_fail(2, "%s: %s (hint: a path under the cgroup v2 mount, e.g. /system.slice/ssh.service)",
+		     err == -ENOENT ? "no such cgroup" : "not a cgroup v2 path", s->o->cgroup);
 	}
+	return 0;
+}
 
-	/* every signal that would kill netbpf ends it through its cleanup
-	 * instead (a clsact filter would stay attached otherwise); SIGPIPE is
-	 * seen as a write error on stdout */
+/* Every signal that would kill netbpf ends it through its cleanup instead
+ * (a clsact filter would stay attached otherwise); SIGPIPE is seen as a
+ * write error on stdout. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
 		sigaction(fatal_signals[i], &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	err = nb_loader_open(&s->loader, o);
-	if (err) {
-		char why[512] = "";
+/* The socket programs of the first rung that works; or the error, with
+ * every rung's reason, and its exit status. */
+static int open_loader(struct nb_session *s)
+{
+	char why[512] = "";
 
-		for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
-			if (!s->loader.rungs[b].tried)
-				continue;
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s %s: %s",
-				 *why ? "; " : "", nb_backend_names[b], s->loader.rungs[b].step,
-				 nb_errhint(s->loader.rungs[b].err));
-		}
-		nb_session_close(s);
-		nb_fail(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
+	if (!nb_loader_open(&s->loader, s->o))
+		return 0;
+	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
+		if (!s->loader.rungs[b].tried)
+			continue;
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s %s: %s",
+			 *why ? "; " : "", nb_backend_names[b], s->loader.rungs[b].step,
+			 nb_errhint(s->loader.rungs[b].err));
 	}
+	nb_session_close(s);
+	nb_fail(1, "no usable hook for per-process accounting (%s); run 'netbpf doctor' for details", why);
+}
+
+int nb_session_open(struct nb_session *s, const struct nb_opts *o)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->loader.procs_fd = -1;
+	err = watch_pids(s);
+	if (!err)
+		err = check_cgroup(s);
+	if (err)
+		return err;
+	catch_signals();
+	err = open_loader(s);
+	if (err)
+		return err;
 	err = open_tc(s);
 	if (err) {
 		nb_session_close(s);
