@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "netbpf.h"
+#include "maps.h"
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -154,10 +155,7 @@ struct {
 
 static __always_inline void drop(__u32 which)
 {
-	__u64 *n = bpf_map_lookup_elem(&drops, &which);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	nb_drop(&drops, which);
 }
 
 static __always_inline __u32 classify(__u16 type, __u16 protocol)

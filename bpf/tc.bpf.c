@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tc_shared.h"
+#include "maps.h"
 
 #define TC_ACT_UNSPEC	(-1)	/* a macro in uapi, not in vmlinux.h */
 #define PACKET_LOOPBACK	5	/* uapi if_packet.h, not in vmlinux.h */
@@ -86,10 +87,7 @@ struct {
 
 static __always_inline void drop(__u32 which)
 {
-	__u64 *n = bpf_map_lookup_elem(&tc_drops, &which);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	nb_drop(&tc_drops, which);
 }
 
 /*
@@ -226,21 +224,15 @@ static __always_inline int host_key(struct __sk_buff *skb, struct nb_host_key *k
 static __always_inline void count_host(struct __sk_buff *skb, __u64 len, __u32 pkts, int ingress)
 {
 	struct nb_host_key k = {};
-	struct nb_host_counts *c;
+	struct nb_host_counts *c, zero = {};
 
 	k.ifindex = skb->ifindex;
 	if (host_key(skb, &k, ingress))
 		return;
-	c = bpf_map_lookup_elem(&hosts, &k);
+	c = nb_lookup_or_init(&hosts, &k, &zero);
 	if (!c) {
-		struct nb_host_counts zero = {};
-
-		bpf_map_update_elem(&hosts, &k, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&hosts, &k);
-		if (!c) {
-			drop(NB_TC_DROP_HOSTS);
-			return;
-		}
+		drop(NB_TC_DROP_HOSTS);
+		return;
 	}
 	if (ingress) {
 		__sync_fetch_and_add(&c->rx_bytes, len);
@@ -340,7 +332,7 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 
 static __always_inline int count(struct __sk_buff *skb, int ingress)
 {
-	struct nb_tc_counts *c;
+	struct nb_tc_counts *c, zero = {};
 	__u32 key = skb->ifindex;
 	__u64 len = skb->len;
 	__u32 pkts = 1;
@@ -379,18 +371,10 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 			add(c, len, pkts, ingress);
 		return TC_ACT_UNSPEC;
 	}
-	c = bpf_map_lookup_elem(&ifaces, &key);
+	c = nb_lookup_or_init(&ifaces, &key, &zero);
 	if (!c) {
-		struct nb_tc_counts zero = {};
-
-		/* Another CPU may insert the same key first: BPF_NOEXIST
-		 * then fails, and the lookup finds its entry. */
-		bpf_map_update_elem(&ifaces, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&ifaces, &key);
-		if (!c) {
-			drop(NB_TC_DROP_IFACES);
-			return TC_ACT_UNSPEC;
-		}
+		drop(NB_TC_DROP_IFACES);
+		return TC_ACT_UNSPEC;
 	}
 	add(c, len, pkts, ingress);
 	return TC_ACT_UNSPEC;

@@ -15,6 +15,7 @@
 #include "container.h"
 #include "procinfo.h"
 #include "procfs.h"
+#include "collector_int.h"
 
 struct nb_rowkey nb_proc_rowkey(uint32_t tgid, uint64_t start_ns)
 {
@@ -167,174 +168,6 @@ uint64_t nb_collector_lost(const struct nb_collector *c)
 {
 	return c->drops[NB_DROP_PROCS] + c->drops[NB_DROP_STASH] + c->tc_drops +
 	       c->tc_host_drops + c->lost_events;
-}
-
-/* ---- rows that end, and their retirement ---- */
-
-static void ended(struct nb_row *r, double now)
-{
-	if (!r->ended_at)
-		r->ended_at = now;
-	r->exited = true;
-}
-
-/* A retired process's command line: its first NB_RETIRED_CMDLINE - 1
- * bytes (cut on a character boundary), while all of them together stay
- * within retired_cmd_max bytes; NULL past that (the summary shows ""). */
-static char *retired_cmdline(struct nb_collector *c, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	char *k;
-
-	if (!n)
-		return NULL;
-	if (n >= NB_RETIRED_CMDLINE) {
-		n = NB_RETIRED_CMDLINE - 1;
-		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;	/* s[n] continues a character: cut before it */
-	}
-	if (c->retired_cmd_bytes + n + 1 > c->retired_cmd_max) {
-		c->retired_cmd_lost++;
-		return NULL;
-	}
-	k = strndup(s, n);
-	if (k)
-		c->retired_cmd_bytes += n + 1;
-	return k;
-}
-
-static void keep_retired(struct nb_collector *c, const struct nb_row *r)
-{
-	struct nb_retired *k;
-
-	if (c->nretired == c->retired_cap) {
-		size_t cap = c->retired_cap ? c->retired_cap * 2 : 1024;
-		struct nb_retired *p;
-
-		if (cap > c->retired_max)
-			cap = c->retired_max;
-		p = cap > c->retired_cap ? realloc(c->retired, cap * sizeof(*p)) : NULL;
-		if (!p) {
-			c->retired_lost++;
-			return;
-		}
-		c->retired = p;
-		c->retired_cap = cap;
-	}
-	k = &c->retired[c->nretired++];
-	memset(k, 0, sizeof(*k));
-	k->key = r->key;
-	k->cur = r->cur;
-	k->cgroup_id = r->cgroup_id;
-	k->uid = r->uid;
-	k->cmdline = retired_cmdline(c, r->cmdline);
-	if (r->key.type == NB_ROW_IFACE || r->key.type == NB_ROW_HOST) {
-		memcpy(k->name, r->ifname, sizeof(k->name));
-		k->id = r->ifindex;
-	} else {
-		memcpy(k->name, r->comm, sizeof(k->name));
-		k->id = r->pid;
-	}
-}
-
-struct retire_ctx {
-	struct nb_collector *c;
-	double now;
-};
-
-/* A row ended (exited, gone, evicted) at least linger_s ago, and shown at
- * least once since (it ended in an earlier poll), goes. A cgroup row goes
- * only once no live process row points to it. */
-static bool retire(struct nb_row *r, void *arg)
-{
-	struct retire_ctx *x = arg;
-
-	if (!r->ended_at || x->now - r->ended_at < x->c->linger_s || r->ended_at >= x->now)
-		return false;
-	if (r->key.type == NB_ROW_CGROUP && r->refs)
-		return false;
-	if (r->cg && r->cg->refs)
-		r->cg->refs--;
-	if (x->c->keep_retired)
-		keep_retired(x->c, r);
-	else if (r->key.type == NB_ROW_CGROUP)
-		nb_cgroup_forget(r->cgroup_id);
-	return true;
-}
-
-static void host_labels(struct nb_collector *c, struct nb_row *r, const struct nb_host_key *h);
-
-/* A host pair idle long enough to be retired may have come back since, as
- * a new row with the same key: the two add up. */
-static void restore_host(struct nb_collector *c, struct nb_row *r, const struct nb_retired *k)
-{
-	struct nb_host_key h;
-
-	memcpy(&h, k->key.k, sizeof(h));
-	r->cur.tx_bytes += k->cur.tx_bytes;
-	r->cur.rx_bytes += k->cur.rx_bytes;
-	r->cur.tx_packets += k->cur.tx_packets;
-	r->cur.rx_packets += k->cur.rx_packets;
-	r->prev = r->cur;
-	if (!r->ifname[0]) {
-		host_labels(c, r, &h);
-		memcpy(r->ifname, k->name, sizeof(k->name));
-		r->ifname[sizeof(r->ifname) - 1] = '\0';
-		r->exited = true;
-	}
-}
-
-void nb_collector_restore_retired(struct nb_collector *c)
-{
-	for (size_t i = 0; i < c->nretired; i++) {
-		const struct nb_retired *k = &c->retired[i];
-		struct nb_row *r = nb_table_get(&c->table, &k->key, true);
-
-		if (!r) {	/* out of memory: the rest is not shown */
-			for (; i < c->nretired; i++)
-				free(c->retired[i].cmdline);
-			break;
-		}
-		struct nb_counts *g = &c->table.removed[k->key.type % NB_NROWTYPES];
-
-		g->tx_bytes -= k->cur.tx_bytes;
-		g->rx_bytes -= k->cur.rx_bytes;
-		g->tx_packets -= k->cur.tx_packets;
-		g->rx_packets -= k->cur.rx_packets;
-		if (k->key.type == NB_ROW_HOST) {
-			restore_host(c, r, k);
-			continue;
-		}
-		r->cur = r->prev = k->cur;
-		r->exited = true;
-		r->cgroup_id = k->cgroup_id;
-		r->uid = k->uid;
-		free(r->cmdline);
-		r->cmdline = k->cmdline;	/* the row owns it now */
-		if (k->key.type == NB_ROW_IFACE) {
-			r->ifindex = k->id;
-			memcpy(r->ifname, k->name, sizeof(k->name));
-			continue;
-		}
-		r->pid = k->id;
-		memcpy(r->comm, k->name, sizeof(k->name));
-		r->start_ns = k->key.k[1];
-		if (k->key.type == NB_ROW_FLOW) {
-			struct nb_flow_key f;
-
-			memcpy(&f, k->key.k, sizeof(f));
-			r->start_ns = f.start_ns;
-			r->proto = f.proto;
-			r->family = f.family;
-			r->lport = f.lport;
-			r->rport = f.rport;
-			memcpy(r->laddr, f.laddr, 16);
-			memcpy(r->raddr, f.raddr, 16);
-		}
-	}
-	free(c->retired);
-	c->retired = NULL;
-	c->nretired = c->retired_cap = c->retired_cmd_bytes = 0;
 }
 
 /* ---- cgroup names from the kernel ---- */
@@ -502,7 +335,7 @@ static int read_slots(struct nb_collector *c, double now)
 		}
 		if (state == NB_SLOT_EXITED) {
 			slot_names(c, r, s);
-			ended(r, now);
+			nb_row_ended(r, now);
 			c->exited[c->nexited++] = i;
 		}
 	}
@@ -542,7 +375,7 @@ static void check_cgroups(struct nb_collector *c, double now)
 		if (g->key.type != NB_ROW_CGROUP || g->refs || g->ended_at)
 			continue;
 		if (!nb_cgroup_exists(g->cgroup_id))
-			ended(g, now);
+			nb_row_ended(g, now);
 	}
 }
 
@@ -615,7 +448,7 @@ static int read_ifaces(struct nb_collector *c, double now)
 		r->ifname[sizeof(r->ifname) - 1] = '\0';
 		iface_container(r, f, now);
 		if (f->gone)
-			ended(r, now);
+			nb_row_ended(r, now);
 		nb_row_set(r, &cnt);
 	}
 	c->tc_drops = nb_tc_drops(c->tc);
@@ -672,7 +505,7 @@ static int read_flows(struct nb_collector *c, double now)
 			if (p)
 				memcpy(r->comm, p->comm, sizeof(r->comm));
 			if (p && p->exited) {
-				ended(r, now);
+				nb_row_ended(r, now);
 			} else if (r->ended_at) {	/* evicted, and back */
 				r->ended_at = 0;
 				r->exited = false;
@@ -689,122 +522,9 @@ static int read_flows(struct nb_collector *c, double now)
 		struct nb_row *r = c->table.rows[i];
 
 		if (r->key.type == NB_ROW_FLOW && !r->seen && !r->ended_at)
-			ended(r, now);
+			nb_row_ended(r, now);
 	}
 	return left;
-}
-
-/* Labels of a new host row: the key's addresses, the interface's name. */
-static void host_labels(struct nb_collector *c, struct nb_row *r, const struct nb_host_key *h)
-{
-	struct nb_rowkey ik = nb_iface_rowkey(h->ifindex);
-	const struct nb_row *i = nb_table_get(&c->table, &ik, false);
-	char name[NB_HC_NAME];
-
-	r->ifindex = h->ifindex;
-	r->family = h->family;
-	r->rport = h->rport;
-	memcpy(r->laddr, h->laddr, 16);
-	memcpy(r->raddr, h->raddr, 16);
-	if (i)
-		memcpy(r->ifname, i->ifname, sizeof(r->ifname));
-	else
-		snprintf(r->ifname, sizeof(r->ifname), "if%u", h->ifindex);
-	if (c->resolver && nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
-		r->host_name = strdup(name);
-}
-
-/* The remote address's name, asked until it is known (never waited for). */
-static void host_name(struct nb_collector *c, struct nb_row *r)
-{
-	char name[NB_HC_NAME];
-
-	if (r->host_name || !c->resolve)
-		return;
-	if (!c->resolver && nb_resolver_start(&c->resolver)) {
-		c->resolve = false;	/* no thread: no names */
-		return;
-	}
-	if (nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
-		r->host_name = strdup(name);
-}
-
-/* An idle entry goes: its final value is read as it is deleted, so the
- * row loses nothing but an add that a CPU makes between its own lookup
- * and the deletion (after 60 idle seconds). */
-static void host_evict(struct nb_collector *c, int fd, const struct nb_host_key *k,
-		       struct nb_row *r, double now)
-{
-	struct nb_host_counts v;
-	int err = bpf_map_lookup_and_delete_elem(fd, k, &v);
-
-	if (err && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
-		/* before Linux 5.14: read, then delete */
-		err = bpf_map_lookup_elem(fd, k, &v);
-		if (!err)
-			err = bpf_map_delete_elem(fd, k);
-	}
-	if (err)
-		return;
-	nb_row_set(r, &(struct nb_counts){ .tx_bytes = v.tx_bytes, .rx_bytes = v.rx_bytes,
-					   .tx_packets = v.tx_packets,
-					   .rx_packets = v.rx_packets });
-	nb_row_restart(r);
-	c->hosts_evicted++;
-}
-
-/* Host pair rows, after the interface rows (for their names). */
-static int read_hosts(struct nb_collector *c, double now)
-{
-	int fd = nb_tc_hosts_fd(c->tc), n;
-	struct nb_host_key *k;
-	struct nb_host_counts *v;
-
-	if (fd < 0)
-		return 0;
-	c->tc_host_drops = nb_tc_host_drops(c->tc);
-	if (!c->host_keys) {
-		c->host_keys = calloc(NB_TC_MAX_HOSTS, sizeof(*k));
-		c->host_vals = calloc(NB_TC_MAX_HOSTS, sizeof(*v));
-		if (!c->host_keys || !c->host_vals)
-			return -ENOMEM;
-	}
-	k = c->host_keys;
-	v = c->host_vals;
-	n = nb_map_read_all(fd, sizeof(*k), sizeof(*v), NB_TC_MAX_HOSTS, k, v, &c->batch_ok);
-	for (int i = 0; i < n; i++) {
-		struct nb_rowkey rk = nb_host_rowkey(&k[i]);
-		struct nb_row *r = nb_table_get(&c->table, &rk, true);
-		struct nb_counts cnt = {
-			.tx_bytes = v[i].tx_bytes, .rx_bytes = v[i].rx_bytes,
-			.tx_packets = v[i].tx_packets, .rx_packets = v[i].rx_packets,
-		};
-
-		if (!r)
-			return -ENOMEM;
-		if (!r->ifname[0])
-			host_labels(c, r, &k[i]);
-		if (!r->active_at || memcmp(&cnt, &r->raw, sizeof(cnt))) {
-			r->active_at = now;
-			r->ended_at = 0;	/* idle, and back */
-			r->exited = false;
-		}
-		nb_row_set(r, &cnt);
-		host_name(c, r);
-		if (now - r->active_at >= NB_HOST_IDLE_S)
-			host_evict(c, fd, &k[i], r, now);
-	}
-	if (n < 0)
-		return n;
-	/* out of the map, and quiet for long: the row ends */
-	for (uint32_t i = 0; i < c->table.nrows; i++) {
-		struct nb_row *r = c->table.rows[i];
-
-		if (r->key.type == NB_ROW_HOST && !r->seen && !r->ended_at &&
-		    now - r->active_at >= NB_HOST_RETIRE_S)
-			ended(r, now);
-	}
-	return 0;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -870,12 +590,12 @@ const struct nb_prog_stat *nb_collector_progs(const struct nb_collector *c, int 
 int nb_collector_poll(struct nb_collector *c)
 {
 	struct nb_loader *l = c->loader;
-	struct retire_ctx rc = { .c = c, .now = nb_mono_now() };
+	struct nb_retire_ctx rc = { .c = c, .now = nb_mono_now() };
 	int n;
 
 	/* what ended in an earlier poll and has been shown long enough; after
 	 * many, give the freed memory back to the system */
-	if (nb_table_remove(&c->table, retire, &rc) >= 1024)
+	if (nb_table_remove(&c->table, nb_collector_retire, &rc) >= 1024)
 		malloc_trim(0);
 	nb_table_begin(&c->table);
 	read_cgroup_names(c);
@@ -900,7 +620,7 @@ int nb_collector_poll(struct nb_collector *c)
 	n = read_ifaces(c, rc.now);
 	if (n < 0)
 		return n;
-	n = read_hosts(c, rc.now);
+	n = nb_collector_read_hosts(c, rc.now);
 	if (n < 0)
 		return n;
 
