@@ -34,12 +34,14 @@ void nb_rate_clock_step(struct nb_rate_clock *c, double dt)
 	for (int w = 0; w < NB_NWIN; w++)
 		c->ndrop[w] = 0;
 	if (c->opened) {
-		c->head = c->nbuckets ? (c->head + 1) % NB_RATE_SLOTS : 0;
-		for (int w = 0; w < NB_NWIN; w++) {
+		/* a window of every slot first lets go of its oldest bucket,
+		 * the slot the new head takes (found from the old head) */
+		for (int w = 0; w < NB_NWIN; w++)
 			if (c->k[w] == NB_RATE_SLOTS)
-				drop(c, w);	/* the bucket head reuses */
+				drop(c, w);
+		c->head = c->nbuckets ? (c->head + 1) % NB_RATE_SLOTS : 0;
+		for (int w = 0; w < NB_NWIN; w++)
 			c->k[w]++;
-		}
 		c->dur[c->head] = 0;
 		if (c->nbuckets < NB_RATE_SLOTS)
 			c->nbuckets++;

@@ -56,6 +56,30 @@ static void test_one_second(void **state)
 	assert_near(nb_rates_avg(&c, &r, NB_AVG_40S, 0), 0);
 }
 
+/* Traffic in every bucket for longer than the 40 s window holds: each
+ * window's sum stays the sum of its own buckets as the oldest are
+ * reused, and 40 quiet seconds later the row is idle (intervals of 1 s,
+ * where the 40 s window holds all 40 slots, and 0.5 s). */
+static void every_bucket(double interval)
+{
+	start(interval);
+	for (int i = 0; i < (int)(200 / interval); i++) {
+		step(interval, 100 + i % 7, 3);
+		assert_near(nb_rates_avg(&c, &r, NB_AVG_40S, 1), 3 / interval);
+	}
+	for (int i = 0; i < (int)(41 / interval); i++)
+		step(interval, 0, 0);
+	assert_true(nb_rates_idle(&r));
+	assert_near(nb_rates_avg(&c, &r, NB_AVG_40S, 0), 0);
+	assert_near(nb_rates_avg(&c, &r, NB_AVG_10S, 0), 0);
+}
+
+static void test_every_bucket(void **state)
+{
+	every_bucket(1);
+	every_bucket(0.5);
+}
+
 /* The first seconds: an average over what has run so far. */
 static void test_young(void **state)
 {
@@ -160,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_second),
+		cmocka_unit_test(test_every_bucket),
 		cmocka_unit_test(test_young),
 		cmocka_unit_test(test_half_second),
 		cmocka_unit_test(test_three_seconds),
