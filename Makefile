@@ -122,7 +122,7 @@ $(OUTPUT)/tests/tc_progtest: tests/tools/tc_progtest.c $(OUTPUT)/tc.skel.h | $(O
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LDLIBS) -o $@
 
-TC_OBJS := $(OUTPUT)/tc.o $(OUTPUT)/tc_attach.o $(OUTPUT)/tc_links.o
+TC_OBJS := $(OUTPUT)/tc.o $(OUTPUT)/tc_attach.o $(OUTPUT)/tc_links.o $(OUTPUT)/procfs.o
 $(OUTPUT)/tests/tc_watch: tests/tools/tc_watch.c $(TC_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(TC_OBJS) $(LDLIBS) -o $@

@@ -10,22 +10,27 @@
  * so the kprobe rung's return programs are attached through it: each
  * becomes a kprobe event of netbpf's own, opened as a perf tracepoint.
  *
- * The events are named netbpf/pPID_FUNCTION, removed at detach; those of
- * a netbpf that died without detaching are removed at the next start.
- * Without tracefs (not mounted, not writable) the programs are attached
- * as libbpf does, with the default maxactive.
+ * The events are named netbpf/pNS_PID_START_FUNCTION (the pid namespace's
+ * inode, the pid and its start time: unique even where netbpf is pid 1
+ * of a container at every start), removed at detach; those of a netbpf
+ * of the same pid namespace that died without detaching are removed at
+ * the next start. An event still in use cannot be removed (the kernel
+ * says EBUSY), so a live netbpf's events are never lost.
+ * Without tracefs (not mounted, not writable), or where it refuses, the
+ * programs are attached as libbpf does, with the default maxactive.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "kretprobe.h"
+#include "procfs.h"
 
 #define GROUP "netbpf"
 
@@ -59,9 +64,20 @@ static int kprobe_events(const char *dir, const char *cmd)
 	return err;
 }
 
-/* Remove the events of netbpf processes that are gone. */
+/* The inode of this process's pid namespace: pids are numbers in it. */
+static unsigned long pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+/* Remove the events of netbpf processes of this pid namespace that are
+ * gone (no such pid, or the pid now another process's). */
 static void remove_stale(const char *dir)
 {
+	unsigned long ns = pid_ns();
+
 	char p[128], line[512];
 	FILE *f;
 
@@ -71,12 +87,14 @@ static void remove_stale(const char *dir)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		char event[256], cmd[300];
-		int pid;
+		unsigned long long start;
+		unsigned long evns;
+		unsigned int pid;
 
-		/* "r4096:netbpf/p123_udp_recvmsg udp_recvmsg" */
+		/* "r1024:netbpf/p4026531836_123_4567_udp_recvmsg udp_recvmsg" */
 		if (sscanf(line, "%*[^:]:" GROUP "/%255s", event) != 1 ||
-		    sscanf(event, "p%d_", &pid) != 1 || pid <= 0 ||
-		    !(kill(pid, 0) && errno == ESRCH))
+		    sscanf(event, "p%lu_%u_%llu_", &evns, &pid, &start) != 3 ||
+		    evns != ns || nb_proc_start(pid) == start)
 			continue;
 		snprintf(cmd, sizeof(cmd), "-:" GROUP "/%s\n", event);
 		kprobe_events(dir, cmd);
@@ -114,7 +132,8 @@ static struct bpf_link *attach_one(struct nb_kretprobes *k, const char *dir,
 		errno = E2BIG;
 		return NULL;
 	}
-	snprintf(k->event[k->n], sizeof(k->event[0]), "p%d_%s", (int)getpid(), func);
+	snprintf(k->event[k->n], sizeof(k->event[0]), "p%lu_%d_%llu_%s", pid_ns(), (int)getpid(),
+		 (unsigned long long)nb_proc_start(getpid()), func);
 	snprintf(cmd, sizeof(cmd), "r%d:" GROUP "/%s %s\n", NB_KRETPROBE_MAXACTIVE,
 		 k->event[k->n], func);
 	err = kprobe_events(dir, cmd);
@@ -155,8 +174,11 @@ int nb_kretprobes_attach(struct nb_kretprobes *k, const struct bpf_object_skelet
 
 		if (!bpf_program__autoload(prog) || strncmp(sec, "kretprobe/", 10))
 			continue;
-		/* without tracefs: the perf PMU's kretprobe, default maxactive */
-		*link = dir ? attach_one(k, dir, prog, sec + 10) : bpf_program__attach(prog);
+		/* without tracefs, or where it refuses: the perf PMU's
+		 * kretprobe, with the default maxactive */
+		*link = dir ? attach_one(k, dir, prog, sec + 10) : NULL;
+		if (!*link)
+			*link = bpf_program__attach(prog);
 		if (!*link)
 			return -errno;
 	}

@@ -40,3 +40,36 @@ int nb_read_int(const char *path)
 	}
 	return v;
 }
+
+uint64_t nb_stat_start(const char *line)
+{
+	const char *p = strrchr(line, ')');	/* comm may hold spaces and ')' */
+
+	if (!p)
+		return 0;
+	p++;
+	/* after ") " comes field 3; field 22 is 19 spaces further */
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+uint64_t nb_proc_start(unsigned int pid)
+{
+	char path[64], buf[1024];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return nb_stat_start(buf);
+}

@@ -4,24 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "procfs.h"
 #include "procinfo.h"
-
-uint64_t nb_stat_start(const char *line)
-{
-	const char *p = strrchr(line, ')');	/* comm may hold spaces and ')' */
-
-	if (!p)
-		return 0;
-	p++;
-	/* after ") " comes field 3; field 22 is 19 spaces further */
-	for (int field = 2; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return 0;
-		p++;
-	}
-	return strtoull(p, NULL, 10);
-}
 
 size_t nb_cmdline_join(char *buf, size_t n)
 {

@@ -14,9 +14,6 @@
 /* At most this many bytes of a command line are kept (NUL included). */
 #define NB_CMDLINE_MAX 4096
 
-/* The start time, field 22 of a /proc/PID/stat line, in clock ticks since
- * boot; 0 when the line does not parse. */
-uint64_t nb_stat_start(const char *line);
 /* n bytes of /proc/PID/cmdline made one line in place: the NULs between
  * the arguments become spaces, trailing NULs go. Returns the new length
  * (buf[len] is NUL; buf has room for n + 1 bytes). */

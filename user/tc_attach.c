@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "procfs.h"
 #include "tc_int.h"
 #include "tc.skel.h"
 
@@ -32,36 +33,10 @@ enum {
 
 /* ---- owners: the loader of a netbpf program ---- */
 
-/* Field 22 of /proc/PID/stat: the start time, which tells a reused pid. */
-static uint64_t proc_start(uint32_t pid)
-{
-	char path[64], buf[1024], *p, *save = NULL;
-	unsigned long long start = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
-	if (!p)
-		return 0;
-	p = strtok_r(p + 1, " ", &save);	/* field 3, the state */
-	for (int i = 3; p && i < 22; i++)
-		p = strtok_r(NULL, " ", &save);
-	if (p)
-		start = strtoull(p, NULL, 10);
-	return start;
-}
-
 void tc_owner_self(struct nb_tc_owner *own)
 {
 	own->pid = getpid();
-	own->start = proc_start(getpid());
+	own->start = nb_proc_start(getpid());
 }
 
 /* The loader of a netbpf program, from its .rodata (see bpf/tc_shared.h). */
@@ -106,7 +81,7 @@ static bool owner_alive(const struct nb_tc_owner *own)
 
 	if (!own->pid)
 		return false;
-	start = proc_start(own->pid);
+	start = nb_proc_start(own->pid);
 	if (own->start)
 		return start == own->start;
 	/* no start time recorded (no /proc then): the pid alone */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "procfs.h"
 #include "procinfo.h"
 
 static void test_stat_start(void **state)
