@@ -317,7 +317,9 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 	kind = rx_dev_kind(dev);
 	if (kind == RX_OTHER)
 		return;
-	if (ctx->gso_size && segs > 1) {
+	/* a tunnel's merged packets (VXLAN, Geneve, GRE, IPIP: GRO marks them
+	 * encapsulated) had outer and inner headers each: counted as seen */
+	if (ctx->gso_size && segs > 1 && !BPF_CORE_READ_BITFIELD(skb, encapsulation)) {
 		hdr = seg_hdr_len(ctx, skb->mac_len);
 		if (hdr) {
 			if (kind == RX_PHYS)

@@ -32,11 +32,14 @@ void nb_host_labels(struct nb_collector *c, struct nb_row *r, const struct nb_ho
 		memcpy(r->ifname, i->ifname, sizeof(r->ifname));
 	else
 		snprintf(r->ifname, sizeof(r->ifname), "if%u", h->ifindex);
-	if (c->resolver && nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
+	if (c->resolver && nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)) &&
+	    name[0])
 		r->host_name = strdup(name);
 }
 
-/* The remote address's name, asked until it is known (never waited for). */
+/* The remote address's name, asked until it has one (never waited for):
+ * "no name", or a failed lookup, is cached for a minute (hostcache.h),
+ * then asked again, so a name appears once DNS answers. */
 static void host_name(struct nb_collector *c, struct nb_row *r)
 {
 	char name[NB_HC_NAME];
@@ -47,7 +50,7 @@ static void host_name(struct nb_collector *c, struct nb_row *r)
 		c->resolve = false;	/* no thread: no names */
 		return;
 	}
-	if (nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)))
+	if (nb_resolve(c->resolver, r->family, r->raddr, name, sizeof(name)) && name[0])
 		r->host_name = strdup(name);
 }
 
@@ -88,8 +91,13 @@ int nb_collector_read_hosts(struct nb_collector *c, double now)
 	if (!c->host_keys) {
 		c->host_keys = calloc(NB_TC_MAX_HOSTS, sizeof(*k));
 		c->host_vals = calloc(NB_TC_MAX_HOSTS, sizeof(*v));
-		if (!c->host_keys || !c->host_vals)
+		if (!c->host_keys || !c->host_vals) {
+			free(c->host_keys);
+			free(c->host_vals);
+			c->host_keys = NULL;
+			c->host_vals = NULL;
 			return -ENOMEM;
+		}
 	}
 	k = c->host_keys;
 	v = c->host_vals;

@@ -97,6 +97,19 @@ bool nb_collector_retire(struct nb_row *r, void *arg)
 	return true;
 }
 
+/* A retired row's counts added to the row of its key: the row is new
+ * (zero), or the same key came back after it was retired (a host pair
+ * active again, a flow back after its eviction, an interface moved out
+ * and back): then the two add up. */
+static void add_counts(struct nb_row *r, const struct nb_counts *c)
+{
+	r->cur.tx_bytes += c->tx_bytes;
+	r->cur.rx_bytes += c->rx_bytes;
+	r->cur.tx_packets += c->tx_packets;
+	r->cur.rx_packets += c->rx_packets;
+	r->prev = r->cur;
+}
+
 /* A host pair idle long enough to be retired may have come back since, as
  * a new row with the same key: the two add up. */
 static void restore_host(struct nb_collector *c, struct nb_row *r, const struct nb_retired *k)
@@ -104,11 +117,7 @@ static void restore_host(struct nb_collector *c, struct nb_row *r, const struct 
 	struct nb_host_key h;
 
 	memcpy(&h, k->key.k, sizeof(h));
-	r->cur.tx_bytes += k->cur.tx_bytes;
-	r->cur.rx_bytes += k->cur.rx_bytes;
-	r->cur.tx_packets += k->cur.tx_packets;
-	r->cur.rx_packets += k->cur.rx_packets;
-	r->prev = r->cur;
+	add_counts(r, &k->cur);
 	if (!r->ifname[0]) {
 		nb_host_labels(c, r, &h);
 		memcpy(r->ifname, k->name, sizeof(k->name));
@@ -121,6 +130,7 @@ void nb_collector_restore_retired(struct nb_collector *c)
 {
 	for (size_t i = 0; i < c->nretired; i++) {
 		const struct nb_retired *k = &c->retired[i];
+		bool back = nb_table_get(&c->table, &k->key, false) != NULL;
 		struct nb_row *r = nb_table_get(&c->table, &k->key, true);
 
 		if (!r) {	/* out of memory: the rest is not shown */
@@ -138,7 +148,11 @@ void nb_collector_restore_retired(struct nb_collector *c)
 			restore_host(c, r, k);
 			continue;
 		}
-		r->cur = r->prev = k->cur;
+		add_counts(r, &k->cur);
+		if (back) {	/* live again: its own labels stay */
+			free(k->cmdline);
+			continue;
+		}
 		r->exited = true;
 		r->cgroup_id = k->cgroup_id;
 		r->uid = k->uid;
