@@ -131,7 +131,9 @@ struct nb_rowkey nb_host_rowkey(const struct nb_host_key *h);
 #define NB_HOST_IDLE_S 60.0
 /* Its row ends after this long without a packet, and is retired as other
  * ended rows are: a pair back after that starts from zero again (trace's
- * summary adds the two up). */
+ * summary adds the two up). Sooner when more rows than NB_TC_MAX_HOSTS
+ * are out of the map: then all of those end, so host rows stay within
+ * twice the map's size whatever comes. */
 #define NB_HOST_RETIRE_S 600.0
 
 #endif

@@ -126,12 +126,21 @@ int nb_collector_read_hosts(struct nb_collector *c, double now)
 	}
 	if (n < 0)
 		return n;
-	/* out of the map, and quiet for long: the row ends */
+	/* out of the map, and quiet for long: the row ends; sooner when the
+	 * rows out of the map outnumber the map's entries (a flood of new
+	 * pairs would otherwise keep ten minutes' worth of them) */
+	uint32_t out = 0;
+
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		const struct nb_row *r = c->table.rows[i];
+
+		out += r->key.type == NB_ROW_HOST && !r->seen && !r->ended_at;
+	}
 	for (uint32_t i = 0; i < c->table.nrows; i++) {
 		struct nb_row *r = c->table.rows[i];
 
 		if (r->key.type == NB_ROW_HOST && !r->seen && !r->ended_at &&
-		    now - r->active_at >= NB_HOST_RETIRE_S)
+		    (now - r->active_at >= NB_HOST_RETIRE_S || out > NB_TC_MAX_HOSTS))
 			nb_row_ended(r, now);
 	}
 	return 0;
