@@ -110,12 +110,61 @@ struct {
 	__type(value, __u8);
 } pid_filter SEC(".maps");
 
+/* Flows: see struct nb_flow_slot. */
+const volatile __u32 flows_max = NB_MAX_FLOWS;	/* the loader's size of the maps below */
+__u64 flow_next;	/* slots from here on were never used */
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NB_MAX_FLOWS);
 	__type(key, struct nb_flow_key);
-	__type(value, struct nb_dir_counts);
-} flows SEC(".maps");
+	__type(value, __u32);
+} flow_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NB_MAX_FLOWS);
+	__type(key, __u32);
+	__type(value, struct nb_flow_slot);
+} flow_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NB_MAX_FLOWS / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} flow_bits SEC(".maps");
+
+/* A stack: a slot given back is the next one used, so the slots in use
+ * stay among the first ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, NB_MAX_FLOWS);
+	__type(value, __u32);
+} free_flows SEC(".maps");
+
+/*
+ * Per socket, on the tracepoint rung: how far its TCP reads are counted
+ * (see tcp_consumed), and the flow slot it counted into last, plus one
+ * (0: none yet; checked against the slot's key before use). A TCP
+ * socket's storage is made by its first read or at connection (it must
+ * start with where its count starts); other sockets' by their first event.
+ */
+struct sock_seen {
+	__u64 copied;	/* copied_seq counted up to (32 bits; 64 for the atomics) */
+	__u64 fin;	/* the FIN's sequence step was taken off */
+	__u32 flow;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_seen);
+} sock_seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -253,25 +302,117 @@ static __always_inline void packet_addrs(struct sock *sk, struct nb_flow_key *f)
 	f->lport = __builtin_bswap16(BPF_CORE_READ(po, num));
 }
 
-/* Add to the counters of 'key' in 'map', inserting them first;
- * 'inserted'/'dropped' index the drops array (-1: not counted). */
-static __always_inline void count_dir(void *map, void *key, long len, int dir,
-				      int inserted, int dropped)
+static __always_inline bool flow_is(const struct nb_flow_slot *fs, const struct nb_flow_key *f)
 {
-	struct nb_dir_counts *c = bpf_map_lookup_elem(map, key);
+	const __u64 *a = (const __u64 *)&fs->key, *b = (const __u64 *)f;
 
-	if (!c) {
-		struct nb_dir_counts zero = { .born = bpf_ktime_get_ns() };
+	for (int i = 0; i < sizeof(*f) / 8; i++)
+		if (a[i] != b[i])
+			return false;
+	return fs->state == NB_SLOT_LIVE;
+}
 
-		if (!bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) && inserted >= 0)
-			drop(inserted);
-		c = bpf_map_lookup_elem(map, key);
-		if (!c) {
-			drop(dropped);
-			return;
+/* A slot for a flow seen for the first time (or again after userspace
+ * ended its last one): one given back, else one never used; its identity
+ * written, then published in flow_index. Two CPUs may race here with the
+ * same key: the loser gives its slot back (NULL; the caller looks again). */
+static __always_inline struct nb_flow_slot *new_flow(const struct nb_flow_key *f, __u32 pslot,
+						      __u32 *idx)
+{
+	struct nb_flow_slot *fs;
+	__u64 *word, bit;
+	__u32 i, w;
+
+	if (bpf_map_pop_elem(&free_flows, &i)) {
+		__u64 next = flow_next;
+
+		if (next >= flows_max)
+			return NULL;	/* full: userspace frees idle slots */
+		if (__sync_val_compare_and_swap(&flow_next, next, next + 1) != next)
+			return NULL;	/* another CPU took it: look again */
+		i = next;
+	}
+	w = i / 64;
+	bit = 1ull << (i % 64);
+	fs = bpf_map_lookup_elem(&flow_slots, &i);
+	word = bpf_map_lookup_elem(&flow_bits, &w);
+	if (!fs || !word)
+		return NULL;
+	fs->bytes[NB_TX] = 0;
+	fs->bytes[NB_RX] = 0;
+	fs->born = bpf_ktime_get_ns();
+	fs->proc_slot = pslot;
+	__builtin_memcpy(&fs->key, f, sizeof(*f));
+	/* the identity before the state, the state before the bit: userspace
+	 * reads them the other way round */
+	__sync_lock_test_and_set(&fs->state, NB_SLOT_LIVE);
+	__sync_fetch_and_or(word, bit);
+	if (!bpf_map_update_elem(&flow_index, f, &i, BPF_NOEXIST)) {
+		drop(NB_FLOW_INSERTS);
+		*idx = i;
+		return fs;
+	}
+	__sync_fetch_and_and(word, ~bit);
+	__sync_lock_test_and_set(&fs->state, NB_SLOT_FREE);
+	bpf_map_push_elem(&free_flows, &i, 0);
+	return NULL;
+}
+
+/* The slot of flow 'f' through the index, else a new one. */
+static __always_inline struct nb_flow_slot *flow_lookup(const struct nb_flow_key *f, __u32 pslot,
+							 __u32 *idx)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		__u32 *ip = bpf_map_lookup_elem(&flow_index, f);
+		struct nb_flow_slot *fs;
+
+		if (ip) {
+			__u32 i = *ip;
+
+			fs = bpf_map_lookup_elem(&flow_slots, &i);
+			if (fs && flow_is(fs, f)) {
+				*idx = i;
+				return fs;
+			}
+			/* userspace is ending it: its key leaves the index first */
+		}
+		fs = new_flow(f, pslot, idx);
+		if (fs)
+			return fs;
+	}
+	return NULL;
+}
+
+static __always_inline bool is_tcp(struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == 1 /* SOCK_STREAM */;
+}
+
+/* The flow slot of this event: the one the socket used last if it is
+ * still this flow's (the tracepoint rung; 'st' its storage if the caller
+ * has it), else through the index. */
+static __always_inline struct nb_flow_slot *flow_slot(struct sock *sk, const struct nb_flow_key *f,
+						       __u32 pslot, struct sock_seen *st,
+						       const bool btf)
+{
+	struct nb_flow_slot *fs;
+	__u32 i;
+
+	if (btf) {
+		if (!st)	/* a TCP socket's is made where its count starts */
+			st = bpf_sk_storage_get(&sock_seen, sk, 0,
+						is_tcp(sk) ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->flow) {
+			i = st->flow - 1;
+			fs = bpf_map_lookup_elem(&flow_slots, &i);
+			if (fs && flow_is(fs, f))
+				return fs;
 		}
 	}
-	__sync_fetch_and_add(&c->bytes[dir], len);
+	fs = flow_lookup(f, pslot, &i);
+	if (fs && st)
+		st->flow = i + 1;
+	return fs;
 }
 
 /* kernfs_node.parent became __parent in Linux 6.15 ("kernfs: Use RCU to
@@ -438,7 +579,8 @@ static __always_inline struct task_struct *task_wanted(struct nb_proc_key *key, 
 /* The process's counter slot: the one this CPU used last if it is this
  * process's, else through the hash, else a new one; NULL when full. */
 static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
-						 struct task_struct *leader, const bool btf)
+						 struct task_struct *leader, __u32 *idx,
+						 const bool btf)
 {
 	struct last_slot *last;
 	struct nb_slot *s;
@@ -449,17 +591,23 @@ static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
 		slot = last->slot;
 		s = bpf_map_lookup_elem(&slots, &slot);
 		if (s && s->tgid == key->tgid && s->start_ns == key->start_ns &&
-		    s->state == NB_SLOT_LIVE)
+		    s->state == NB_SLOT_LIVE) {
+			*idx = slot;
 			return s;
+		}
 	}
 	slotp = bpf_map_lookup_elem(&procs, key);
 	if (!slotp)
 		slotp = new_proc(key, leader, btf);
-	s = slotp ? bpf_map_lookup_elem(&slots, slotp) : NULL;
+	if (!slotp)
+		return NULL;
+	slot = *slotp;
+	s = bpf_map_lookup_elem(&slots, &slot);
 	if (s && last) {
 		last->tgid = key->tgid;
-		last->slot = *slotp;
+		last->slot = slot;
 	}
+	*idx = slot;
 	return s;
 }
 
@@ -467,20 +615,22 @@ static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
  */
-static __always_inline void count(struct sock *sk, long len, int dir, const bool btf)
+static __always_inline void count(struct sock *sk, long len, int dir, struct sock_seen *st,
+				  const bool btf)
 {
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
 	struct task_struct *leader;
+	struct nb_flow_slot *fs;
 	struct nb_slot *s;
-	__u32 proto;
+	__u32 proto, pslot;
 
 	if (len <= 0 || !sk || !sock_wanted(sk, &f, &proto, btf))
 		return;
 	leader = task_wanted(&key, btf);
 	if (!leader)
 		return;
-	s = proc_slot(&key, leader, btf);
+	s = proc_slot(&key, leader, &pslot, btf);
 	if (!s) {
 		drop(NB_DROP_PROCS);
 		return;
@@ -493,7 +643,11 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 		f.tgid = key.tgid;
 		f.start_ns = key.start_ns;
 		f.proto = proto;
-		count_dir(&flows, &f, len, dir, NB_FLOW_INSERTS, NB_DROP_FLOWS);
+		fs = flow_slot(sk, &f, pslot, st, btf);
+		if (fs)
+			__sync_fetch_and_add(&fs->bytes[dir], len);
+		else
+			drop(NB_DROP_FLOWS);
 	}
 }
 
@@ -511,18 +665,6 @@ static __always_inline void count(struct sock *sk, long len, int dir, const bool
 #define TCP_ESTABLISHED	1
 #define SOCK_DONE_BIT	1	/* enum sock_flags: set when the FIN arrived */
 
-struct tcp_seen {
-	__u64 copied;	/* copied_seq counted up to (32 bits; 64 for the atomics) */
-	__u64 fin;	/* the FIN's sequence step was taken off */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tcp_seen);
-} tcp_seen SEC(".maps");
-
 static __always_inline int fin_arrived(struct sock *sk)
 {
 	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
@@ -530,17 +672,17 @@ static __always_inline int fin_arrived(struct sock *sk)
 
 /* Bytes consumed since the last count; 'ret' is the return of the read in
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
-static __always_inline long tcp_consumed(struct sock *sk, long ret)
+static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_seen **stp)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);	/* rung 1 only: BTF */
 	__u32 copied;
-	struct tcp_seen *st;
+	struct sock_seen *st;
 	long delta = 0;
 
 	if (!tp)
 		return 0;
 	copied = tp->copied_seq;
-	st = bpf_sk_storage_get(&tcp_seen, sk, 0, 0);
+	st = bpf_sk_storage_get(&sock_seen, sk, 0, 0);
 	if (!st) {
 		/* a socket from before netbpf started: the read in progress
 		 * tells where to start; from tcp_rcv_space_adjust alone it
@@ -552,15 +694,16 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 		 * The start is the storage's initial value, set only by the
 		 * reader that creates it: a second reader at the same moment
 		 * gets the first one's and never moves it back. */
-		struct tcp_seen init = {
+		struct sock_seen init = {
 			.copied = nb_tcp_start(copied, ret),
 			.fin = nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)),
 		};
 
-		st = bpf_sk_storage_get(&tcp_seen, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
+		st = bpf_sk_storage_get(&sock_seen, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
 		if (!st)
 			return ret;
 	}
+	*stp = st;
 	for (int i = 0; i < 4; i++) {
 		__u64 old = st->copied;
 
@@ -578,26 +721,23 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret)
 	return delta;
 }
 
-static __always_inline bool is_tcp(struct sock *sk)
-{
-	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == 1 /* SOCK_STREAM */;
-}
-
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
 {
-	count(sk, ret, NB_TX, true);
+	count(sk, ret, NB_TX, NULL, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 {
+	struct sock_seen *st = NULL;
+
 	if (flags & NOT_PAYLOAD)
 		return 0;
 	if (ret > 0 && is_tcp(sk))
-		ret = tcp_consumed(sk, ret);
-	count(sk, ret, NB_RX, true);
+		ret = tcp_consumed(sk, ret, &st);
+	count(sk, ret, NB_RX, st, true);
 	return 0;
 }
 
@@ -612,11 +752,15 @@ int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_read, struct sock *sk)
 {
+	struct sock_seen *st = NULL;
+	long len;
+
 	if (!sk->sk_lock.owned) {
 		drop(NB_DROP_SOFTIRQ);
 		return 0;
 	}
-	count(sk, tcp_consumed(sk, -1), NB_RX, true);
+	len = tcp_consumed(sk, -1, &st);
+	count(sk, len, NB_RX, st, true);
 	return 0;
 }
 
@@ -625,11 +769,11 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_tcp_state, const struct sock *csk, int oldstate, int newstate)
 {
 	struct sock *sk = (struct sock *)csk;
-	struct tcp_seen *st;
+	struct sock_seen *st;
 
 	if (newstate != TCP_ESTABLISHED || !is_tcp(sk))
 		return 0;
-	st = bpf_sk_storage_get(&tcp_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	st = bpf_sk_storage_get(&sock_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (st)
 		st->copied = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
 	return 0;
@@ -651,7 +795,7 @@ static __always_inline int nested_udp(struct sock *sk)
 	int BPF_PROG(fx, struct sock *sk, void *msg, __u64 size, int ret)	\
 	{								\
 		if (!(nested && nested_udp(sk)))			\
-			count(sk, ret, NB_TX, false);			\
+			count(sk, ret, NB_TX, NULL, false);			\
 		return 0;						\
 	}
 
@@ -667,7 +811,7 @@ FEXIT_SENDMSG(udpv6_sendmsg, fx_udp6_send, false)
 	int BPF_PROG(fx, struct sock *sk, void *page, int offset, __u64 size,	\
 		     int flags, int ret)				\
 	{								\
-		count(sk, ret, NB_TX, false);				\
+		count(sk, ret, NB_TX, NULL, false);				\
 		return 0;						\
 	}
 
@@ -699,7 +843,7 @@ static __always_inline void fx_recv(__u64 *ctx)
 		ret = ctx_arg(ctx, 6);
 	}
 	if (!(flags & NOT_PAYLOAD))
-		count(sk, (int)ret, NB_RX, false);
+		count(sk, (int)ret, NB_RX, NULL, false);
 }
 
 /* fexit/FN, program FX: what a recvmsg received, for its socket. */
@@ -723,7 +867,7 @@ FEXIT_RECVMSG(udpv6_recvmsg, fx_udp6_recv)
 SEC("fexit/packet_sendmsg")
 int BPF_PROG(fx_packet_send, struct socket *sock, void *msg, __u64 len, int ret)
 {
-	count(BPF_CORE_READ(sock, sk), ret, NB_TX, false);
+	count(BPF_CORE_READ(sock, sk), ret, NB_TX, NULL, false);
 	return 0;
 }
 
@@ -731,7 +875,7 @@ SEC("fexit/packet_recvmsg")
 int BPF_PROG(fx_packet_recv, struct socket *sock, void *msg, __u64 len, int flags, int ret)
 {
 	if (!(flags & NOT_PAYLOAD))
-		count(BPF_CORE_READ(sock, sk), ret, NB_RX, false);
+		count(BPF_CORE_READ(sock, sk), ret, NB_RX, NULL, false);
 	return 0;
 }
 
@@ -758,7 +902,7 @@ static __always_inline void kp_return(long ret, int dir, __u64 slot)
 	if (!s)
 		return;	/* entry was skipped (nested) or its stash was full */
 	if (!s->peek)
-		count((struct sock *)s->sk, ret, dir, false);
+		count((struct sock *)s->sk, ret, dir, NULL, false);
 	bpf_map_delete_elem(&stash, &id);
 }
 

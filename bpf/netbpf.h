@@ -34,8 +34,8 @@ enum nb_dir {
 enum nb_drop {
 	NB_DROP_PROCS = 0,	/* no free process slot */
 	NB_DROP_STASH,
-	NB_DROP_FLOWS,	/* could not insert even after an LRU eviction */
-	NB_FLOW_INSERTS,	/* not a drop: new flows, to tell evictions */
+	NB_DROP_FLOWS,	/* no free flow slot: the flow update is lost */
+	NB_FLOW_INSERTS,	/* not a drop: flow slots taken */
 	NB_DROP_SOFTIRQ,	/* not a drop: TCP reads seen in softirq, left
 				 * for the owner's next read in process context */
 	NB_NDROPS,
@@ -122,12 +122,31 @@ struct nb_flow_key {
  */
 #define NB_FAMILY_PACKET 0
 
-/* Bytes by direction of a flow, shared by the threads of its
- * process (atomic adds), in an LRU map: an evicted flow loses its row,
- * never bytes from the per-process totals. */
-struct nb_dir_counts {
-	__u64 bytes[2];
-	__u64 born;	/* ns, set at insertion: tells a re-made entry */
+/*
+ * One flow's counters and identity: an element of the mmap-able array
+ * 'flow_slots', two cache lines, so that flows counted on two CPUs never
+ * share a line. 'flow_index' gives a key's slot; on the tracepoint rung
+ * each socket also keeps the slot it counted into last (socket storage),
+ * so most events find it without hashing the key. Slots never used are
+ * handed out in order ('flow_next'), then those given back (the stack
+ * 'free_flows'); 'flow_bits' has a bit per slot in use, so userspace
+ * visits only those.
+ *
+ * Userspace ends a slot's use when its process exited or it has been
+ * idle: it deletes the key from 'flow_index' and marks the slot
+ * NB_SLOT_EXITED (an event that finds it so takes a new slot for the
+ * key), reads it a last time at the next poll, then frees it. Threads
+ * of one process share a slot (atomic adds); 128 bytes a flow whatever
+ * the CPU count.
+ */
+struct nb_flow_slot {
+	__u64 bytes[2];		/* by enum nb_dir */
+	__u64 state;		/* enum nb_slot_state */
+	__u64 born;		/* ns, at the slot's first use: tells a reused slot */
+	__u32 proc_slot;	/* the process's slot in 'slots' */
+	__u32 pad;
+	struct nb_flow_key key;
+	__u64 pad2[4];
 };
 
 /*

@@ -128,9 +128,8 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 	if (!c->seen || !c->exited)
 		return -ENOMEM;
 	if (l->flows_on) {
-		c->flow_keys = calloc(l->flows_max, sizeof(struct nb_flow_key));
-		c->flow_vals = calloc(l->flows_max, sizeof(struct nb_dir_counts));
-		if (!c->flow_keys || !c->flow_vals)
+		c->flow_seen = calloc(l->flows_max, sizeof(*c->flow_seen));
+		if (!c->flow_seen)
 			return -ENOMEM;
 	}
 	/* the two clocks read back to back: a microsecond apart */
@@ -149,8 +148,7 @@ void nb_collector_free(struct nb_collector *c)
 		free(c->retired[i].cmdline);
 	free(c->retired);
 	free(c->ifs);
-	free(c->flow_keys);
-	free(c->flow_vals);
+	free(c->flow_seen);
 	free(c->host_keys);
 	free(c->host_vals);
 	nb_resolver_stop(c->resolver);
@@ -456,75 +454,199 @@ static int read_ifaces(struct nb_collector *c, double now)
 }
 
 /*
- * Flow rows. Called after the process rows are up to date: a flow of an
- * exited process has made its last increment, so it is read a last time
- * and freed. A flow row not in the map any more was evicted: it ends.
- * Returns how many flow entries are left in the map.
+ * Flow rows, from the flow slots (struct nb_flow_slot) in place: only the
+ * slots whose bit is set in flow_bits are visited, and a slot that did not
+ * move costs a comparison. Called after the process rows are up to date.
+ *
+ * A slot's use ends when its process exited, or when it has been idle for
+ * NB_FLOW_IDLE_S (for NB_FLOW_TIGHT_S when few free slots are left): its
+ * key leaves the index and the slot is marked exited, so that the next
+ * event of the flow takes a new slot; one poll later the slot is read a
+ * last time and given back. A row sums the moves of every slot its key
+ * had. It ends with its process, or when its slot ends for idleness (and
+ * is back if the flow moves again while the row is still shown).
  */
+#define NB_FLOW_IDLE_S 60.0
+#define NB_FLOW_TIGHT_S 1.0
+
+/* Whether the flow's process has exited and its row knows it: its slot
+ * was read marked exited (or since freed, or reused). */
+static bool flow_proc_gone(const struct nb_collector *c, const volatile struct nb_flow_slot *fs)
+{
+	const struct nb_loader *l = c->loader;
+	const volatile struct nb_slot *ps;
+	const struct nb_slot_seen *sv;
+
+	if (fs->proc_slot >= l->procs_max)
+		return true;
+	ps = &l->slots[fs->proc_slot];
+	sv = &c->seen[fs->proc_slot];
+	if (ps->tgid != fs->key.tgid || ps->start_ns != fs->key.start_ns)
+		return true;
+	/* exited after this poll read its slot: the next poll will */
+	return ps->state != NB_SLOT_LIVE && sv->row && sv->tgid == fs->key.tgid &&
+	       sv->start_ns == fs->key.start_ns;
+}
+
+/* The row of a flow key, made with its labels if new. */
+static struct nb_row *flow_row(struct nb_collector *c, const struct nb_flow_key *k)
+{
+	struct nb_rowkey rk = nb_flow_rowkey(k);
+	struct nb_row *r = nb_table_get(&c->table, &rk, false);
+
+	if (r)
+		return r;
+	r = nb_table_get(&c->table, &rk, true);
+	if (!r)
+		return NULL;
+	r->pid = k->tgid;
+	r->start_ns = k->start_ns;
+	r->proto = k->proto;
+	r->family = k->family;
+	r->lport = k->lport;
+	r->rport = k->rport;
+	memcpy(r->laddr, k->laddr, 16);
+	memcpy(r->raddr, k->raddr, 16);
+	return r;
+}
+
+/* The flow's process name, from the process's row (after an exec too);
+ * false when that row is not made yet (the process's first event came
+ * after its slot was read in this poll). */
+static bool flow_comm(struct nb_collector *c, struct nb_row *r, uint32_t pslot)
+{
+	const struct nb_slot_seen *sv = pslot < c->loader->procs_max ? &c->seen[pslot] : NULL;
+	struct nb_row *p = sv && sv->tgid == r->pid && sv->start_ns == r->start_ns ? sv->row : NULL;
+
+	if (!p) {
+		struct nb_rowkey pk = nb_proc_rowkey(r->pid, r->start_ns);
+
+		p = nb_table_get(&c->table, &pk, false);
+	}
+	if (p)
+		memcpy(r->comm, p->comm, sizeof(r->comm));
+	return p != NULL;
+}
+
+/* End a slot's use: the key out of the index, the slot marked; read a
+ * last time and freed at the next poll. */
+static void end_flow_slot(struct nb_collector *c, uint32_t i, const struct nb_flow_key *k)
+{
+	struct nb_loader *l = c->loader;
+	uint32_t v;
+
+	/* only userspace deletes and the kernel never replaces an entry:
+	 * the lookup and the delete see the same one */
+	if (!bpf_map_lookup_elem(l->flow_index_fd, k, &v) && v == i)
+		bpf_map_delete_elem(l->flow_index_fd, k);
+	__atomic_store_n(&l->flow_slots[i].state, NB_SLOT_EXITED, __ATOMIC_RELEASE);
+	c->flow_seen[i].ending = true;
+}
+
+static void free_flow_slot(struct nb_collector *c, uint32_t i)
+{
+	struct nb_loader *l = c->loader;
+	volatile struct nb_flow_slot *fs = &l->flow_slots[i];
+
+	fs->bytes[NB_TX] = fs->bytes[NB_RX] = 0;
+	__atomic_store_n(&fs->state, NB_SLOT_FREE, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&l->flow_bits[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELEASE);
+	memset(&c->flow_seen[i], 0, sizeof(c->flow_seen[i]));
+	bpf_map_update_elem(l->free_flows_fd, NULL, &i, BPF_ANY);
+}
+
+static int read_flow_slot(struct nb_collector *c, uint32_t i, double now, bool tight)
+{
+	volatile struct nb_flow_slot *fs = &c->loader->flow_slots[i];
+	struct nb_flow_seen *sv = &c->flow_seen[i];
+	struct nb_flow_key k;
+	struct nb_row *r = NULL;
+	uint64_t tx, rx, born;
+	bool gone = false;
+
+	if (fs->state == NB_SLOT_FREE)
+		return 0;	/* lost a race in the kernel, being given back */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the identity after the state */
+	born = fs->born;
+	if (sv->born != born) {	/* a new use of the slot */
+		memset(sv, 0, sizeof(*sv));
+		sv->born = born;
+		sv->moved_at = now;
+	}
+	c->flows_live++;
+	memcpy(&k, (const void *)&fs->key, sizeof(k));
+	tx = fs->bytes[NB_TX];
+	rx = fs->bytes[NB_RX];
+	if (tx != sv->tx || rx != sv->rx) {
+		struct nb_counts cum;
+
+		r = flow_row(c, &k);
+		if (!r)
+			return -ENOMEM;
+		cum = r->raw;
+		cum.tx_bytes += tx - sv->tx;
+		cum.rx_bytes += rx - sv->rx;
+		nb_row_set(r, &cum);
+		sv->named = flow_comm(c, r, fs->proc_slot);
+		sv->tx = tx;
+		sv->rx = rx;
+		sv->moved_at = now;
+		gone = flow_proc_gone(c, fs);
+		if (r->ended_at && !gone) {	/* idle, and back */
+			r->ended_at = 0;
+			r->exited = false;
+		}
+	}
+	if (sv->ending) {	/* marked at the last poll: that was its last read */
+		free_flow_slot(c, i);
+		return 0;
+	}
+	if (!sv->tx && !sv->rx)
+		return 0;	/* no bytes yet (the kernel adds right after it takes a slot) */
+	if (!r && !sv->named) {
+		struct nb_rowkey rk = nb_flow_rowkey(&k);
+
+		r = nb_table_get(&c->table, &rk, false);
+		sv->named = !r || flow_comm(c, r, fs->proc_slot);
+	}
+	if (!r)
+		gone = flow_proc_gone(c, fs);
+	if (gone || now - sv->moved_at >= (tight ? NB_FLOW_TIGHT_S : NB_FLOW_IDLE_S)) {
+		if (!r) {
+			struct nb_rowkey rk = nb_flow_rowkey(&k);
+
+			r = nb_table_get(&c->table, &rk, false);
+		}
+		if (r)
+			nb_row_ended(r, now);
+		if (!gone && tight)
+			c->flow_evictions++;
+		end_flow_slot(c, i, &k);
+	}
+	return 0;
+}
+
 static int read_flows(struct nb_collector *c, double now)
 {
 	struct nb_loader *l = c->loader;
-	struct nb_flow_key *k = c->flow_keys;
-	struct nb_dir_counts *v = c->flow_vals;
-	int n, left;
+	uint64_t used = *l->flow_next;
+	bool tight = c->flows_live + l->flows_max / 8 >= l->flows_max;
 
-	n = nb_map_read_all(l->flows_fd, sizeof(*k), sizeof(*v), l->flows_max,
-			    k, v, &c->batch_ok);
-	if (n < 0)
-		return n;
-	left = n;
-	for (int i = 0; i < n; i++) {
-		struct nb_rowkey rk = nb_flow_rowkey(&k[i]);
-		struct nb_row *r = nb_table_get(&c->table, &rk, false);
-		struct nb_counts sum = {
-			.tx_bytes = v[i].bytes[NB_TX], .rx_bytes = v[i].bytes[NB_RX],
-		};
+	if (used > l->flows_max)
+		used = l->flows_max;
+	c->flows_live = 0;
+	for (uint32_t w = 0; w < (used + 63) / 64; w++) {
+		uint64_t bits = __atomic_load_n(&l->flow_bits[w], __ATOMIC_ACQUIRE);
 
-		if (!r) {
-			struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
-			struct nb_row *p = nb_table_get(&c->table, &pk, false);
+		while (bits) {
+			int err = read_flow_slot(c, w * 64 + __builtin_ctzll(bits), now, tight);
 
-			r = nb_table_get(&c->table, &rk, true);
-			if (!r)
-				return -ENOMEM;
-			r->pid = k[i].tgid;
-			r->start_ns = k[i].start_ns;
-			r->proto = k[i].proto;
-			r->family = k[i].family;
-			r->lport = k[i].lport;
-			r->rport = k[i].rport;
-			memcpy(r->laddr, k[i].laddr, 16);
-			memcpy(r->raddr, k[i].raddr, 16);
-			if (p)
-				memcpy(r->comm, p->comm, sizeof(r->comm));
-		}
-		{
-			struct nb_rowkey pk = nb_proc_rowkey(k[i].tgid, k[i].start_ns);
-			struct nb_row *p = nb_table_get(&c->table, &pk, false);
-
-			if (p)
-				memcpy(r->comm, p->comm, sizeof(r->comm));
-			if (p && p->exited) {
-				nb_row_ended(r, now);
-			} else if (r->ended_at) {	/* evicted, and back */
-				r->ended_at = 0;
-				r->exited = false;
-			}
-		}
-		nb_row_set_gen(r, &sum, v[i].born);
-		if (r->exited && !bpf_map_delete_elem(l->flows_fd, &k[i])) {
-			c->flows_deleted++;
-			left--;
+			if (err)
+				return err;
+			bits &= bits - 1;
 		}
 	}
-	/* evicted: in the table, not read this time */
-	for (uint32_t i = 0; i < c->table.nrows; i++) {
-		struct nb_row *r = c->table.rows[i];
-
-		if (r->key.type == NB_ROW_FLOW && !r->seen && !r->ended_at)
-			nb_row_ended(r, now);
-	}
-	return left;
+	return 0;
 }
 
 static void read_drops(struct nb_collector *c)
@@ -609,11 +731,6 @@ int nb_collector_poll(struct nb_collector *c)
 		n = read_flows(c, rc.now);
 		if (n < 0)
 			return n;
-		/* what was inserted and is neither in the map nor freed by us
-		 * was evicted by the LRU map */
-		c->flow_evictions = c->drops[NB_FLOW_INSERTS] - c->flows_deleted - n;
-		if ((int64_t)c->flow_evictions < 0)
-			c->flow_evictions = 0;
 	}
 	if (l->cgroups_on)
 		check_cgroups(c, rc.now);

@@ -21,6 +21,15 @@ struct nb_slot_seen {
 	struct nb_row *row;	/* NULL: not read yet, or freed */
 };
 
+/* What the collector knows of one flow slot (struct nb_flow_slot). */
+struct nb_flow_seen {
+	uint64_t born;		/* the slot's, at the last read: tells a new use */
+	uint64_t tx, rx;	/* its counters at the last read */
+	double moved_at;	/* monotonic seconds */
+	bool ending;		/* marked exited: read once more, then freed */
+	bool named;		/* its row has its process's name */
+};
+
 /* A retired row, kept compactly for trace's summary (136 bytes, and a
  * process's command line cut to NB_RETIRED_CMDLINE bytes); a host row's
  * addresses are in its key. */
@@ -56,8 +65,9 @@ struct nb_collector {
 	uint64_t hosts_evicted;		/* idle host pair entries we deleted */
 	bool resolve;			/* reverse DNS for host rows */
 	struct nb_resolver *resolver;	/* started at the first host row */
-	uint64_t flows_deleted;		/* entries of exited processes we freed */
-	uint64_t flow_evictions;	/* flows the LRU map pushed out */
+	struct nb_flow_seen *flow_seen;	/* one per flow slot */
+	uint32_t flows_live;		/* flow slots in use at the last poll */
+	uint64_t flow_evictions;	/* flows ended idle early: few free slots */
 	struct nb_table table;
 	int ncpus;
 	double start_ts;		/* Unix time at start */
@@ -92,8 +102,6 @@ struct nb_collector {
 	struct nb_prog_stat progs[NB_MAX_PROGS];
 	int nprogs;
 	uint64_t lost_events;		/* sum of recursion_misses */
-
-	void *flow_keys, *flow_vals;	/* buffers sized for the flow map */
 };
 
 int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc *tc);

@@ -171,6 +171,16 @@ static void select_rung(struct netbpf *s, enum nb_backend b, const struct kinfo 
 		nb_kretprobes_no_autoattach(s->obj);
 }
 
+/* The size of the flow maps: n slots, and a bit for each. */
+static void set_flows_max(struct netbpf *s, uint32_t n)
+{
+	bpf_map__set_max_entries(s->maps.flow_index, n);
+	bpf_map__set_max_entries(s->maps.flow_slots, n);
+	bpf_map__set_max_entries(s->maps.free_flows, n);
+	bpf_map__set_max_entries(s->maps.flow_bits, (n + 63) / 64);
+	s->rodata->flows_max = n;
+}
+
 /* The filters in .rodata, and the map sizes, before load. */
 static void configure(struct netbpf *s, enum nb_backend b, const struct nb_opts *o,
 		      const struct kinfo *ki)
@@ -179,7 +189,7 @@ static void configure(struct netbpf *s, enum nb_backend b, const struct nb_opts 
 	 * very many flows or processes (and for the tests that fill them);
 	 * checked by nb_parse_env() */
 	if (o && o->max_flows)
-		bpf_map__set_max_entries(s->maps.flows, o->max_flows);
+		set_flows_max(s, o->max_flows);
 	if (o && o->max_procs) {
 		bpf_map__set_max_entries(s->maps.procs, o->max_procs);
 		bpf_map__set_max_entries(s->maps.slots, o->max_procs);
@@ -196,7 +206,7 @@ static void configure(struct netbpf *s, enum nb_backend b, const struct nb_opts 
 		/* maps nothing will use: the smallest the kernel takes, so they
 		 * cost no memory and no start-up time (65,536 flows: 47 ms) */
 		if (!s->rodata->flows_on)
-			bpf_map__set_max_entries(s->maps.flows, 64);
+			set_flows_max(s, 64);
 		if (o->has_comm) {
 			s->rodata->filter_comm_on = 1;
 			memcpy((char *)s->rodata->filter_comm, o->comm, NB_COMM_LEN);
@@ -317,13 +327,22 @@ int nb_loader_probe(enum nb_backend b, const char *btf_path, struct nb_rung_resu
 	return res->ok ? 0 : res->err;
 }
 
+/* An mmap-able array map in this process's memory, or NULL (errno). */
+static void *map_shared(struct bpf_map *map, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 {
 	struct kinfo ki;
 	enum nb_backend first = NB_BACKEND_TRACEPOINT, last = NB_BACKEND_KPROBE;
 
 	memset(l, 0, sizeof(*l));
-	l->procs_fd = l->free_fd = l->drops_fd = l->flows_fd = l->cgnames_fd = -1;
+	l->procs_fd = l->free_fd = l->drops_fd = l->cgnames_fd = -1;
+	l->flow_index_fd = l->free_flows_fd = -1;
 	kinfo_read(o->btf_path, &ki);
 	l->recv_nargs = ki.recv_nargs;
 	if (o->backend != NB_BACKEND_AUTO)
@@ -342,18 +361,22 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 			l->cgnames_fd = bpf_map__fd(l->skel->maps.cgroup_names);
 			l->drops_fd = bpf_map__fd(l->skel->maps.drops);
 			l->procs_max = bpf_map__max_entries(l->skel->maps.procs);
-			l->flows_fd = bpf_map__fd(l->skel->maps.flows);
-			l->flows_max = bpf_map__max_entries(l->skel->maps.flows);
+			l->flow_index_fd = bpf_map__fd(l->skel->maps.flow_index);
+			l->free_flows_fd = bpf_map__fd(l->skel->maps.free_flows);
+			l->flows_max = bpf_map__max_entries(l->skel->maps.flow_slots);
+			l->flow_next = &l->skel->bss->flow_next;
 			l->flows_on = l->skel->rodata->flows_on;
 			l->cgroups_on = (o->by & NB_BY(NB_ROW_CGROUP)) || o->command == NB_CMD_TOP ||
 					o->command == NB_CMD_SERVE;
 			l->slots_len = (size_t)l->procs_max * sizeof(struct nb_slot);
-			l->slots = mmap(NULL, l->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-					bpf_map__fd(l->skel->maps.slots), 0);
-			if (l->slots == MAP_FAILED) {
+			l->flow_slots_len = (size_t)l->flows_max * sizeof(struct nb_flow_slot);
+			l->flow_bits_len = (size_t)((l->flows_max + 63) / 64) * sizeof(uint64_t);
+			l->slots = map_shared(l->skel->maps.slots, l->slots_len);
+			l->flow_slots = map_shared(l->skel->maps.flow_slots, l->flow_slots_len);
+			l->flow_bits = map_shared(l->skel->maps.flow_bits, l->flow_bits_len);
+			if (!l->slots || !l->flow_slots || !l->flow_bits) {
 				int err = -errno;
 
-				l->slots = NULL;
 				nb_loader_close(l);
 				return err;
 			}
@@ -367,7 +390,13 @@ void nb_loader_close(struct nb_loader *l)
 {
 	if (l->slots)
 		munmap(l->slots, l->slots_len);
+	if (l->flow_slots)
+		munmap(l->flow_slots, l->flow_slots_len);
+	if (l->flow_bits)
+		munmap(l->flow_bits, l->flow_bits_len);
 	l->slots = NULL;
+	l->flow_slots = NULL;
+	l->flow_bits = NULL;
 	/* destroying the skeleton detaches every link it made */
 	netbpf__destroy(l->skel);
 	l->skel = NULL;

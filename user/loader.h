@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "kretprobe.h"
 #include "netbpf.h"
 #include "opts.h"
@@ -24,10 +25,17 @@ struct nb_loader {
 	enum nb_backend backend;	/* the rung in use */
 	struct nb_rung_result rungs[NB_NBACKENDS];
 	int recv_nargs;
-	int procs_fd, free_fd, drops_fd, flows_fd, cgnames_fd;
+	int procs_fd, free_fd, drops_fd, cgnames_fd;
 	unsigned int procs_max, flows_max;
 	struct nb_slot *slots;	/* the map 'slots', mmap-ed: procs_max of them */
 	size_t slots_len;
+	/* flows (struct nb_flow_slot): the maps flow_slots and flow_bits
+	 * mmap-ed, the key index and the stack of free slots */
+	struct nb_flow_slot *flow_slots;
+	uint64_t *flow_bits;
+	size_t flow_slots_len, flow_bits_len;
+	int flow_index_fd, free_flows_fd;
+	volatile __u64 *flow_next;	/* in the program's .bss */
 	bool flows_on;
 	bool cgroups_on;	/* cgroup rows (from process rows) */
 	struct nb_kretprobes kret;	/* the kprobe rung's return probes */

@@ -362,7 +362,7 @@ void nb_metrics_write(FILE *f, const struct nb_collector *c, const struct nb_opt
 		nb_metrics_label(f, c->progs[i].name);
 		fprintf(f, "} %llu\n", (unsigned long long)c->progs[i].recursion_misses);
 	}
-	header(f, "netbpf_flow_evictions_total", "counter", "Flows pushed out of the full flow map.");
+	header(f, "netbpf_flow_evictions_total", "counter", "Flows that gave their slot back early, idle, because few were free.");
 	fprintf(f, "netbpf_flow_evictions_total %llu\n", (unsigned long long)c->flow_evictions);
 	header(f, "netbpf_build_info", "gauge", "netbpf's version and the hook family in use.");
 	fputs("netbpf_build_info{version=", f);

@@ -446,7 +446,7 @@ int nb_trace_run(const struct nb_opts *o)
 				(unsigned long long)s.c.retired_lost, s.c.retired_max);
 	}
 	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
-		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u entries) and %llu flow updates lost; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
+		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u slots) to make room and %llu flow updates found it full; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
 			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
 			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
 	if (s.c.tc_host_drops)
