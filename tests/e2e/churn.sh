@@ -37,6 +37,24 @@ check_eq "trace: no process row after its exited row" "" \
 	"$(jq -r 'select(.summary | not) | select(.type == "process" and .comm == "nbchurn") | "\(.pid) \(.exited)"' "$T/nb.json" |
 		awk '$2 == "true" { gone[$1] = 1; next } gone[$1] { print $1 }' | head -3)"
 
+# ---- flow slots given back and used again: 60 flows through 16 ----
+# Five waves of 12 processes, each flow in a slot of its own; a wave's
+# slots are given back once its processes have exited, and the next wave
+# takes them. Every flow counted, none lost. (--comm: only these, so that
+# other traffic on the host cannot take the 16 slots.)
+NETBPF_MAX_FLOWS=16 nb_start --by process,flow -d 0.2 --comm nbchurn
+: >"$T/waves.out"
+for w in 1 2 3 4 5; do
+	"$NBGEN" churn 127.0.0.1 $((7940 + w)) 12 1 0 "$CGDIR" show >>"$T/waves.out"
+	sleep 1
+done
+nb_stop
+check_eq "flow slots reused: 5 waves of 12 processes sent" "5 60 0" \
+	"$(jq -rs 'map(select(.role == "churn-sink")) | "\(length) \(map(.procs) | add) \(map(.failed) | add)"' "$T/waves.out")"
+check_eq "flow slots reused: every flow of the 5 waves in the summary, 8 bytes each" "60 480" \
+	"$(jq -s 'map(select(.summary and .type == "flow" and .comm == "nbchurn")) | "\(length) \(map(.tx_bytes) | add)"' -r "$T/nb.json")"
+check_eq "flow slots reused: no flow update found the map full" "" "$(grep 'flow updates found it full' "$T/nb.err")"
+
 # ---- serve: bounded memory, counters that keep every byte ----
 PORT=$((19000 + $$ % 1000))
 "$NETBPF" serve -d 0.25 --listen 127.0.0.1:$PORT 2>"$T/serve.err" &

@@ -103,6 +103,7 @@ traffic() {
 }
 
 # ---- exact counts, resolution off ----
+rm -f "$T/nb.err"	# not the last run's line (see nb_start)
 nbh "$NETBPF" trace --json -v -d 0.2 --by host,total --no-resolve >"$T/nb.json" 2>"$T/nb.err" &
 NB_PID=$!
 for _ in $(seq 100); do grep -q "per-process hooks" "$T/nb.err" && break; sleep 0.1; done
@@ -135,6 +136,7 @@ check_eq "no query reached the resolver with --no-resolve" 0 "$(grep -c 'query\[
 check_eq "no error on stderr" "" "$(grep -v 'per-process hooks' "$T/nb.err")"
 
 # ---- names: the test's resolver answers for peer 1 ----
+rm -f "$T/nb.err"	# not the last run's line (see nb_start)
 nbh "$NETBPF" trace --json -v -d 0.2 --by host >"$T/nb2.json" 2>"$T/nb.err" &
 NB_PID=$!
 for _ in $(seq 100); do grep -q "per-process hooks" "$T/nb.err" && break; sleep 0.1; done
@@ -158,6 +160,7 @@ else
 fi
 
 # ---- --host-ports: one row per remote port, still the veth's counts ----
+rm -f "$T/nb.err"	# not the last run's line (see nb_start)
 nbh "$NETBPF" trace --json -v -d 0.2 --by host --no-resolve --host-ports -i h4p2 \
 	>"$T/nb4.json" 2>"$T/nb.err" &
 NB_PID=$!
@@ -175,6 +178,7 @@ check_eq "--host-ports: the pair to port 7310 has the veth's counts" \
 
 # ---- a full map: 17,000 new pairs through peer 3, 16,384 fit ----
 ip -n "$NSH" route add 10.192.0.0/16 via 10.91.3.2
+rm -f "$T/nb.err"	# not the last run's line (see nb_start)
 nbh "$NETBPF" trace --json -v -d 0.5 --by host --no-resolve -i h4p3 >"$T/nb3.json" 2>"$T/nb.err" &
 NB_PID=$!
 for _ in $(seq 100); do grep -q "per-process hooks" "$T/nb.err" && break; sleep 0.1; done

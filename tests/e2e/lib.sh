@@ -64,6 +64,9 @@ netns_up() {
 # forces a hook family (tests/kernel/guest.sh runs the tests once per rung);
 # NETBPF_TEST_START_S bounds the wait (default 10 s; slower under QEMU).
 nb_start() {
+	# a started netbpf's own lines only: the shell may truncate the file
+	# after the first look below, which must not find the last run's
+	rm -f "$T/nb.json" "$T/nb.err"
 	"$NETBPF" trace --json -v -d 0.2 ${NETBPF_TEST_BACKEND:+--backend "$NETBPF_TEST_BACKEND"} \
 		"$@" >"$T/nb.json" 2>"$T/nb.err" &
 	NB_PID=$!
