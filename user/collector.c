@@ -481,8 +481,9 @@ static bool flow_proc_gone(const struct nb_collector *c, const volatile struct n
 		return true;
 	ps = &l->slots[fs->proc_slot];
 	sv = &c->seen[fs->proc_slot];
-	if (ps->tgid != fs->key.tgid || ps->start_ns != fs->key.start_ns)
-		return true;
+	if (ps->state == NB_SLOT_FREE || ps->tgid != fs->key.tgid ||
+	    ps->start_ns != fs->key.start_ns)
+		return true;	/* freed after its last read, or reused */
 	/* exited after this poll read its slot: the next poll will */
 	return ps->state != NB_SLOT_LIVE && sv->row && sv->tgid == fs->key.tgid &&
 	       sv->start_ns == fs->key.start_ns;
