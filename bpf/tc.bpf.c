@@ -297,6 +297,83 @@ static __always_inline __u32 seg_hdr_len(struct __sk_buff *ctx, __u32 mac_len)
 }
 
 /*
+ * The veth driver's private data (struct veth_priv and struct veth_rq in
+ * drivers/net/veth.c), as local flavours: CO-RE finds these fields in the
+ * veth module's BTF, or in vmlinux's where veth is built in. Where neither
+ * has them (the module was not loaded when netbpf loaded this program),
+ * bpf_core_type_exists() is false and the code that reads them is dead.
+ */
+struct veth_rq___nb {
+	struct napi_struct *napi;
+} __attribute__((preserve_access_index));
+
+struct veth_priv___nb {
+	struct net_device *peer;
+	struct veth_rq___nb *rq;
+} __attribute__((preserve_access_index));
+
+/* NETIF_F_ALL_TSO: the TSO feature bits, SKB_GSO_TCPV4, _TCP_ECN,
+ * _TCP_FIXEDID and _TCPV6 shifted by NETIF_F_GSO_SHIFT (the first GSO
+ * types, the same bits in every kernel this program runs on). */
+#define NETIF_F_ALL_TSO	((1ULL << 16) | (1ULL << 18) | (1ULL << 19) | (1ULL << 20))
+
+/* netdev_priv(dev): the driver's private data after struct net_device,
+ * aligned to NETDEV_ALIGN (32); on newer kernels (6.18 here) the flexible
+ * array net_device.priv, at that same place. */
+static __always_inline void *netdev_priv(struct net_device *dev)
+{
+	if (bpf_core_field_exists(struct net_device, priv))
+		return (void *)dev + bpf_core_field_offset(struct net_device, priv);
+	return (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
+}
+
+/*
+ * Does the peer of this veth count what it sends, instead of the veth
+ * itself? veth_xmit() (Linux 6.1 to 6.18) puts an skb on its peer's NAPI
+ * ring when the peer's receive queue has NAPI on (rq->napi: the peer has
+ * GRO on, or an XDP program) and the skb is worth GRO there
+ * (veth_skb_is_eligible_for_gro(): the veth has no TSO; or the peer's
+ * queue has an XDP program; or the skb is a UDP socket's (sock_wfree) and
+ * the peer has rx-gro-list or rx-udp-gro-forwarding). Then the veth's tx counters are what the peer's
+ * veth_xdp_rcv() counts as it takes each skb off the ring: one packet, and
+ * skb->len after __dev_forward_skb() pulled the Ethernet header. A GSO
+ * packet was segmented before veth_xmit() (no TSO: sw_segments()), so
+ * that is each segment without its 14 bytes.
+ *
+ * Only the first case is checked here: it costs reads of the peer's data
+ * only on a veth with TSO off. With TSO on (the default) the skb stays on
+ * the veth's own counters unless the peer has an XDP program or takes UDP
+ * GSO (see README.md): counted as today, 14 B a packet over there.
+ * The queue: the hook runs before netdev_core_pick_tx() chooses one, so
+ * rq[0] is read. A veth has one queue unless made with numtxqueues, and
+ * NAPI goes on and off for all of a device's queues at once.
+ */
+static __always_inline bool peer_counts(struct __sk_buff *ctx)
+{
+	struct veth_priv___nb *priv;
+	struct veth_rq___nb *rq;
+	struct net_device *dev, *peer;
+	struct sk_buff *skb;
+
+	if (!bpf_core_type_exists(struct veth_priv___nb) ||
+	    !bpf_core_field_exists(struct veth_rq___nb, napi))
+		return false;	/* no veth BTF when loaded: as before */
+	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
+		return false;	/* before 6.3: not known here */
+	skb = bpf_cast_to_kern_ctx(ctx);
+	dev = skb->dev;
+	if (!dev || (dev->features & NETIF_F_ALL_TSO) || rx_dev_kind(dev) != RX_VETH)
+		return false;
+	priv = netdev_priv(dev);
+	peer = BPF_CORE_READ(priv, peer);
+	if (!peer)
+		return false;
+	priv = netdev_priv(peer);
+	rq = BPF_CORE_READ(priv, rq);
+	return rq && BPF_CORE_READ(rq, napi);
+}
+
+/*
  * A packet that came up through NAPI (napi_id set: GRO may have merged
  * it) as the device counted it, before GRO. A real device's driver counts
  * every frame it received, link header included; GRO then merges them
@@ -364,6 +441,10 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 		pkts = skb->gso_segs;
 		len = skb->wire_len;
 	}
+	/* sent through the peer's NAPI ring: counted there without the
+	 * Ethernet header, each of the pkts skbs veth_xmit() gets */
+	if (!ingress && peer_counts(skb))
+		len -= (__u64)pkts * ETH_HLEN;
 
 	/* host pairs, with the same wire length as the interface rows */
 	if (hosts_able && hosts_on)
