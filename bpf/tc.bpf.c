@@ -113,9 +113,10 @@ static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, i
 	}
 }
 
-/* Linux 6.3+; weak: on older kernels it resolves to 0, and GSO packets are
+/* Linux 6.3+; weak: on older kernels they resolve to 0, and GSO packets are
  * counted as the hook sees them (see sw_segments() and rx_segments()). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 #ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
 #define bpf_ksym_exists(sym) ({						\
@@ -333,20 +334,31 @@ static __always_inline void *netdev_priv(struct net_device *dev)
  * ring when the peer's receive queue has NAPI on (rq->napi: the peer has
  * GRO on, or an XDP program) and the skb is worth GRO there
  * (veth_skb_is_eligible_for_gro(): the veth has no TSO; or the peer's
- * queue has an XDP program; or the skb is a UDP socket's (sock_wfree) and
- * the peer has rx-gro-list or rx-udp-gro-forwarding). Then the veth's tx counters are what the peer's
- * veth_xdp_rcv() counts as it takes each skb off the ring: one packet, and
- * skb->len after __dev_forward_skb() pulled the Ethernet header. A GSO
- * packet was segmented before veth_xmit() (no TSO: sw_segments()), so
- * that is each segment without its 14 bytes.
+ * queue has an XDP program; or the skb is a UDP socket's (sock_wfree)
+ * and the peer has rx-gro-list or rx-udp-gro-forwarding). Then the
+ * veth's tx counters are what the peer's veth_xdp_rcv() counts as it
+ * takes each skb off the ring: one packet, and skb->len after
+ * __dev_forward_skb() pulled the Ethernet header. A GSO packet was
+ * segmented before veth_xmit() (no TSO: sw_segments()), so that is each
+ * segment without its 14 bytes.
  *
- * Only the first case is checked here: it costs reads of the peer's data
- * only on a veth with TSO off. With TSO on (the default) the skb stays on
- * the veth's own counters unless the peer has an XDP program or takes UDP
- * GSO (see README.md): counted as today, 14 B a packet over there.
+ * Only the first case is checked: the peer's data is read only for a
+ * veth with TSO off. With TSO on (the default) the skb is counted on the
+ * veth as before, which is 14 B a packet over where the peer has an XDP
+ * program or takes UDP GSO (README.md).
+ *
  * The queue: the hook runs before netdev_core_pick_tx() chooses one, so
  * rq[0] is read. A veth has one queue unless made with numtxqueues, and
  * NAPI goes on and off for all of a device's queues at once.
+ *
+ * Cost: a bpf_probe_read_kernel() is some 50 ns on this machine. The
+ * peer takes one; then a peer without NAPI is told by a plain load of its
+ * napi_list (veth adds its queues' NAPI instances there before it sets
+ * rq->napi, and deletes them after it clears it: veth_napi_enable_range(),
+ * veth_napi_del_range()), and only a peer with NAPI costs the two more
+ * reads to rq[0].napi. make bench with BENCH_VETH_A="tso off": tc egress
+ * 75 ns before, 145 ns (195 with the three reads for all) with the peer's
+ * GRO off; 205 ns with BENCH_VETH_B="gro on"; TSO on: as before.
  */
 static __always_inline bool peer_counts(struct __sk_buff *ctx)
 {
@@ -358,7 +370,7 @@ static __always_inline bool peer_counts(struct __sk_buff *ctx)
 	if (!bpf_core_type_exists(struct veth_priv___nb) ||
 	    !bpf_core_field_exists(struct veth_rq___nb, napi))
 		return false;	/* no veth BTF when loaded: as before */
-	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
+	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx) || !bpf_ksym_exists(bpf_rdonly_cast))
 		return false;	/* before 6.3: not known here */
 	skb = bpf_cast_to_kern_ctx(ctx);
 	dev = skb->dev;
@@ -368,6 +380,10 @@ static __always_inline bool peer_counts(struct __sk_buff *ctx)
 	peer = BPF_CORE_READ(priv, peer);
 	if (!peer)
 		return false;
+	/* the peer's net_device, read by plain loads (that the JIT guards) */
+	peer = bpf_rdonly_cast(peer, bpf_core_type_id_kernel(struct net_device));
+	if ((__u64)peer->napi_list.next == (__u64)&peer->napi_list)
+		return false;	/* no NAPI instance at all */
 	priv = netdev_priv(peer);
 	rq = BPF_CORE_READ(priv, rq);
 	return rq && BPF_CORE_READ(rq, napi);
