@@ -252,25 +252,32 @@ static __always_inline void count_host(struct __sk_buff *skb, __u64 len, __u32 p
 #define ETH_HLEN	14
 
 /* The link ops of veth, once a veth was seen (the module may load late):
- * then one compare, not a string read, tells a veth. */
-__u64 veth_ops;
+ * then one compare, not a string read, tells a veth. And those of the
+ * last other device with link ops whose kind was read, so that a busy
+ * bridge or tun device (at egress: one with TSO off, see peer_counts())
+ * is not read at every packet either. */
+__u64 veth_ops, other_ops;
 
-enum rx_dev { RX_OTHER, RX_PHYS, RX_VETH };
+enum dev_kind { DEV_OTHER, DEV_PHYS, DEV_VETH };
 
-static __always_inline enum rx_dev rx_dev_kind(struct net_device *dev)
+static __always_inline enum dev_kind dev_kind(struct net_device *dev)
 {
 	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
 	char kind[5] = {};
 
 	if (!ops)
-		return RX_PHYS;	/* a driver of a real device: no link ops */
+		return DEV_PHYS;	/* a driver of a real device: no link ops */
 	if ((__u64)ops == veth_ops)
-		return RX_VETH;
+		return DEV_VETH;
+	if ((__u64)ops == other_ops)
+		return DEV_OTHER;
 	bpf_probe_read_kernel(kind, sizeof(kind), ops->kind);
-	if (kind[0] != 'v' || kind[1] != 'e' || kind[2] != 't' || kind[3] != 'h' || kind[4])
-		return RX_OTHER;	/* bridge, vlan, bond...: they count the merged skb */
+	if (kind[0] != 'v' || kind[1] != 'e' || kind[2] != 't' || kind[3] != 'h' || kind[4]) {
+		other_ops = (__u64)ops;
+		return DEV_OTHER;	/* bridge, vlan, bond...: they count the merged skb */
+	}
 	veth_ops = (__u64)ops;
-	return RX_VETH;
+	return DEV_VETH;
 }
 
 /* The network and transport headers each segment of a GRO-merged TCP or
@@ -374,7 +381,7 @@ static __always_inline bool peer_counts(struct __sk_buff *ctx)
 		return false;	/* before 6.3: not known here */
 	skb = bpf_cast_to_kern_ctx(ctx);
 	dev = skb->dev;
-	if (!dev || (dev->features & NETIF_F_ALL_TSO) || rx_dev_kind(dev) != RX_VETH)
+	if (!dev || (dev->features & NETIF_F_ALL_TSO) || dev_kind(dev) != DEV_VETH)
 		return false;
 	priv = netdev_priv(dev);
 	peer = BPF_CORE_READ(priv, peer);
@@ -403,7 +410,7 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 {
 	struct sk_buff *skb;
 	struct net_device *dev;
-	enum rx_dev kind;
+	enum dev_kind kind;
 	__u32 segs = ctx->gso_segs, hdr;
 
 	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
@@ -412,21 +419,21 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 	dev = skb->dev;
 	if (!dev)
 		return;
-	kind = rx_dev_kind(dev);
-	if (kind == RX_OTHER)
+	kind = dev_kind(dev);
+	if (kind == DEV_OTHER)
 		return;
 	/* a tunnel's merged packets (VXLAN, Geneve, GRE, IPIP: GRO marks them
 	 * encapsulated) had outer and inner headers each: counted as seen */
 	if (ctx->gso_size && segs > 1 && !BPF_CORE_READ_BITFIELD(skb, encapsulation)) {
 		hdr = seg_hdr_len(ctx, skb->mac_len);
 		if (hdr) {
-			if (kind == RX_PHYS)
+			if (kind == DEV_PHYS)
 				hdr += skb->mac_len;	/* each frame's link header */
 			*len += (__u64)(segs - 1) * hdr;
 			*pkts = segs;
 		}
 	}
-	if (kind == RX_VETH)
+	if (kind == DEV_VETH)
 		*len -= ETH_HLEN;	/* a veth is always Ethernet */
 }
 
