@@ -105,22 +105,25 @@ static const char *const tc_detail[NTC] = {
  * ones at ingress, count as the device counts them where the kernel has
  * the kfunc bpf_cast_to_kern_ctx (Linux 6.3+: the TC program reads the
  * device through it); README.md, "Per interface". A veth whose peer counts
- * what it sends (the peer's NAPI path) is known where the program can read
- * the veth driver's types (struct veth_priv): in the kernel's BTF where
- * veth is built in, else in the veth module's, which exists only once the
- * module is loaded. With --btf FILE, libbpf reads that file alone for
- * CO-RE: it must have them.
+ * what it sends (the peer's NAPI path) is known where the TC program finds
+ * the veth driver's types (struct veth_priv) in the kernel's own BTF (it
+ * is loaded without --btf): vmlinux's where veth is built in, else the
+ * veth module's, which exists only once the module is loaded.
  */
 static void offload_btf(const char *btf_path, bool *kern_ctx, bool *veth)
 {
 	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 
 	*kern_ctx = *veth = false;
-	if (!btf)
-		return;
-	*kern_ctx = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
-	*veth = btf__find_by_name_kind(btf, "veth_priv", BTF_KIND_STRUCT) > 0 ||
-		(!btf_path && access("/sys/kernel/btf/veth", R_OK) == 0);
+	if (btf)
+		*kern_ctx = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	if (btf_path) {
+		btf__free(btf);
+		btf = btf__load_vmlinux_btf();
+	}
+	if (btf)
+		*veth = btf__find_by_name_kind(btf, "veth_priv", BTF_KIND_STRUCT) > 0;
+	*veth = *veth || access("/sys/kernel/btf/veth", R_OK) == 0;
 	btf__free(btf);
 }
 
