@@ -10,7 +10,8 @@
 # Environment: BENCH_REPS (default 6), BENCH_RT (round trips per
 # ping-pong run, default 10000; 3 runs per condition and repetition), BENCH_IPERF_S (seconds per iperf3 run,
 # default 2), BENCH_LEVELS (default "10 1000 10000"), BENCH_KEEP=1 keeps
-# the raw samples in .output/bench.raw.jsonl, BENCH_HOLD=flows holds N
+# the raw samples in .output/bench.raw.jsonl, BENCH_VETH_A and BENCH_VETH_B
+# ethtool -K settings of the veth's two ends (below), BENCH_HOLD=flows holds N
 # flows in one process instead of N processes (with e.g. BENCH_NB_ARGS="--by
 # process,flow" once flow rows exist), BENCH_NETBPF=PATH measures
 # another netbpf binary (before/after experiments), BENCH_SECTIONS (default
@@ -102,6 +103,15 @@ ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" || die "ca
 ip -n "$NSA" addr add $AA/24 dev "$VA"
 ip -n "$NSB" addr add $AB/24 dev "$VB"
 for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
+# BENCH_VETH_A, BENCH_VETH_B: ethtool -K settings of the two ends (e.g.
+# "tso off" and "gro on": A's tx goes through B's NAPI ring, the TC egress
+# path that reads the peer's NAPI state)
+if [ -n "${BENCH_VETH_A:-}${BENCH_VETH_B:-}" ]; then
+	# shellcheck disable=SC2086
+	{ [ -z "${BENCH_VETH_A:-}" ] || ip netns exec "$NSA" ethtool -K "$VA" $BENCH_VETH_A; } &&
+	{ [ -z "${BENCH_VETH_B:-}" ] || ip netns exec "$NSB" ethtool -K "$VB" $BENCH_VETH_B; } ||
+		die "ethtool -K failed: BENCH_VETH_A='${BENCH_VETH_A:-}' BENCH_VETH_B='${BENCH_VETH_B:-}'"
+fi
 ip -n "$NSA" link set "$VA" up
 ip -n "$NSB" link set "$VB" up
 inA() { ip netns exec "$NSA" "$@"; }

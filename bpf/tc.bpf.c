@@ -113,9 +113,10 @@ static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, i
 	}
 }
 
-/* Linux 6.3+; weak: on older kernels it resolves to 0, and GSO packets are
+/* Linux 6.3+; weak: on older kernels they resolve to 0, and GSO packets are
  * counted as the hook sees them (see sw_segments() and rx_segments()). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 #ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
 #define bpf_ksym_exists(sym) ({						\
@@ -251,25 +252,32 @@ static __always_inline void count_host(struct __sk_buff *skb, __u64 len, __u32 p
 #define ETH_HLEN	14
 
 /* The link ops of veth, once a veth was seen (the module may load late):
- * then one compare, not a string read, tells a veth. */
-__u64 veth_ops;
+ * then one compare, not a string read, tells a veth. And those of the
+ * last other device with link ops whose kind was read, so that a busy
+ * bridge or tun device (at egress: one with TSO off, see peer_counts())
+ * is not read at every packet either. */
+__u64 veth_ops, other_ops;
 
-enum rx_dev { RX_OTHER, RX_PHYS, RX_VETH };
+enum dev_kind { DEV_OTHER, DEV_PHYS, DEV_VETH };
 
-static __always_inline enum rx_dev rx_dev_kind(struct net_device *dev)
+static __always_inline enum dev_kind dev_kind(struct net_device *dev)
 {
 	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
 	char kind[5] = {};
 
 	if (!ops)
-		return RX_PHYS;	/* a driver of a real device: no link ops */
+		return DEV_PHYS;	/* a driver of a real device: no link ops */
 	if ((__u64)ops == veth_ops)
-		return RX_VETH;
+		return DEV_VETH;
+	if ((__u64)ops == other_ops)
+		return DEV_OTHER;
 	bpf_probe_read_kernel(kind, sizeof(kind), ops->kind);
-	if (kind[0] != 'v' || kind[1] != 'e' || kind[2] != 't' || kind[3] != 'h' || kind[4])
-		return RX_OTHER;	/* bridge, vlan, bond...: they count the merged skb */
+	if (kind[0] != 'v' || kind[1] != 'e' || kind[2] != 't' || kind[3] != 'h' || kind[4]) {
+		other_ops = (__u64)ops;
+		return DEV_OTHER;	/* bridge, vlan, bond...: they count the merged skb */
+	}
 	veth_ops = (__u64)ops;
-	return RX_VETH;
+	return DEV_VETH;
 }
 
 /* The network and transport headers each segment of a GRO-merged TCP or
@@ -297,6 +305,98 @@ static __always_inline __u32 seg_hdr_len(struct __sk_buff *ctx, __u32 mac_len)
 }
 
 /*
+ * The veth driver's private data (struct veth_priv and struct veth_rq in
+ * drivers/net/veth.c), as local flavours: CO-RE finds these fields in the
+ * veth module's BTF, or in vmlinux's where veth is built in. Where neither
+ * has them (the module was not loaded when netbpf loaded this program),
+ * bpf_core_type_exists() is false and the code that reads them is dead.
+ */
+struct veth_rq___nb {
+	struct napi_struct *napi;
+} __attribute__((preserve_access_index));
+
+struct veth_priv___nb {
+	struct net_device *peer;
+	struct veth_rq___nb *rq;
+} __attribute__((preserve_access_index));
+
+/* NETIF_F_ALL_TSO: the TSO feature bits, SKB_GSO_TCPV4, _TCP_ECN,
+ * _TCP_FIXEDID and _TCPV6 shifted by NETIF_F_GSO_SHIFT (the first GSO
+ * types, the same bits in every kernel this program runs on). */
+#define NETIF_F_ALL_TSO	((1ULL << 16) | (1ULL << 18) | (1ULL << 19) | (1ULL << 20))
+
+/* netdev_priv(dev): the driver's private data after struct net_device,
+ * aligned to NETDEV_ALIGN (32); on newer kernels (6.18 here) the flexible
+ * array net_device.priv, at that same place. */
+static __always_inline void *netdev_priv(struct net_device *dev)
+{
+	if (bpf_core_field_exists(struct net_device, priv))
+		return (void *)dev + bpf_core_field_offset(struct net_device, priv);
+	return (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
+}
+
+/*
+ * Does the peer of this veth count what it sends, instead of the veth
+ * itself? veth_xmit() (Linux 6.1 to 6.18) puts an skb on its peer's NAPI
+ * ring when the peer's receive queue has NAPI on (rq->napi: the peer has
+ * GRO on, or an XDP program) and the skb is worth GRO there
+ * (veth_skb_is_eligible_for_gro(): the veth has no TSO; or the peer's
+ * queue has an XDP program; or the skb is a UDP socket's (sock_wfree)
+ * and the peer has rx-gro-list or rx-udp-gro-forwarding). Then the
+ * veth's tx counters are what the peer's veth_xdp_rcv() counts as it
+ * takes each skb off the ring: one packet, and skb->len after
+ * __dev_forward_skb() pulled the Ethernet header. A GSO packet was
+ * segmented before veth_xmit() (no TSO: sw_segments()), so that is each
+ * segment without its 14 bytes.
+ *
+ * Only the first case is checked: the peer's data is read only for a
+ * veth with TSO off. With TSO on (the default) the skb is counted on the
+ * veth as before, which is 14 B a packet over where the peer has an XDP
+ * program or takes UDP GSO (README.md).
+ *
+ * The queue: the hook runs before netdev_core_pick_tx() chooses one, so
+ * rq[0] is read. A veth has one queue unless made with numtxqueues, and
+ * NAPI goes on and off for all of a device's queues at once.
+ *
+ * Cost: a bpf_probe_read_kernel() is some 50 ns on this machine. The
+ * peer takes one; then a peer without NAPI is told by a plain load of its
+ * napi_list (veth adds its queues' NAPI instances there before it sets
+ * rq->napi, and deletes them after it clears it: veth_napi_enable_range(),
+ * veth_napi_del_range()), and only a peer with NAPI costs the two more
+ * reads to rq[0].napi. make bench with BENCH_VETH_A="tso off": tc egress
+ * 75 ns before, 145 ns (195 with the three reads for all) with the peer's
+ * GRO off; 205 ns with BENCH_VETH_B="gro on"; TSO on: as before.
+ */
+static __always_inline bool peer_counts(struct __sk_buff *ctx)
+{
+	struct veth_priv___nb *priv;
+	struct veth_rq___nb *rq;
+	struct net_device *dev, *peer;
+	struct sk_buff *skb;
+
+	if (!bpf_core_type_exists(struct veth_priv___nb) ||
+	    !bpf_core_field_exists(struct veth_rq___nb, napi))
+		return false;	/* no veth BTF when loaded: as before */
+	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx) || !bpf_ksym_exists(bpf_rdonly_cast))
+		return false;	/* before 6.3: not known here */
+	skb = bpf_cast_to_kern_ctx(ctx);
+	dev = skb->dev;
+	if (!dev || (dev->features & NETIF_F_ALL_TSO) || dev_kind(dev) != DEV_VETH)
+		return false;
+	priv = netdev_priv(dev);
+	peer = BPF_CORE_READ(priv, peer);
+	if (!peer)
+		return false;
+	/* the peer's net_device, read by plain loads (that the JIT guards) */
+	peer = bpf_rdonly_cast(peer, bpf_core_type_id_kernel(struct net_device));
+	if ((__u64)peer->napi_list.next == (__u64)&peer->napi_list)
+		return false;	/* no NAPI instance at all */
+	priv = netdev_priv(peer);
+	rq = BPF_CORE_READ(priv, rq);
+	return rq && BPF_CORE_READ(rq, napi);
+}
+
+/*
  * A packet that came up through NAPI (napi_id set: GRO may have merged
  * it) as the device counted it, before GRO. A real device's driver counts
  * every frame it received, link header included; GRO then merges them
@@ -310,7 +410,7 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 {
 	struct sk_buff *skb;
 	struct net_device *dev;
-	enum rx_dev kind;
+	enum dev_kind kind;
 	__u32 segs = ctx->gso_segs, hdr;
 
 	if (!bpf_ksym_exists(bpf_cast_to_kern_ctx))
@@ -319,21 +419,21 @@ static __always_inline void rx_segments(struct __sk_buff *ctx, __u64 *len, __u32
 	dev = skb->dev;
 	if (!dev)
 		return;
-	kind = rx_dev_kind(dev);
-	if (kind == RX_OTHER)
+	kind = dev_kind(dev);
+	if (kind == DEV_OTHER)
 		return;
 	/* a tunnel's merged packets (VXLAN, Geneve, GRE, IPIP: GRO marks them
 	 * encapsulated) had outer and inner headers each: counted as seen */
 	if (ctx->gso_size && segs > 1 && !BPF_CORE_READ_BITFIELD(skb, encapsulation)) {
 		hdr = seg_hdr_len(ctx, skb->mac_len);
 		if (hdr) {
-			if (kind == RX_PHYS)
+			if (kind == DEV_PHYS)
 				hdr += skb->mac_len;	/* each frame's link header */
 			*len += (__u64)(segs - 1) * hdr;
 			*pkts = segs;
 		}
 	}
-	if (kind == RX_VETH)
+	if (kind == DEV_VETH)
 		*len -= ETH_HLEN;	/* a veth is always Ethernet */
 }
 
@@ -364,6 +464,10 @@ static __always_inline int count(struct __sk_buff *skb, int ingress)
 		pkts = skb->gso_segs;
 		len = skb->wire_len;
 	}
+	/* sent through the peer's NAPI ring: counted there without the
+	 * Ethernet header, each of the pkts skbs veth_xmit() gets */
+	if (!ingress && peer_counts(skb))
+		len -= (__u64)pkts * ETH_HLEN;
 
 	/* host pairs, with the same wire length as the interface rows */
 	if (hosts_able && hosts_on)

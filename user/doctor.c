@@ -100,31 +100,51 @@ static const char *const tc_detail[NTC] = {
 	"clsact qdisc, netbpf's own filter handle and priority",
 };
 
-/* GSO packets the kernel segments after the egress hook, and GRO-merged
+/*
+ * GSO packets the kernel segments after the egress hook, and GRO-merged
  * ones at ingress, count as the device counts them where the kernel has
  * the kfunc bpf_cast_to_kern_ctx (Linux 6.3+: the TC program reads the
- * device through it); README.md, "Per interface". */
-static bool has_kern_ctx(const char *btf_path)
+ * device through it); README.md, "Per interface". A veth whose peer counts
+ * what it sends (the peer's NAPI path) is known where the TC program finds
+ * the veth driver's types (struct veth_priv) in the kernel's own BTF (it
+ * is loaded without --btf): vmlinux's where veth is built in, else the
+ * veth module's, which exists only once the module is loaded.
+ */
+static void offload_btf(const char *btf_path, bool *kern_ctx, bool *veth)
 {
 	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
-	bool yes;
 
-	if (!btf)
-		return false;
-	yes = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	*kern_ctx = *veth = false;
+	if (btf)
+		*kern_ctx = btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
+	if (btf_path) {
+		btf__free(btf);
+		btf = btf__load_vmlinux_btf();
+	}
+	if (btf)
+		*veth = btf__find_by_name_kind(btf, "veth_priv", BTF_KIND_STRUCT) > 0;
+	*veth = *veth || access("/sys/kernel/btf/veth", R_OK) == 0;
 	btf__free(btf);
-	return yes;
 }
 
-static const char *offload_detail(bool yes)
+static const char *offload_detail(bool yes, bool veth)
 {
-	return yes ? "GSO packets segmented after the egress hook and GRO-merged packets count "
-		     "as the device counts them; not exact: a veth with TSO off whose peer has GRO on "
-		     "(tx 14 B a packet over: its peer counts without the Ethernet header), "
-		     "rx-gro-list or rx-udp-gro-forwarding with the peer's TSO on (UDP GSO), "
-		     "drivers that count the FCS or a hardware-LRO packet once" :
-		     "no kfunc bpf_cast_to_kern_ctx (Linux 6.3+): a GSO packet the kernel segments "
-		     "after the egress hook, and a GRO-merged one, count once, as the hook sees them";
+	if (!yes)
+		return "no kfunc bpf_cast_to_kern_ctx (Linux 6.3+): a GSO packet the kernel segments "
+		       "after the egress hook, and a GRO-merged one, count once, as the hook sees them";
+	if (!veth)
+		return "GSO packets segmented after the egress hook and GRO-merged packets count "
+		       "as the device counts them; no veth BTF (the veth module was not loaded: "
+		       "netbpf reads it when it starts), so a veth with TSO off whose peer has GRO on "
+		       "counts tx 14 B a packet over (its peer counts without the Ethernet header); "
+		       "not exact either: rx-gro-list or rx-udp-gro-forwarding with the peer's TSO on "
+		       "(UDP GSO), drivers that count the FCS or a hardware-LRO packet once";
+	return "GSO packets segmented after the egress hook, GRO-merged packets and a veth's "
+	       "packets its peer counts (TSO off, the peer's GRO on) count as the device counts them; "
+	       "not exact: a veth with rx-gro-list or rx-udp-gro-forwarding whose peer has TSO on "
+	       "(UDP GSO: rx counts the segments, the peer's tx 14 B a packet over), "
+	       "an XDP program on a veth whose peer has TSO on (the peer's tx 14 B a packet over), "
+	       "drivers that count the FCS or a hardware-LRO packet once";
 }
 
 /* The capabilities doctor shows: the JSON key and the name in the text. */
@@ -145,6 +165,7 @@ struct report {
 	bool has_btf, batch;
 	bool packet;				/* rungs 2 and 3 can hook AF_PACKET */
 	bool offload;				/* GSO/GRO segments as the device counts */
+	bool veth;				/* veth BTF: the peer's NAPI path known */
 	unsigned long long caps;
 	int stats;				/* kernel.bpf_stats_enabled */
 	struct nb_rung_result res[NB_NBACKENDS];
@@ -165,7 +186,7 @@ static void probe(const struct nb_opts *o, struct report *r)
 		r->tc_err[m] = -EPERM;
 	uname(&r->u);
 	r->packet = nb_loader_packet_hooks(o->btf_path);
-	r->offload = has_kern_ctx(o->btf_path);
+	offload_btf(o->btf_path, &r->offload, &r->veth);
 	if (!r->has_btf || !nb_privileged())
 		return;
 	for (int b = NB_BACKEND_TRACEPOINT; b < NB_NBACKENDS; b++) {
@@ -289,14 +310,15 @@ static void print_tc(struct out *out, size_t m, int err)
 	}
 }
 
-/* JSON: two fields after attach_method; text: the last row of that list. */
-static void print_offloads(struct out *out, bool offload)
+/* JSON: three fields after attach_method; text: the last row of that list. */
+static void print_offloads(struct out *out, bool offload, bool veth)
 {
 	if (out->json) {
 		nb_json_bool(&out->j, "offload_segments", offload);
-		nb_json_str(&out->j, "offload_detail", offload_detail(offload));
+		nb_json_bool(&out->j, "offload_veth_peer", offload && veth);
+		nb_json_str(&out->j, "offload_detail", offload_detail(offload, veth));
 	} else {
-		text_row("offloads", yes(offload), offload_detail(offload));
+		text_row("offloads", yes(offload), offload_detail(offload, veth));
 	}
 }
 
@@ -342,7 +364,7 @@ static void print_report(bool json, const struct report *r)
 	for (size_t m = 0; m < NTC; m++)
 		print_tc(&out, m, r->tc_err[m]);
 	list_end(&out, "attach_method", r->tc_chosen);
-	print_offloads(&out, r->offload);
+	print_offloads(&out, r->offload, r->veth);
 	list_begin(&out, "address_families",
 		   "address families at the socket hooks, counted per process or not");
 	for (size_t f = 0; f < NFAMILIES; f++)

@@ -117,6 +117,8 @@ check_eq "doctor exits 0" 0 $?
 check_eq "doctor chooses tp_btf" tracepoint "$(jq -r .backend "$T/doc")"
 check_eq "doctor can_run" true "$(jq -r .can_run "$T/doc")"
 check_eq "doctor chooses tcx" tcx "$(jq -r .attach_method "$T/doc")"
+# veth is built into this kernel: its types are in vmlinux's BTF
+check_eq "doctor: a veth's peer NAPI path known" true "$(jq -r .offload_veth_peer "$T/doc")"
 check_eq "doctor: clsact works too" true "$(jq -r '.attach_methods[] | select(.name == "clsact") | .works' "$T/doc")"
 check_eq "doctor: tracepoint works" true "$(jq -r '.backends[] | select(.name == "tracepoint") | .works' "$T/doc")"
 

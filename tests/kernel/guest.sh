@@ -33,9 +33,10 @@
 #                equal the kernel's counters, through the attach method auto
 #                picks, and through clsact too (NETBPF_TC_METHOD) where that
 #                is tcx
-#   offload: ... (6.3+) tests/e2e/offload.sh, quick: a 10 MiB TCP upload
-#                with TSO/GSO off and downloads with GRO on and the peer's
-#                TSO/GSO off, interface rows equal to the device's counters
+#   offload: ... (6.3+) tests/e2e/offload.sh, quick: 10 MiB TCP uploads
+#                with TSO/GSO off, and with TSO off and the peer's GRO on,
+#                and downloads with GRO on and the peer's TSO/GSO off,
+#                interface rows equal to the device's counters
 #   foreign: ... a foreign clsact qdisc and BPF filters survive netbpf's
 #                start, stop and SIGKILL (netbpf on clsact), and see every
 #                packet netbpf sees
@@ -123,6 +124,10 @@ doctor() {
 	# kfunc bpf_cast_to_kern_ctx (6.3+); before, it loads without it
 	check_eq "offload segments counted: $SOCK_TP (kfunc bpf_cast_to_kern_ctx, 6.3+)" "$SOCK_TP" \
 		"$(jq -r .offload_segments <<<"$j")"
+	# a veth's peer is read through the veth module's BTF (init loaded
+	# the module before), with that same kfunc
+	check_eq "veth peer's NAPI path known: $SOCK_TP (veth module BTF)" "$SOCK_TP" \
+		"$(jq -r .offload_veth_peer <<<"$j")"
 	# AF_PACKET is built into Debian's kernels: rungs 2 and 3 hook it
 	check_eq "fentry and kprobe rungs see AF_PACKET" "0 0" \
 		"$(b fentry blind_spots | grep -c AF_PACKET) $(b kprobe blind_spots | grep -c AF_PACKET)"
