@@ -158,10 +158,11 @@ floor_start() {	# VAR
 	wait_line "$T/floor.err" "floor: attached" "${!1}"
 }
 
+# /proc/PID/schedstat is the main thread's alone: the threads' own (serve's
+# HTTP workers, the reverse DNS ones) are summed from /proc/PID/task/*/
+# (a thread that ended takes its time with it; utime+stime keep it)
 cpu_ns() {	# PID: CPU time in ns (schedstat: ns resolution), utime+stime ticks
-	local st
-	read -r st _ </proc/"$1"/schedstat
-	echo "$st $(awk '{print $14 + $15}' /proc/"$1"/stat)"
+	echo "$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }') $(awk '{print $14 + $15}' /proc/"$1"/stat)"
 }
 
 # netbpf in namespace A as front end FRONT; its pid in VAR
