@@ -75,7 +75,6 @@ static struct {
 	size_t rootlen;
 	struct mnl_socket *nl;
 	unsigned int seq;
-	int n;			/* container cgroups visited */
 } w;
 static double walked_at = -1;
 
@@ -129,7 +128,6 @@ static int visit(const char *fpath, const struct stat *st, int flag, struct FTW 
 	default:
 		break;
 	}
-	w.n++;
 	e = nb_index_remove(&known, ino_hash(ino), &ino);
 	if (!e) {
 		len = strlen(rel) + 1;
@@ -165,7 +163,6 @@ static void walk(void)
 		return;
 	}
 	w.rootlen = strlen(root);
-	w.n = 0;
 	nb_index_init(&w.now, 64, has_ino);
 	nftw(root, visit, 32, FTW_PHYS | FTW_MOUNT);
 	mnl_socket_close(w.nl);
