@@ -107,6 +107,11 @@ ip -n "$NSB" link set "$VB" up
 inA() { ip netns exec "$NSA" "$@"; }
 # for bg: a command, not a function, so that $! is the tool's own pid
 EXA=(ip netns exec "$NSA")
+# netbpf as the userspace section runs it: ip netns exec mounts a sysfs of
+# its own on /sys, which hides the cgroup2 mount below it; mounted again in
+# that mount namespace (the host's is not touched), netbpf sees cgroup
+# paths and containers as it does on a host
+NBA=(ip netns exec "$NSA" sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null; exec "$@"' sh)
 EXB=(ip netns exec "$NSB")
 
 # bg VAR CMD...: start CMD in the background, its pid in VAR (ip netns exec
@@ -170,9 +175,9 @@ front_start() {	# VAR FRONT [args]
 	local var=$1 front=$2
 	shift 2
 	if [ "$front" = serve ]; then
-		bg "$var" "${EXA[@]}" "$NETBPF" serve -v --listen 127.0.0.1:$((PORT + 5)) "$@" >/dev/null 2>"$T/nb.err"
+		bg "$var" "${NBA[@]}" "$NETBPF" serve -v --listen 127.0.0.1:$((PORT + 5)) "$@" >/dev/null 2>"$T/nb.err"
 	else
-		bg "$var" "${EXA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
+		bg "$var" "${NBA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
 	fi
 	wait_line "$T/nb.err" "per-process hooks" "${!var}"
 }
