@@ -117,6 +117,11 @@ ip -n "$NSB" link set "$VB" up
 inA() { ip netns exec "$NSA" "$@"; }
 # for bg: a command, not a function, so that $! is the tool's own pid
 EXA=(ip netns exec "$NSA")
+# netbpf as the userspace section runs it: ip netns exec mounts a sysfs of
+# its own on /sys, which hides the cgroup2 mount below it; mounted again in
+# that mount namespace (the host's is not touched), netbpf sees cgroup
+# paths and containers as it does on a host
+NBA=(ip netns exec "$NSA" sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null; exec "$@"' sh)
 EXB=(ip netns exec "$NSB")
 
 # bg VAR CMD...: start CMD in the background, its pid in VAR (ip netns exec
@@ -168,10 +173,11 @@ floor_start() {	# VAR
 	wait_line "$T/floor.err" "floor: attached" "${!1}"
 }
 
+# /proc/PID/schedstat is the main thread's alone: the threads' own (serve's
+# HTTP workers, the reverse DNS ones) are summed from /proc/PID/task/*/
+# (a thread that ended takes its time with it; utime+stime keep it)
 cpu_ns() {	# PID: CPU time in ns (schedstat: ns resolution), utime+stime ticks
-	local st
-	read -r st _ </proc/"$1"/schedstat
-	echo "$st $(awk '{print $14 + $15}' /proc/"$1"/stat)"
+	echo "$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }') $(awk '{print $14 + $15}' /proc/"$1"/stat)"
 }
 
 # netbpf in namespace A as front end FRONT; its pid in VAR
@@ -179,9 +185,9 @@ front_start() {	# VAR FRONT [args]
 	local var=$1 front=$2
 	shift 2
 	if [ "$front" = serve ]; then
-		bg "$var" "${EXA[@]}" "$NETBPF" serve -v --listen 127.0.0.1:$((PORT + 5)) "$@" >/dev/null 2>"$T/nb.err"
+		bg "$var" "${NBA[@]}" "$NETBPF" serve -v --listen 127.0.0.1:$((PORT + 5)) "$@" >/dev/null 2>"$T/nb.err"
 	else
-		bg "$var" "${EXA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
+		bg "$var" "${NBA[@]}" "$NETBPF" trace --json -v "$@" >/dev/null 2>"$T/nb.err"
 	fi
 	wait_line "$T/nb.err" "per-process hooks" "${!var}"
 }

@@ -52,6 +52,8 @@ struct nb_row {
 	uint32_t refs;	/* cgroup: live process rows in it */
 	struct nb_row *cg;	/* process: its cgroup row, when counted */
 	void *fe;	/* a front end's state for this row (top's); freed with it */
+	uint32_t series;	/* serve: 1 + the index of a process row's series
+				 * in metrics.c, 0 none; a hint it checks */
 
 	/* labels, by type */
 	uint32_t pid;		/* process, flow */

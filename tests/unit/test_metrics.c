@@ -312,6 +312,58 @@ static void test_exec_exit_reuse(void **state)
 	free(m4);
 }
 
+/* A row that stays across intervals finds its series again from the hint
+ * it keeps; the hint is not followed once the labels would differ (an
+ * exec, another label set, the series of a reset exporter). */
+static void test_series_hint(void **state)
+{
+	struct nb_row *a, *b;
+	char *m;
+
+	next_interval();
+	a = row(NB_ROW_PROCESS, 50, 1, "nginx", 10, 1);
+	b = row(NB_ROW_PROCESS, 51, 1, "redis", 20, 2);
+	free(render(false, false));
+	assert_int_not_equal(a->series, 0);
+	assert_int_not_equal(b->series, a->series);
+	/* the next interval, the same rows: one more delta each */
+	c.ts += 1;
+	a->delta = (struct nb_counts){ 5, 0, 0, 0 };
+	b->delta = (struct nb_counts){ 7, 0, 0, 0 };
+	m = render(false, false);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"nginx\"}"), 15);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"redis\"}"), 27);
+	free(m);
+	/* a execs redis: its hint (nginx) no longer fits */
+	c.ts += 1;
+	strcpy(a->comm, "redis");
+	a->delta = (struct nb_counts){ 100, 0, 0, 0 };
+	b->delta = (struct nb_counts){ 0, 0, 0, 0 };
+	m = render(false, false);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"nginx\"}"), 15);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"redis\"}"), 127);
+	assert_int_equal(a->series, b->series);
+	free(m);
+	/* a new exporter (reset), by pid: a's index now holds another series */
+	nb_metrics_reset();
+	c.ts += 1;
+	b->delta = (struct nb_counts){ 1, 0, 0, 0 };
+	a->delta = (struct nb_counts){ 2, 0, 0, 0 };
+	m = render(true, false);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"redis\",pid=\"50\"}"), 2);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"redis\",pid=\"51\"}"), 1);
+	assert_int_not_equal(a->series, b->series);
+	free(m);
+	/* and the same rows without pids: one series again */
+	nb_metrics_reset();
+	c.ts += 1;
+	m = render(false, false);
+	assert_int_equal(value(m, "netbpf_process_transmit_bytes_total{comm=\"redis\"}"), 3);
+	assert_null(strstr(m, "pid="));
+	promtool_ok(m);
+	free(m);
+}
+
 static void test_cap(void **state)
 {
 	char *m, name[16];
@@ -404,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_by_pid_and_progs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_exit_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_hint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_series, setup, teardown),
 		cmocka_unit_test(test_listen),
