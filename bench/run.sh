@@ -430,10 +430,11 @@ for front in serve top; do
 		[ -n "$NB" ] || { log "churn: top did not start"; continue; }
 		sleep 1
 	fi
-	# until every row of what ended is retired: at once for serve; top
-	# shows exited processes 10 s, and a cgroup's row goes once it has had
-	# no process for a check (every 10 s) and 10 s on the screen
-	settle=4
+	# until every row of what ended is retired: a cgroup's row goes once
+	# it has had no process at a check (every 10 s; the check of 10,000
+	# removed cgroups is one stat each, some 25 ms, once), then at once
+	# for serve; top also shows exited processes and cgroups 10 s
+	settle=12
 	[ "$front" = top ] && settle=32
 	"$ROOT/.output/tests/nbgen" churn 127.0.0.1 $((PORT + 6)) 1000 1 100 "$CGB" >/dev/null
 	sleep $settle

@@ -302,38 +302,58 @@ static __always_inline void packet_addrs(struct sock *sk, struct nb_flow_key *f)
 	f->lport = __builtin_bswap16(BPF_CORE_READ(po, num));
 }
 
+/* Whether slot 'fs' is flow 'f''s and in use. The state first: a slot in
+ * use is given back only a poll after userspace ended it, so the key that
+ * follows is the one it had while in use. */
 static __always_inline bool flow_is(const struct nb_flow_slot *fs, const struct nb_flow_key *f)
 {
 	const __u64 *a = (const __u64 *)&fs->key, *b = (const __u64 *)f;
 
+	if (fs->state != NB_SLOT_LIVE)
+		return false;
+	barrier();
 	for (int i = 0; i < sizeof(*f) / 8; i++)
 		if (a[i] != b[i])
 			return false;
-	return fs->state == NB_SLOT_LIVE;
+	return true;
+}
+
+/* A slot number never used, or -1 when all were (another CPU may take
+ * the same one at the same time: then the next). */
+static __always_inline long unused_slot(void)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		__u64 next = flow_next;
+
+		if (next >= flows_max)
+			return -1;
+		if (__sync_val_compare_and_swap(&flow_next, next, next + 1) == next)
+			return next;
+	}
+	return -1;
 }
 
 /* A slot for a flow seen for the first time (or again after userspace
- * ended its last one): one given back, else one never used; its identity
- * written, then published in flow_index. Two CPUs may race here with the
- * same key: the loser gives its slot back (NULL; the caller looks again). */
+ * ended its last one): one given back, else one never used. Its identity
+ * is written, published in flow_index, and only then marked in use and
+ * its bit set (userspace reads bit, state, identity). Two CPUs may race
+ * here with the same key: the loser, never marked in use, gives its slot
+ * back (NULL; the caller looks again). */
 static __always_inline struct nb_flow_slot *new_flow(const struct nb_flow_key *f, __u32 pslot,
 						      __u32 *idx)
 {
 	struct nb_flow_slot *fs;
-	__u64 *word, bit;
+	__u64 *word;
 	__u32 i, w;
 
 	if (bpf_map_pop_elem(&free_flows, &i)) {
-		__u64 next = flow_next;
+		long u = unused_slot();
 
-		if (next >= flows_max)
+		if (u < 0)
 			return NULL;	/* full: userspace frees idle slots */
-		if (__sync_val_compare_and_swap(&flow_next, next, next + 1) != next)
-			return NULL;	/* another CPU took it: look again */
-		i = next;
+		i = u;
 	}
 	w = i / 64;
-	bit = 1ull << (i % 64);
 	fs = bpf_map_lookup_elem(&flow_slots, &i);
 	word = bpf_map_lookup_elem(&flow_bits, &w);
 	if (!fs || !word)
@@ -343,19 +363,14 @@ static __always_inline struct nb_flow_slot *new_flow(const struct nb_flow_key *f
 	fs->born = bpf_ktime_get_ns();
 	fs->proc_slot = pslot;
 	__builtin_memcpy(&fs->key, f, sizeof(*f));
-	/* the identity before the state, the state before the bit: userspace
-	 * reads them the other way round */
-	__sync_lock_test_and_set(&fs->state, NB_SLOT_LIVE);
-	__sync_fetch_and_or(word, bit);
-	if (!bpf_map_update_elem(&flow_index, f, &i, BPF_NOEXIST)) {
-		drop(NB_FLOW_INSERTS);
-		*idx = i;
-		return fs;
+	if (bpf_map_update_elem(&flow_index, f, &i, BPF_NOEXIST)) {
+		bpf_map_push_elem(&free_flows, &i, 0);
+		return NULL;
 	}
-	__sync_fetch_and_and(word, ~bit);
-	__sync_lock_test_and_set(&fs->state, NB_SLOT_FREE);
-	bpf_map_push_elem(&free_flows, &i, 0);
-	return NULL;
+	__sync_lock_test_and_set(&fs->state, NB_SLOT_LIVE);
+	__sync_fetch_and_or(word, 1ull << (i % 64));
+	*idx = i;
+	return fs;
 }
 
 /* The slot of flow 'f' through the index, else a new one. */
@@ -374,7 +389,9 @@ static __always_inline struct nb_flow_slot *flow_lookup(const struct nb_flow_key
 				*idx = i;
 				return fs;
 			}
-			/* userspace is ending it: its key leaves the index first */
+			/* being published by another CPU (look again), or
+			 * userspace is ending it (its key leaves the index
+			 * first: a new slot) */
 		}
 		fs = new_flow(f, pslot, idx);
 		if (fs)

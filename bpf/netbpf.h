@@ -35,7 +35,6 @@ enum nb_drop {
 	NB_DROP_PROCS = 0,	/* no free process slot */
 	NB_DROP_STASH,
 	NB_DROP_FLOWS,	/* no free flow slot: the flow update is lost */
-	NB_FLOW_INSERTS,	/* not a drop: flow slots taken */
 	NB_DROP_SOFTIRQ,	/* not a drop: TCP reads seen in softirq, left
 				 * for the owner's next read in process context */
 	NB_NDROPS,

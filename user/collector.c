@@ -119,6 +119,7 @@ int nb_collector_init(struct nb_collector *c, struct nb_loader *l, struct nb_tc 
 	c->batch_ok = true;
 	c->retired_max = 262144;	/* 34 MiB of struct nb_retired */
 	c->retired_cmd_max = 16 << 20;	/* and 16 MiB of command lines */
+	c->flow_idle_s = NB_FLOW_IDLE_S;
 	nb_table_init(&c->table);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
@@ -461,15 +462,21 @@ static int read_ifaces(struct nb_collector *c, double now)
  * move costs a comparison. Called after the process rows are up to date.
  *
  * A slot's use ends when its process exited, or when it has been idle for
- * NB_FLOW_IDLE_S (for NB_FLOW_TIGHT_S when few free slots are left): its
+ * flow_idle_s (60 s; NB_FLOW_TIGHT_S when few free slots are left): its
  * key leaves the index and the slot is marked exited, so that the next
  * event of the flow takes a new slot; one poll later the slot is read a
  * last time and given back. A row sums the moves of every slot its key
- * had. It ends with its process, or when its slot ends for idleness (and
- * is back if the flow moves again while the row is still shown).
+ * had, so its totals go on across them. It ends with its process, or
+ * after NB_FLOW_ROW_IDLE_S without a byte (check_flow_rows).
+ *
+ * An event that found the slot in use just before it was marked adds to
+ * it within a few instructions; the last read, a poll later, has it. A
+ * program preempted for longer than a poll between the two (possible on
+ * the fexit and kprobe rungs) would add to a slot given back: the one
+ * increment that can be lost, for a flow that had been idle.
  */
-#define NB_FLOW_IDLE_S 60.0
 #define NB_FLOW_TIGHT_S 1.0
+#define NB_FLOW_ROW_IDLE_S 600.0
 
 /* Whether the flow's process has exited and its row knows it: its slot
  * was read marked exited (or since freed, or reused). */
@@ -532,27 +539,28 @@ static bool flow_comm(struct nb_collector *c, struct nb_row *r, uint32_t pslot)
 }
 
 /* End a slot's use: the key out of the index, the slot marked; read a
- * last time and freed at the next poll. */
+ * last time and freed at the next poll. A slot in use is always the one
+ * its key maps to (the kernel publishes it before marking it in use, and
+ * only userspace deletes; the kernel never replaces an entry). */
 static void end_flow_slot(struct nb_collector *c, uint32_t i, const struct nb_flow_key *k)
 {
 	struct nb_loader *l = c->loader;
 	uint32_t v;
 
-	/* only userspace deletes and the kernel never replaces an entry:
-	 * the lookup and the delete see the same one */
-	if (!bpf_map_lookup_elem(l->flow_index_fd, k, &v) && v == i)
-		bpf_map_delete_elem(l->flow_index_fd, k);
+	if (bpf_map_lookup_elem(l->flow_index_fd, k, &v) || v != i)
+		return;	/* cannot happen; leave the slot as it is */
+	bpf_map_delete_elem(l->flow_index_fd, k);
 	__atomic_store_n(&l->flow_slots[i].state, NB_SLOT_EXITED, __ATOMIC_RELEASE);
 	c->flow_seen[i].ending = true;
 }
 
+/* Give a slot back (the stack has room for every slot: the push cannot
+ * fail). */
 static void free_flow_slot(struct nb_collector *c, uint32_t i)
 {
 	struct nb_loader *l = c->loader;
-	volatile struct nb_flow_slot *fs = &l->flow_slots[i];
 
-	fs->bytes[NB_TX] = fs->bytes[NB_RX] = 0;
-	__atomic_store_n(&fs->state, NB_SLOT_FREE, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->flow_slots[i].state, NB_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_fetch_and(&l->flow_bits[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELEASE);
 	memset(&c->flow_seen[i], 0, sizeof(c->flow_seen[i]));
 	bpf_map_update_elem(l->free_flows_fd, NULL, &i, BPF_ANY);
@@ -594,8 +602,9 @@ static int read_flow_slot(struct nb_collector *c, uint32_t i, double now, bool t
 		sv->tx = tx;
 		sv->rx = rx;
 		sv->moved_at = now;
+		r->active_at = now;
 		gone = flow_proc_gone(c, fs);
-		if (r->ended_at && !gone) {	/* idle, and back */
+		if (r->ended_at && !gone && !sv->ending) {	/* idle, and back */
 			r->ended_at = 0;
 			r->exited = false;
 		}
@@ -614,7 +623,7 @@ static int read_flow_slot(struct nb_collector *c, uint32_t i, double now, bool t
 	}
 	if (!r)
 		gone = flow_proc_gone(c, fs);
-	if (gone || now - sv->moved_at >= (tight ? NB_FLOW_TIGHT_S : NB_FLOW_IDLE_S)) {
+	if (gone) {
 		if (!r) {
 			struct nb_rowkey rk = nb_flow_rowkey(&k);
 
@@ -622,11 +631,37 @@ static int read_flow_slot(struct nb_collector *c, uint32_t i, double now, bool t
 		}
 		if (r)
 			nb_row_ended(r, now);
-		if (!gone && tight)
-			c->flow_evictions++;
 		end_flow_slot(c, i, &k);
+	} else if (now - sv->moved_at >= (tight ? NB_FLOW_TIGHT_S : c->flow_idle_s)) {
+		if (tight && now - sv->moved_at < c->flow_idle_s)
+			c->flow_evictions++;
+		end_flow_slot(c, i, &k);	/* the row stays */
 	}
 	return 0;
+}
+
+/* Flow rows that no slot ends: those whose process has gone (their slot
+ * was given back idle before), and those idle NB_FLOW_ROW_IDLE_S. Every
+ * 10 seconds, not every poll. */
+static void check_flow_rows(struct nb_collector *c, double now)
+{
+	if (now < c->next_flow_check)
+		return;
+	c->next_flow_check = now + 10;
+	for (uint32_t i = 0; i < c->table.nrows; i++) {
+		struct nb_row *r = c->table.rows[i];
+		struct nb_rowkey pk;
+		struct nb_row *p;
+
+		/* one that moved since the last check still has a slot, which
+		 * ends it with its process */
+		if (r->key.type != NB_ROW_FLOW || r->ended_at || now - r->active_at < 10)
+			continue;
+		pk = nb_proc_rowkey(r->pid, r->start_ns);
+		p = nb_table_get(&c->table, &pk, false);
+		if (!p || p->ended_at || now - r->active_at >= NB_FLOW_ROW_IDLE_S)
+			nb_row_ended(r, now);
+	}
 }
 
 static int read_flows(struct nb_collector *c, double now)
@@ -734,6 +769,7 @@ int nb_collector_poll(struct nb_collector *c)
 		n = read_flows(c, rc.now);
 		if (n < 0)
 			return n;
+		check_flow_rows(c, rc.now);
 	}
 	if (l->cgroups_on)
 		check_cgroups(c, rc.now);

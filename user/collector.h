@@ -21,6 +21,8 @@ struct nb_slot_seen {
 	struct nb_row *row;	/* NULL: not read yet, or freed */
 };
 
+#define NB_FLOW_IDLE_S 60.0
+
 /* What the collector knows of one flow slot (struct nb_flow_slot). */
 struct nb_flow_seen {
 	uint64_t born;		/* the slot's, at the last read: tells a new use */
@@ -67,7 +69,10 @@ struct nb_collector {
 	struct nb_resolver *resolver;	/* started at the first host row */
 	struct nb_flow_seen *flow_seen;	/* one per flow slot */
 	uint32_t flows_live;		/* flow slots in use at the last poll */
-	uint64_t flow_evictions;	/* flows ended idle early: few free slots */
+	uint64_t flow_evictions;	/* flow slots given back early: few free */
+	double flow_idle_s;		/* a flow slot idle this long is given back
+					 * (NB_FLOW_IDLE_S, NETBPF_FLOW_IDLE_S) */
+	double next_flow_check;		/* of the flow rows (check_flow_rows) */
 	struct nb_table table;
 	int ncpus;
 	double start_ts;		/* Unix time at start */

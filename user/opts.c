@@ -343,9 +343,9 @@ int nb_resolve_command(struct nb_opts *o, bool tty, char *err, size_t errlen)
 	return 0;
 }
 
-/* One NETBPF_MAX_* variable: unset, or digits within [min, max]. */
-static int env_size(const char *name, uint32_t min, uint32_t max, uint32_t *out,
-		    char *err, size_t errlen)
+/* One NETBPF_* number: unset, or digits within [min, max] 'what'. */
+static int env_num(const char *name, uint32_t min, uint32_t max, const char *what,
+		   uint32_t *out, char *err, size_t errlen)
 {
 	const char *v = getenv(name);
 	uint64_t n;
@@ -355,8 +355,8 @@ static int env_size(const char *name, uint32_t min, uint32_t max, uint32_t *out,
 		return 0;
 	if (nb_parse_u64(v, max, &n) || n < min)
 		return fail(err, errlen,
-			    "bad %s '%s': expected a number of entries from %u to %u (hint: unset it for the default)",
-			    name, v, min, max);
+			    "bad %s '%s': expected a number of %s from %u to %u (hint: unset it for the default)",
+			    name, v, what, min, max);
 	*out = (uint32_t)n;
 	return 0;
 }
@@ -365,10 +365,11 @@ int nb_parse_env(struct nb_opts *o, char *err, size_t errlen)
 {
 	const char *m = getenv("NETBPF_TC_METHOD");
 
-	if (env_size("NETBPF_MAX_FLOWS", NB_MAX_FLOWS_MIN, NB_MAX_FLOWS_MAX, &o->max_flows,
-		     err, errlen) ||
-	    env_size("NETBPF_MAX_PROCS", NB_MAX_PROCS_MIN, NB_MAX_PROCS_MAX, &o->max_procs,
-		     err, errlen))
+	if (env_num("NETBPF_MAX_FLOWS", NB_MAX_FLOWS_MIN, NB_MAX_FLOWS_MAX, "entries",
+		    &o->max_flows, err, errlen) ||
+	    env_num("NETBPF_MAX_PROCS", NB_MAX_PROCS_MIN, NB_MAX_PROCS_MAX, "entries",
+		    &o->max_procs, err, errlen) ||
+	    env_num("NETBPF_FLOW_IDLE_S", 1, 86400, "seconds", &o->flow_idle_s, err, errlen))
 		return 2;
 	/* NETBPF_TC_METHOD is read by the session; an empty one means auto */
 	if (m && *m && strcmp(m, "auto") && strcmp(m, "tcx") && strcmp(m, "clsact"))

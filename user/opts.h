@@ -60,6 +60,7 @@ struct nb_opts {
 	uint32_t given;		/* bit per entry of the option table: what was asked */
 	uint32_t max_flows;	/* NETBPF_MAX_FLOWS, 0: the default size */
 	uint32_t max_procs;	/* NETBPF_MAX_PROCS, 0: the default size */
+	uint32_t flow_idle_s;	/* NETBPF_FLOW_IDLE_S, 0: the default (60) */
 };
 
 /* Map sizes the environment may ask for (NETBPF_MAX_FLOWS, NETBPF_MAX_PROCS). */

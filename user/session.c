@@ -163,6 +163,8 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		nb_fail(1, "cannot set up the collector: %s", strerror(-err));
 	}
 	s->c.resolve = !o->no_resolve;
+	if (o->flow_idle_s)
+		s->c.flow_idle_s = o->flow_idle_s;
 	/* trace's summary covers every row it has seen: keep the ended ones */
 	s->c.keep_retired = o->command == NB_CMD_TRACE;
 	/* command lines only where they are shown: serve has none */

@@ -45,7 +45,7 @@ struct nb_row {
 	bool moved;	/* moved bytes in the last interval */
 	bool seen;	/* present in the last read of the maps */
 	bool exited;	/* process: exited; iface, cgroup: gone; flow: its
-			 * process exited or the LRU map evicted it */
+			 * process exited, or it was idle 10 minutes */
 	double ended_at;	/* monotonic seconds when it was found exited,
 				 * gone or evicted; the collector retires the
 				 * row some time after (see nb_collector) */
@@ -75,8 +75,8 @@ struct nb_row {
 	bool ctr_init;
 	double ctr_next;	/* monotonic seconds of the next try */
 	/* host: the remote address's name (reverse DNS; NULL until known,
-	 * "" when it has none), and when its counters last moved (monotonic
-	 * seconds) */
+	 * "" when it has none); host, flow: when its counters last moved
+	 * (monotonic seconds) */
 	char *host_name;
 	double active_at;
 	/* flow: enum nb_proto, 4 or 6, addresses in network order (IPv4 in

@@ -55,6 +55,20 @@ check_eq "flow slots reused: every flow of the 5 waves in the summary, 8 bytes e
 	"$(jq -s 'map(select(.summary and .type == "flow" and .comm == "nbchurn")) | "\(length) \(map(.tx_bytes) | add)"' -r "$T/nb.json")"
 check_eq "flow slots reused: no flow update found the map full" "" "$(grep 'flow updates found it full' "$T/nb.err")"
 
+# ---- a flow whose slot was given back while idle goes on on the same row ----
+# NETBPF_FLOW_IDLE_S=1: a UDP socket sends 100 B, idles 2.5 s (its slot is
+# given back), then sends 200 B (a new slot, the same key): the row's
+# totals go on, 300 B, and the summary has one row.
+NETBPF_FLOW_IDLE_S=1 nb_start --by flow -d 0.2 --comm nbpause
+"$NBGEN" named nbpause udp-pause 127.0.0.1 7949 100 2500 200 >"$T/pause.out"
+sleep 0.5
+nb_stop
+check_eq "idle flow: the sender sent 300 B" 300 "$(jq -r .sent "$T/pause.out")"
+check_eq "idle flow: its last interval row has both sends" 300 \
+	"$(jq -rs 'map(select(.type == "flow" and .comm == "nbpause" and (.summary | not))) | last | .tx_bytes' "$T/nb.json")"
+check_eq "idle flow: one summary row, 300 B" "1 300" \
+	"$(jq -rs 'map(select(.summary and .type == "flow" and .comm == "nbpause")) | "\(length) \(map(.tx_bytes) | add)"' "$T/nb.json")"
+
 # ---- serve: bounded memory, counters that keep every byte ----
 PORT=$((19000 + $$ % 1000))
 "$NETBPF" serve -d 0.25 --listen 127.0.0.1:$PORT 2>"$T/serve.err" &

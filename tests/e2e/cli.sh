@@ -78,6 +78,10 @@ for v in "" abc 15 -100 " 100" 100x 16777217 18446744073709551616; do
 done
 expect_error "NETBPF_MAX_PROCS=8: exit 2" 2 "bad NETBPF_MAX_PROCS '8'.*16 to 4194304" -- \
 	env NETBPF_MAX_PROCS=8 "$NETBPF" trace -n 1
+for v in 0 86401 1.5; do
+	expect_error "NETBPF_FLOW_IDLE_S='$v': exit 2" 2 "bad NETBPF_FLOW_IDLE_S '$v': expected a number of seconds from 1 to 86400" -- \
+		env NETBPF_FLOW_IDLE_S="$v" "$NETBPF" trace -n 1
+done
 expect_error "NETBPF_TC_METHOD=xdp: exit 2" 2 "bad NETBPF_TC_METHOD 'xdp'" -- \
 	env NETBPF_TC_METHOD=xdp "$NETBPF" trace -n 1
 # root without a capability it needs: that capability is named

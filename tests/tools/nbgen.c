@@ -12,6 +12,8 @@
  *   nbgen udp-recv-block ADDR PORT BYTES SECONDS  the same, waiting inside
  *                                             recv() (no poll() before it)
  *   nbgen udp-send ADDR PORT SIZE COUNT       send COUNT datagrams of SIZE
+ *   nbgen udp-pause ADDR PORT SIZE MS SIZE2   one socket: a datagram of SIZE, MS
+ *                                             milliseconds of nothing, one of SIZE2
  *   nbgen burst ADDR PORT PROCS SEND          PROCS child processes, each a
  *                                             tcp-client named nbkidNN
  *   nbgen churn ADDR PORT PROCS FLOWS GROUPS CGDIR [SHOW]  PROCS short-lived
@@ -492,6 +494,30 @@ static int udp_send(const char *host, const char *port, uint64_t size, uint64_t 
 	}
 	close(fd);
 	report("udp-send", sent, 0);
+	return 0;
+}
+
+static int udp_pause(const char *host, const char *port, uint64_t size, uint64_t ms,
+		     uint64_t size2)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	ssize_t a, b;
+	int fd;
+
+	if (size > sizeof(buf) || size2 > sizeof(buf))
+		fatal("udp-pause: datagram too large");
+	addr(host, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		fatal("socket");
+	a = sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len);
+	usleep(ms * 1000);
+	b = sendto(fd, buf, size2, 0, (struct sockaddr *)&ss, len);
+	if (a < 0 || b < 0)
+		fatal("sendto");
+	close(fd);
+	report("udp-pause", a + b, 0);
 	return 0;
 }
 
@@ -1279,6 +1305,8 @@ int main(int argc, char **argv)
 		return udp_recv(argv[2], argv[3], num(argv[4]), num(argv[5]), true);
 	if (!strcmp(cmd, "udp-send") && argc == 6)
 		return udp_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "udp-pause") && argc == 7)
+		return udp_pause(argv[2], argv[3], num(argv[4]), num(argv[5]), num(argv[6]));
 	if (!strcmp(cmd, "pair-server") && argc == 5)
 		return pair_server(argv[2], argv[3], num(argv[4]));
 	if (!strcmp(cmd, "pair-client") && argc == 7)
