@@ -152,14 +152,6 @@ void nb_row_restart(struct nb_row *r)
 	memset(&r->raw, 0, sizeof(r->raw));
 }
 
-void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen)
-{
-	if (r->gen && gen != r->gen)
-		nb_row_restart(r);
-	r->gen = gen;
-	nb_row_set(r, cum);
-}
-
 void nb_table_end(struct nb_table *t, double interval_s)
 {
 	for (uint32_t i = 0; i < t->nrows; i++) {

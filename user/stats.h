@@ -38,7 +38,6 @@ struct nb_row {
 	struct nb_counts cur;	/* cumulative since netbpf started */
 	struct nb_counts raw;	/* the map's value at the last read */
 	struct nb_counts base;	/* what entries before a re-creation had counted */
-	uint64_t gen;		/* birth time of the map entry, where it has one */
 	struct nb_counts prev;	/* cumulative at the end of the last interval */
 	struct nb_counts delta;	/* moved during the last interval */
 	double tx_rate, rx_rate;	/* bytes per second over the last interval */
@@ -109,11 +108,9 @@ void nb_table_begin(struct nb_table *t);
 uint32_t nb_table_remove(struct nb_table *t, bool (*gone)(struct nb_row *r, void *arg),
 			 void *arg);
 /* Record the cumulative counters a map read gave for this row. A value
- * below the last one means the map entry was made anew (an LRU eviction,
- * an interface attached again): what the old entry counted is kept. */
+ * below the last one means the map entry was made anew (an interface
+ * attached again): what the old entry counted is kept. */
 void nb_row_set(struct nb_row *r, const struct nb_counts *cum);
-/* The same for an entry with a birth time: a new one means a new entry. */
-void nb_row_set_gen(struct nb_row *r, const struct nb_counts *cum, uint64_t gen);
 /* The map entry of this row was deleted after its final value was read:
  * a new entry starts from zero, and what the old one counted is kept. */
 void nb_row_restart(struct nb_row *r);

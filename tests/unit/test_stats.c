@@ -80,24 +80,25 @@ static void test_entry_made_anew(void **state)
 
 	nb_table_init(&t);
 	r = nb_table_get(&t, &k, true);
-	nb_row_set_gen(r, &(struct nb_counts){ 10000, 500, 0, 0 }, 1);
+	nb_row_set(r, &(struct nb_counts){ 10000, 500, 0, 0 });
 	nb_table_end(&t, 1);
-	/* evicted and inserted again: the map starts from 0, and the entry
-	 * has a new birth time (it may count past the old value by the read) */
+	/* deleted after its last read and made again: the map starts from 0
+	 * (it may count past the old value by the next read) */
 	nb_table_begin(&t);
 	r = nb_table_get(&t, &k, false);
-	nb_row_set_gen(r, &(struct nb_counts){ 12000, 100, 0, 0 }, 2);
+	nb_row_restart(r);
+	nb_row_set(r, &(struct nb_counts){ 12000, 100, 0, 0 });
 	nb_table_end(&t, 1);
 	assert_int_equal(r->cur.tx_bytes, 22000);
 	assert_int_equal(r->cur.rx_bytes, 600);
 	assert_int_equal(r->delta.tx_bytes, 12000);
 	assert_int_equal(r->delta.rx_bytes, 100);
 	nb_table_begin(&t);
-	nb_row_set_gen(r, &(struct nb_counts){ 12500, 100, 0, 0 }, 2);
+	nb_row_set(r, &(struct nb_counts){ 12500, 100, 0, 0 });
 	nb_table_end(&t, 1);
 	assert_int_equal(r->cur.tx_bytes, 22500);
 	assert_int_equal(r->delta.tx_bytes, 500);
-	/* a value that goes down tells it too, without a birth time */
+	/* a value that goes down tells it too, without a restart */
 	nb_table_begin(&t);
 	set(&t, k, 40, 100);
 	nb_table_end(&t, 1);
