@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "procfs.h"
 #include "tc.h"
+#include "errors.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
 
@@ -379,7 +380,7 @@ static int verdict(const struct report *r)
 	char miss[128];
 
 	if (r->chosen != NB_BACKEND_AUTO && !r->tc_chosen) {
-		fprintf(stderr, "netbpf: cannot run here: neither tcx nor clsact can attach the interface counters (hint: %s)\n",
+		nb_errline("cannot run here: neither tcx nor clsact can attach the interface counters (hint: %s)",
 			r->caps & (1ull << NB_CAP_NET_ADMIN) ? "modprobe sch_ingress cls_bpf" :
 			"missing CAP_NET_ADMIN: allow it, or run as root");
 		return 1;
@@ -387,15 +388,15 @@ static int verdict(const struct report *r)
 	if (r->chosen != NB_BACKEND_AUTO)
 		return 0;
 	if (!r->has_btf) {
-		fprintf(stderr, "netbpf: cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)\n",
+		nb_errline("cannot run here: no kernel BTF at %s (needs CONFIG_DEBUG_INFO_BTF=y, or --btf FILE)",
 			r->btf);
 	} else if (!nb_privileged()) {
 		nb_missing_caps(r->caps, nb_cap_last(), miss, sizeof(miss));
-		fprintf(stderr, "netbpf: cannot run here: not permitted to load BPF programs: missing %s (hint: %s)\n",
+		nb_errline("cannot run here: not permitted to load BPF programs: missing %s (hint: %s)",
 			miss, geteuid() ? "run as root, sudo netbpf doctor" :
 			"root, but the capability bounding set drops it: allow CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
 	} else {
-		fprintf(stderr, "netbpf: cannot run here: no hook for per-process accounting works on this kernel\n");
+		nb_errline("cannot run here: no hook for per-process accounting works on this kernel");
 	}
 	return 1;
 }

@@ -1,7 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <bpf/libbpf.h>
 #include "errors.h"
+#include "text.h"
+
+void nb_errline(const char *fmt, ...)
+{
+	char msg[2048], out[sizeof(msg) * 4 + 16];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (const char *s = msg; *s && n + NB_TEXT_SPELL_MAX < sizeof(out);) {
+		uint32_t cp;
+		int len = nb_utf8_next(s, &cp);
+
+		n += nb_text_spell(out + n, s, len, cp);
+		s += len;
+	}
+	fprintf(stderr, "netbpf: %.*s\n", (int)n, out);
+}
 
 const char *nb_errhint(int err)
 {

@@ -43,7 +43,7 @@ static int check_btf(const char *path)
 		btf__free(btf);
 		return 0;
 	}
-	fprintf(stderr, "netbpf: --btf %s: not a BTF file (hint: a raw BTF file such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section)\n",
+	nb_errline("--btf %s: not a BTF file (hint: a raw BTF file such as /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section)",
 		path);
 	return 2;
 }

@@ -6,6 +6,7 @@
 #include "index.h"
 #include "metrics.h"
 #include "text.h"
+#include "errors.h"
 
 #define DEFAULT_MAX_SERIES 1000
 #define OTHER "__other__"
@@ -186,7 +187,7 @@ static uint32_t max_series(void)
 		return DEFAULT_MAX_SERIES;
 	v = strtoul(e, &end, 10);
 	if (*end || v < 1 || v > 10000000) {
-		fprintf(stderr, "netbpf: ignoring NETBPF_METRICS_MAX_SERIES='%s' (hint: a number from 1 to 10000000); using %d\n",
+		nb_errline("ignoring NETBPF_METRICS_MAX_SERIES='%s' (hint: a number from 1 to 10000000); using %d",
 			e, DEFAULT_MAX_SERIES);
 		return DEFAULT_MAX_SERIES;
 	}

@@ -26,6 +26,7 @@
 #include "serve.h"
 #include "session.h"
 #include "webcfg.h"
+#include "errors.h"
 
 #ifndef NETBPF_VERSION
 #define NETBPF_VERSION "0.0.0"
@@ -205,10 +206,10 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 			snprintf(mhdlog.first, sizeof(mhdlog.first), "%s", msg);
 	} else if (mhdlog.verbose && (!mhdlog.last || now - mhdlog.last >= 60)) {
 		if (mhdlog.held)
-			fprintf(stderr, "netbpf: http: %s (and %lu more messages in the last minute)\n",
+			nb_errline("http: %s (and %lu more messages in the last minute)",
 				msg, mhdlog.held);
 		else
-			fprintf(stderr, "netbpf: http: %s\n", msg);
+			nb_errline("http: %s", msg);
 		mhdlog.last = now;
 		mhdlog.held = 0;
 	} else {
@@ -328,23 +329,23 @@ static int prepare(const struct nb_opts *o, const char *listen, struct sockaddr_
 
 	*status = 2;
 	if (nb_parse_listen(listen, ss)) {
-		fprintf(stderr, "netbpf: bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)\n", listen);
+		nb_errline("bad --listen '%s' (hint: 127.0.0.1:9976 or [::1]:9976)", listen);
 		return -1;
 	}
 	if (o->web_config && nb_webcfg_load(o->web_config, w, err, sizeof(err))) {
-		fprintf(stderr, "netbpf: %s\n", err);
+		nb_errline("%s", err);
 		return -1;
 	}
 	*status = 1;
 	if (w->cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "netbpf: %s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)\n",
+		nb_errline("%s asks for TLS, but this libmicrohttpd was built without it (hint: Debian's libmicrohttpd12 has it)",
 			o->web_config);
 		nb_webcfg_free(w);
 		return -1;
 	}
 	fd = open_listener(ss);
 	if (fd < 0) {
-		fprintf(stderr, "netbpf: cannot listen on %s: %s (hint: %s)\n", listen, strerror(-fd),
+		nb_errline("cannot listen on %s: %s (hint: %s)", listen, strerror(-fd),
 			fd == -EADDRINUSE ? "another program uses the port; try --listen 127.0.0.1:9977" :
 			fd == -EADDRNOTAVAIL ? "the address is not one of this host's" :
 			fd == -EACCES ? "ports below 1024 need CAP_NET_BIND_SERVICE" :
@@ -383,10 +384,10 @@ static void keep_caps(const struct nb_opts *o, const struct nb_webcfg *w, const 
 	nb_caps_bound(keep);
 	err = nb_caps_limit(keep);
 	if (err)
-		fprintf(stderr, "netbpf: warning: cannot drop capabilities: %s\n", strerror(-err));
+		nb_errline("warning: cannot drop capabilities: %s", strerror(-err));
 	if (o->verbose) {
 		nb_caps_names(nb_caps_permitted(), names, sizeof(names));
-		fprintf(stderr, "netbpf: serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)\n",
+		nb_errline("serving metrics on %s://%s/metrics (%u connections at most; capabilities kept: %s; the HTTP threads have none)",
 			w->cert ? "https" : "http", listen, limit, names);
 	}
 }
@@ -422,10 +423,10 @@ int nb_serve_run(const struct nb_opts *o)
 		close(fd);
 		nb_webcfg_free(&w);
 		if (hs.caps_err)
-			fprintf(stderr, "netbpf: cannot start the HTTP threads without privileges: %s (hint: netbpf doctor)\n",
+			nb_errline("cannot start the HTTP threads without privileges: %s (hint: netbpf doctor)",
 				strerror(-hs.caps_err));
 		else
-			fprintf(stderr, "netbpf: cannot serve on %s: %s (hint: netbpf -v serve says more)\n",
+			nb_errline("cannot serve on %s: %s (hint: netbpf -v serve says more)",
 				listen, mhdlog.first[0] ? mhdlog.first : strerror(hs.err));
 		return 1;
 	}

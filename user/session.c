@@ -155,7 +155,7 @@ int nb_session_open(struct nb_session *s, const struct nb_opts *o)
 		return err;
 	}
 	if (o->verbose)
-		fprintf(stderr, "netbpf: per-process hooks: %s; interfaces: %s\n",
+		nb_errline("per-process hooks: %s; interfaces: %s",
 			nb_backend_names[s->loader.backend], nb_tc_method(s->tc));
 	err = nb_collector_init(&s->c, &s->loader, s->tc);
 	if (err) {
@@ -238,7 +238,7 @@ static void warn_lost(struct nb_session *s, uint64_t *said)
 	if (lost <= *said)
 		return;
 	*said = lost;
-	fprintf(stderr, "netbpf: warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)\n",
+	nb_errline("warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)",
 		(unsigned long long)lost, (unsigned long long)(lost - s->c.lost_events),
 		(unsigned long long)s->c.lost_events);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "top.h"
 #include "top_int.h"
+#include "errors.h"
 
 /* ---- the run loop's callbacks ---- */
 
@@ -73,7 +74,7 @@ int nb_top_run(const struct nb_opts *o)
 	int ret;
 
 	if (!t) {
-		fprintf(stderr, "netbpf: out of memory\n");
+		nb_errline("out of memory");
 		return 1;
 	}
 	ret = nb_session_open(&t->s, o);
@@ -107,12 +108,12 @@ int nb_top_run(const struct nb_opts *o)
 		goto nomem;
 	top_screen_end(t);
 	if (t->lost)
-		fprintf(stderr, "netbpf: warning: %llu updates lost (a map was full, or events the kernel skipped) (hint: fewer processes or interfaces, or --pid)\n",
+		nb_errline("warning: %llu updates lost (a map was full, or events the kernel skipped) (hint: fewer processes or interfaces, or --pid)",
 			(unsigned long long)t->lost);
 	goto out;
 nomem:
 	top_screen_end(t);
-	fprintf(stderr, "netbpf: out of memory\n");
+	nb_errline("out of memory");
 	ret = 1;
 out:
 	nb_session_close(&t->s);

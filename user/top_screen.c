@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include "top_int.h"
+#include "errors.h"
 
 static struct top *active;	/* for the atexit restore */
 
@@ -70,7 +71,7 @@ int top_screen_start(struct top *t)
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
 		stderr_release(t);
-		fprintf(stderr, "netbpf: cannot start the full-screen view on terminal type '%s' (hint: set TERM, or use netbpf trace)\n",
+		nb_errline("cannot start the full-screen view on terminal type '%s' (hint: set TERM, or use netbpf trace)",
 			getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}

@@ -11,6 +11,7 @@
 #include "session.h"
 #include "tc_shared.h"
 #include "trace.h"
+#include "errors.h"
 
 /* One printed row: the table row plus how it is shown. */
 struct view {
@@ -421,7 +422,7 @@ static int trace_interval(void *ctx, const struct nb_collector *c)
 	t->reader_gone = true;
 	if (errno == EPIPE)
 		return NB_RUN_STOP;
-	fprintf(stderr, "netbpf: cannot write the trace: %s\n", strerror(errno));
+	nb_errline("cannot write the trace: %s", strerror(errno));
 	return 1;
 }
 
@@ -442,15 +443,15 @@ int nb_trace_run(const struct nb_opts *o)
 		nb_collector_restore_retired(&s.c);
 		nb_trace_summary(stdout, &s.c, o);
 		if (s.c.retired_lost)
-			fprintf(stderr, "netbpf: %llu ended rows are not in the summary: more than %zu ended while netbpf ran (their bytes are in the totals)\n",
+			nb_errline("%llu ended rows are not in the summary: more than %zu ended while netbpf ran (their bytes are in the totals)",
 				(unsigned long long)s.c.retired_lost, s.c.retired_max);
 	}
 	if (s.c.flow_evictions || s.c.drops[NB_DROP_FLOWS])
-		fprintf(stderr, "netbpf: %llu flows were evicted from the flow map (%u slots) to make room and %llu flow updates found it full; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)\n",
+		nb_errline("%llu flows were evicted from the flow map (%u slots) to make room and %llu flow updates found it full; their bytes are in the process totals (hint: NETBPF_MAX_FLOWS=N for a larger map)",
 			(unsigned long long)s.c.flow_evictions, s.loader.flows_max,
 			(unsigned long long)s.c.drops[NB_DROP_FLOWS]);
 	if (s.c.tc_host_drops)
-		fprintf(stderr, "netbpf: %llu packets were not counted per host pair: the host pair map (%u entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)\n",
+		nb_errline("%llu packets were not counted per host pair: the host pair map (%u entries) was full; they are in the interface rows (hint: -i IF for fewer pairs)",
 			(unsigned long long)s.c.tc_host_drops, NB_TC_MAX_HOSTS);
 	nb_session_close(&s);
 	return ret;

@@ -28,6 +28,12 @@ expect_error "unknown option: exit 2" 2 "unknown option '--nope'" -- "$NETBPF" -
 expect_error "bad interval: exit 2" 2 "bad interval '-1'" -- "$NETBPF" trace -d -1
 expect_error "bad pid: exit 2" 2 "bad pid 'x1'" -- "$NETBPF" --pid x1
 expect_error "unknown command: exit 2" 2 "unknown command 'tpo'" -- "$NETBPF" tpo
+# what the user typed is quoted in the error, escaped: still one line, and
+# no terminal escape reaches the screen
+expect_error "bad pid with a newline and an escape: one line" 2 'bad pid .1\\n2\\x1b\[31m.' -- \
+	"$NETBPF" --pid $'1\n2\e[31m'
+expect_error "bad environment value with a newline: one line" 2 'bad NETBPF_MAX_FLOWS .1\\n2.' -- \
+	env NETBPF_MAX_FLOWS=$'1\n2' "$NETBPF" trace -n 1
 # a pid that does not exist: the highest possible pid is never in use here
 maxpid=$(cat /proc/sys/kernel/pid_max)
 expect_error "no such pid: exit 2" 2 "no such process: $((maxpid - 1))" -- "$NETBPF" --pid $((maxpid - 1)) -n 1
