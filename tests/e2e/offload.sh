@@ -67,23 +67,35 @@ SETTINGS="on off" ADDRS="10.83.0.2 fd83::2" PEERS="on off" GROS="off on" PEER_GR
 if [ "${NETBPF_OFFLOAD_QUICK:-0}" = 1 ]; then
 	SETTINGS=off ADDRS=10.83.0.2 PEERS=off GROS=on PEER_GRO_GSOS=on
 fi
-upload_check() {	# NAME ADDR: an upload, then $VA's four counters against the device's
+# measured CMD ADDR: CMD ADDR PORT (a new port) between two quiet reads;
+# then dev_tb dev_rb dev_tp dev_rp are what $VA's device counted (bytes,
+# packets, tx and rx) and nb_tb nb_rb nb_tp nb_rp what netbpf's row did
+measured() {
+	local m0 s0 tb0 rb0 tp0 rp0 tb1 rb1 tp1 rp1
+
 	port=$((port + 1))
 	quiet
 	m0=$M s0=$S
-	upload "$2" "$port"
+	"$1" "$2" "$port"
 	quiet
-	m1=$M s1=$S
 	read -r tb0 rb0 tp0 rp0 <<<"$s0"
-	read -r tb1 rb1 tp1 rp1 <<<"$s1"
-	check_eq "$1: tx_bytes = device" $((tb1 - tb0)) $(($(row_at "$m1" tx_bytes) - $(row_at "$m0" tx_bytes)))
-	check_eq "$1: tx_packets = device" $((tp1 - tp0)) $(($(row_at "$m1" tx_packets) - $(row_at "$m0" tx_packets)))
+	read -r tb1 rb1 tp1 rp1 <<<"$S"
+	dev_tb=$((tb1 - tb0)) dev_rb=$((rb1 - rb0)) dev_tp=$((tp1 - tp0)) dev_rp=$((rp1 - rp0))
+	nb_tb=$(($(row_at "$M" tx_bytes) - $(row_at "$m0" tx_bytes)))
+	nb_rb=$(($(row_at "$M" rx_bytes) - $(row_at "$m0" rx_bytes)))
+	nb_tp=$(($(row_at "$M" tx_packets) - $(row_at "$m0" tx_packets)))
+	nb_rp=$(($(row_at "$M" rx_packets) - $(row_at "$m0" rx_packets)))
+}
+upload_check() {	# NAME ADDR: an upload, then $VA's four counters against the device's
+	measured upload "$2"
+	check_eq "$1: tx_bytes = device" "$dev_tb" "$nb_tb"
+	check_eq "$1: tx_packets = device" "$dev_tp" "$nb_tp"
 	# ingress too: the kernel's looped-back copies of this host's
 	# own multicast (DAD neighbour solicitations) pass the ingress
 	# hook but not the device, and are not counted (they were the 72 B of issue 14)
-	check_eq "$1: rx_bytes = device" $((rb1 - rb0)) $(($(row_at "$m1" rx_bytes) - $(row_at "$m0" rx_bytes)))
-	check_eq "$1: rx_packets = device" $((rp1 - rp0)) $(($(row_at "$m1" rx_packets) - $(row_at "$m0" rx_packets)))
-	echo "    $1: device tx $((tp1 - tp0)) packets $((tb1 - tb0)) B"
+	check_eq "$1: rx_bytes = device" "$dev_rb" "$nb_rb"
+	check_eq "$1: rx_packets = device" "$dev_rp" "$nb_rp"
+	echo "    $1: device tx $dev_tp packets $dev_tb B"
 }
 for setting in $SETTINGS; do
 	ethtool -K "$VA" tso "$setting" gso "$setting" >/dev/null 2>&1 || { skip "offload $setting" "ethtool -K failed"; continue; }
@@ -129,21 +141,12 @@ for peer in $PEERS; do
 	for gro in $GROS; do
 		ethtool -K "$VA" gro "$gro" >/dev/null 2>&1 || { skip "gro $gro" "ethtool -K failed"; continue; }
 		for addr in 10.83.0.1 fd83::1; do
-			port=$((port + 1))
-			quiet
-			m0=$M s0=$S
-			download "$addr" "$port"
-			quiet
-			m1=$M s1=$S
-			read -r tb0 rb0 tp0 rp0 <<<"$s0"
-			read -r tb1 rb1 tp1 rp1 <<<"$s1"
+			measured download "$addr"
 			name="receiver gro $gro, peer tso/gso $peer, $addr"
-			rxb=$(($(row_at "$m1" rx_bytes) - $(row_at "$m0" rx_bytes)))
-			rxp=$(($(row_at "$m1" rx_packets) - $(row_at "$m0" rx_packets)))
-			check_eq "$name: rx_bytes = device" $((rb1 - rb0)) "$rxb"
-			check_eq "$name: rx_packets = device" $((rp1 - rp0)) "$rxp"
-			echo "    $name: device rx $((rp1 - rp0)) packets $((rb1 - rb0)) B"
-			check_eq "$name: tx_bytes = device" $((tb1 - tb0)) $(($(row_at "$m1" tx_bytes) - $(row_at "$m0" tx_bytes)))
+			check_eq "$name: rx_bytes = device" "$dev_rb" "$nb_rb"
+			check_eq "$name: rx_packets = device" "$dev_rp" "$nb_rp"
+			echo "    $name: device rx $dev_rp packets $dev_rb B"
+			check_eq "$name: tx_bytes = device" "$dev_tb" "$nb_tb"
 		done
 	done
 done
