@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
@@ -159,6 +161,108 @@ static const struct {
 	{ NB_CAP_SYS_ADMIN, "cap_sys_admin", "CAP_SYS_ADMIN" },
 };
 
+/*
+ * netbpf processes running here, and what the kernel skipped of their
+ * programs: recursion_misses, from /proc/PID/fdinfo of each BPF program
+ * they hold (Linux 5.12+; no such line before). A program is skipped when
+ * its hook fires again on a CPU where it is running (an interrupt came
+ * while it ran): those events are in no count.
+ */
+#define NB_MAX_RUNNING 16
+struct running {
+	int pid;
+	unsigned progs;
+	bool reported;			/* the kernel has the line */
+	unsigned long long misses;
+};
+
+/* One fdinfo file: if it is a BPF program's not seen yet (its link's
+ * fdinfo names it too, but only a program's has prog_type), count it. */
+static void prog_misses(const char *path, struct running *r, unsigned *ids, unsigned nids)
+{
+	char line[128];
+	bool prog = false;
+	unsigned long long misses = 0;
+	unsigned id = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "prog_type:", 10)) {
+			prog = true;
+		} else if (!strncmp(line, "prog_id:", 8)) {
+			id = strtoul(line + 8, NULL, 10);
+		} else if (!strncmp(line, "recursion_misses:", 17)) {
+			r->reported = true;
+			misses = strtoull(line + 17, NULL, 10);
+		}
+	}
+	fclose(f);
+	if (!prog)
+		return;
+	for (unsigned i = 0; i < r->progs && i < nids; i++)
+		if (ids[i] == id)
+			return;	/* the same program through another fd */
+	if (r->progs < nids)
+		ids[r->progs] = id;
+	r->progs++;
+	r->misses += misses;
+}
+
+static void running_one(int pid, struct running *r)
+{
+	char path[64];
+	unsigned ids[64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.16s", pid, e->d_name);
+		prog_misses(path, r, ids, sizeof(ids) / sizeof(ids[0]));
+	}
+	closedir(d);
+}
+
+/* Up to NB_MAX_RUNNING processes named netbpf, this one left out. */
+static int find_running(struct running *run)
+{
+	char path[64], comm[32];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0, self = getpid();
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < NB_MAX_RUNNING) {
+		int pid = atoi(e->d_name);
+		FILE *f;
+
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "netbpf\n")) {
+			running_one(pid, &run[n]);
+			if (run[n].pid == pid && run[n].progs)
+				n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 /* What doctor found: probed once, then printed row by row. */
 struct report {
 	struct utsname u;
@@ -171,6 +275,8 @@ struct report {
 	int stats;				/* kernel.bpf_stats_enabled */
 	struct nb_rung_result res[NB_NBACKENDS];
 	enum nb_backend chosen;			/* AUTO: none works */
+	struct running run[NB_MAX_RUNNING];	/* netbpf processes here */
+	int nrun;
 	int tc_err[NTC];
 	const char *tc_chosen;			/* NULL: none works */
 };
@@ -187,6 +293,7 @@ static void probe(const struct nb_opts *o, struct report *r)
 		r->tc_err[m] = -EPERM;
 	uname(&r->u);
 	r->packet = nb_loader_packet_hooks(o->btf_path);
+	r->nrun = find_running(r->run);
 	offload_btf(o->btf_path, &r->offload, &r->veth);
 	if (!r->has_btf || !nb_privileged())
 		return;
@@ -336,6 +443,24 @@ static void print_family(struct out *out, size_t f)
 	}
 }
 
+static void print_running(struct out *out, const struct running *r)
+{
+	char misses[64] = "skipped events not reported by this kernel (Linux 5.12+)";
+
+	if (r->reported)
+		snprintf(misses, sizeof(misses), "%llu events skipped", r->misses);
+	if (out->json) {
+		nb_json_open(&out->j, NULL, '{');
+		nb_json_i64(&out->j, "pid", r->pid);
+		nb_json_u64(&out->j, "programs", r->progs);
+		nb_json_bool(&out->j, "lost_events_reported", r->reported);
+		nb_json_u64(&out->j, "lost_events", r->misses);
+		nb_json_close(&out->j, '}');
+	} else {
+		printf("  pid %-7d %2u programs   %s\n", r->pid, r->progs, misses);
+	}
+}
+
 static void print_choice(struct out *out, const struct report *r)
 {
 	const char *rung = r->chosen ? nb_backend_names[r->chosen] : NULL;
@@ -370,6 +495,13 @@ static void print_report(bool json, const struct report *r)
 		   "address families at the socket hooks, counted per process or not");
 	for (size_t f = 0; f < NFAMILIES; f++)
 		print_family(&out, f);
+	list_end(&out, NULL, NULL);
+	list_begin(&out, "running",
+		   "netbpf running here, and the events the kernel skipped (its hook fired again, from an interrupt, on a CPU where it was running: not counted)");
+	for (int i = 0; i < r->nrun; i++)
+		print_running(&out, &r->run[i]);
+	if (!r->nrun && !out.json)
+		printf("  none\n");
 	list_end(&out, NULL, NULL);
 	print_choice(&out, r);
 }

@@ -230,17 +230,19 @@ int nb_session_poll(struct nb_session *s)
 	return 0;
 }
 
-/* Lost updates, said once more each time they grow. */
-static void warn_lost(struct nb_session *s, uint64_t *said)
+/* Lost updates, said once more each time they grow past *said. */
+void nb_session_warn_lost(struct nb_session *s, uint64_t *said)
 {
 	uint64_t lost = nb_collector_lost(&s->c);
 
 	if (lost <= *said)
 		return;
 	*said = lost;
-	nb_errline("warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N)",
+	nb_errline("warning: %llu updates lost (%llu: a map was full; %llu: events the kernel skipped) (hint: %s)",
 		(unsigned long long)lost, (unsigned long long)(lost - s->c.lost_events),
-		(unsigned long long)s->c.lost_events);
+		(unsigned long long)s->c.lost_events,
+		lost > s->c.lost_events ? "fewer processes or interfaces, or --pid; NETBPF_MAX_PROCS=N" :
+		"the kernel skips a hook's program that fires again on a CPU where it is running, from an interrupt; nothing to set, the bytes are missing from the counts");
 }
 
 static int shown(int r)
@@ -278,7 +280,7 @@ int nb_session_run(struct nb_session *s, struct nb_frontend *fe)
 			return 1;
 		r = fe->interval(fe->ctx, &s->c);
 		if (fe->warn_lost)
-			warn_lost(s, &said);
+			nb_session_warn_lost(s, &said);
 		if (r)
 			return shown(r);
 		if (w != NB_WAKE_INTERVAL || (s->o->count && ++intervals >= s->o->count))

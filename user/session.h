@@ -62,6 +62,8 @@ struct nb_frontend {
 	bool final_poll;
 };
 
+/* The warning line for lost updates, when they grew past *said. */
+void nb_session_warn_lost(struct nb_session *s, uint64_t *said);
 /* The one run loop: wait for the interval, poll, show; until a signal,
  * --count intervals, the --pid processes' exit or the front end says
  * stop. Returns the exit status (0 or 1). */

@@ -107,9 +107,7 @@ int nb_top_run(const struct nb_opts *o)
 	if (ret == NB_RUN_NOMEM)
 		goto nomem;
 	top_screen_end(t);
-	if (t->lost)
-		nb_errline("warning: %llu updates lost (a map was full, or events the kernel skipped) (hint: fewer processes or interfaces, or --pid)",
-			(unsigned long long)t->lost);
+	nb_session_warn_lost(&t->s, &(uint64_t){ 0 });
 	goto out;
 nomem:
 	top_screen_end(t);

@@ -277,8 +277,10 @@ static void draw_header(struct top *t, int cols, char *line, size_t len)
 	else
 		n += snprintf(line + n, len - n, "   bpf run time: stats off");
 	if (t->lost)
-		n += snprintf(line + n, len - n, "   %llu updates lost (map full or skipped)",
-			      (unsigned long long)t->lost);
+		n += snprintf(line + n, len - n, "   %llu updates lost (%llu map full, %llu skipped)",
+			      (unsigned long long)t->lost,
+			      (unsigned long long)(t->lost - t->skipped),
+			      (unsigned long long)t->skipped);
 	put_line(1, line, cols, 0);
 
 	if (t->view == V_FLOW)

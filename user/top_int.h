@@ -51,7 +51,7 @@ struct top {
 	int first;		/* the view's row at the top of the screen */
 	/* the header, as of the last update */
 	double up[NB_NAVG], down[NB_NAVG], peak_up, peak_down, cpu, bpf_pct, bpf_ns;
-	uint64_t sent, received, lost;
+	uint64_t sent, received, lost, skipped;	/* lost: skipped included */
 	bool bpf_on;
 	/* for per-interval deltas */
 	double last_cpu_s, last_mono;

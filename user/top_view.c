@@ -348,6 +348,7 @@ int top_update(struct top *t)
 	/* the collector retires a row after top has stopped showing it */
 	t->s.c.linger_s = linger(t) + t->o->interval;
 	t->lost = nb_collector_lost(&t->s.c);
+	t->skipped = t->s.c.lost_events;
 	if (t->paused)
 		return 0;
 	return top_snapshot(t, now);

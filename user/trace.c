@@ -372,6 +372,19 @@ static void text_total(const struct out *out, const struct view *tv)
 		nb_fmt_bytes(e, sizeof(e), tv->rx_bytes));
 }
 
+/* The total row's own fields: what netbpf lost since it started, updates
+ * a full map refused and events the kernel skipped (recursion_misses). */
+static void json_lost(struct nb_json *j, const struct out *out, const struct nb_row *r)
+{
+	uint64_t lost = nb_collector_lost(out->c);
+
+	(void)r;
+	nb_json_u64(j, "dropped_updates", lost - out->c->lost_events);
+	nb_json_u64(j, "lost_events", out->c->lost_events);
+}
+
+static const struct row_printer total_printer = { .json = json_lost };
+
 /* One block: the rows of each type asked for (--by), and the total. */
 static void print_block(FILE *f, const struct nb_collector *c, const struct nb_opts *o,
 			bool summary)
@@ -390,7 +403,7 @@ static void print_block(FILE *f, const struct nb_collector *c, const struct nb_o
 		if (o->by & NB_BY(printers[i].type))
 			print_rows(&out, &printers[i]);
 	if (total && out.json)
-		json_row(&out, "total", &tv, NULL);
+		json_row(&out, "total", &tv, &total_printer);
 	if (!out.json)
 		fputc('\n', f);
 	fflush(f);

@@ -71,6 +71,15 @@
  *                                             on IF; KIND raw, dgram, or ring (a
  *                                             TPACKET_V2 RX_RING read without recvmsg:
  *                                             'received' sums the frames' tp_snaplen)
+ *   nbgen state-churn ADDR PORT SECONDS RATE  TCP state changes in process context and
+ *                                             in softirq on one CPU (pin it): for
+ *                                             SECONDS, listen() and close() on fresh
+ *                                             sockets without a pause, and RATE
+ *                                             non-blocking connects a second to ADDR
+ *                                             (which must drop them: one SYN retry,
+ *                                             then the retransmit timer closes the
+ *                                             socket in softirq); 'sent' counts the
+ *                                             listens, 'received' the connects
  * ADDR "::ffff:a.b.c.d" gives an IPv6 socket with a v4-mapped address; a
  * server on "::" takes IPv4 clients on its IPv6 socket.
  */
@@ -86,10 +95,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <sys/sendfile.h>
 #include <netinet/ip_icmp.h>
@@ -1284,6 +1295,57 @@ static int packet_recv(const char *ifname, const char *kind, uint64_t frames, ui
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* See state-churn above. Each connecting socket is kept open 5 s (its
+ * SYN and the one retry time out after 3 s), so at most 5 * RATE are. */
+static int state_churn(const char *host, const char *port, uint64_t secs, uint64_t rate)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	double t0 = now_s(), next = t0, *at;
+	uint64_t listens = 0, conns = 0, n = 5 * rate + 1, head = 0, tail = 0;
+	int *fds, one = 1;
+
+	addr(host, port, &ss, &len);
+	fds = calloc(n, sizeof(*fds));
+	at = calloc(n, sizeof(*at));
+	if (!fds || !at || !rate)
+		fatal("state-churn: RATE");
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){ n + 64, n + 64 }))
+		fatal("setrlimit RLIMIT_NOFILE");
+	for (double t = t0; t - t0 < secs; t = now_s()) {
+		int s = socket(ss.ss_family, SOCK_STREAM, 0);
+
+		if (s < 0 || listen(s, 1))
+			fatal("listen");
+		close(s);
+		listens++;
+		if (t >= next && (head + 1) % n != tail) {
+			next += 1.0 / rate;
+			s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (s < 0 || setsockopt(s, IPPROTO_TCP, TCP_SYNCNT, &one, sizeof(one)))
+				fatal("socket");
+			if (connect(s, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+				fatal("connect");
+			fds[head] = s;
+			at[head] = t;
+			head = (head + 1) % n;
+			conns++;
+		}
+		for (; tail != head && t - at[tail] > 5; tail = (tail + 1) % n)
+			close(fds[tail]);
+	}
+	report("state-churn", listens, conns);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1369,6 +1431,8 @@ int main(int argc, char **argv)
 		return mmsg_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "packet-send") && argc == 6)
 		return packet_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "state-churn") && argc == 6)
+		return state_churn(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "packet-recv") && argc == 6)
 		return packet_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of tests/tools/nbgen.c\n");

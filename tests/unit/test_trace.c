@@ -74,6 +74,10 @@ static int setup(void **state)
 	c.last_mono = 102.5;
 	c.interval_s = 2.0;
 	nb_table_end(&c.table, c.interval_s);
+	/* lost so far: 3 updates a full map refused, 7 runs the kernel skipped */
+	c.drops[NB_DROP_PROCS] = 2;
+	c.tc_drops = 1;
+	c.lost_events = 7;
 	return 0;
 }
 
@@ -124,7 +128,7 @@ static void test_interval_json(void **state)
 		"\"container_name\":\"\"}\n"
 		"{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.000000,"
 		"\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":200.000,\"rx_rate\":200.000,"
-		"\"summary\":false}\n");
+		"\"summary\":false,\"dropped_updates\":3,\"lost_events\":7}\n");
 	free(out);
 }
 
@@ -146,7 +150,8 @@ static void test_summary_json(void **state)
 				    "\"container_name\":\"\",\"pod\":\"\",\"namespace\":\"\",\"exited\":true}"));
 	assert_non_null(strstr(out, "{\"type\":\"total\",\"ts\":1700000000.500000,\"interval_s\":2.500000,"
 				    "\"tx_bytes\":1050,\"rx_bytes\":1090,\"tx_rate\":420.000,"
-				    "\"rx_rate\":436.000,\"summary\":true}\n"));
+				    "\"rx_rate\":436.000,\"summary\":true,\"dropped_updates\":3,"
+				    "\"lost_events\":7}\n"));
 	assert_non_null(strstr(out, "\"summary\":true,\"ifname\":\"eth0\",\"ifindex\":2,"
 				    "\"tx_packets\":1,\"rx_packets\":2,\"gone\":false,\"container_name\":\"web-1\\u001b\"}\n"));
 	free(out);
