@@ -687,11 +687,37 @@ static __always_inline int fin_arrived(struct sock *sk)
 	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
 }
 
+/* Linux 6.2+ (so on every kernel with rung 1's tracepoints, 6.3+); weak:
+ * the fexit and kprobe rungs, in the same object, load on older kernels. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
+#define bpf_ksym_exists(sym) ({						\
+	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
+	!!sym;								\
+})
+#endif
+
+/* The socket as a tcp_sock, or NULL: what bpf_skc_to_tcp_sock() checks
+ * (a full socket, protocol TCP), but through the bpf_rdonly_cast kfunc,
+ * which the verifier turns into a register move (its fields are then read
+ * by loads that the JIT guards), where the helper is a call per event
+ * (docs/performance.md, "Session 5"). */
+static __always_inline struct tcp_sock *as_tcp_sock(struct sock *sk)
+{
+	if (!bpf_ksym_exists(bpf_rdonly_cast))
+		return bpf_skc_to_tcp_sock(sk);
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    ((1u << sk->__sk_common.skc_state) & (1u << 6 | 1u << 12)))
+		return NULL;	/* TCP_TIME_WAIT, TCP_NEW_SYN_RECV: not full */
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+}
+
 /* Bytes consumed since the last count; 'ret' is the return of the read in
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
 static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_seen **stp)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);	/* rung 1 only: BTF */
+	struct tcp_sock *tp = as_tcp_sock(sk);	/* rung 1 only: BTF */
 	__u32 copied;
 	struct sock_seen *st;
 	long delta = 0;
