@@ -65,10 +65,16 @@ struct {
  * events on a CPU come from the process that ran there just before, so
  * the hot path usually finds its slot here without hashing the key. The
  * slot's own identity is checked before use: a stale entry (the process
- * exited, its slot reused) is never trusted. */
+ * exited, its slot reused) is never trusted.
+ * On rung 1 also the TCP socket whose read this CPU counted last and the
+ * copied_seq it counted up to: sock_recv_length, which follows the
+ * tcp_rcv_space_adjust of the same recvmsg on the same CPU, finds its
+ * read counted here without the socket storage (see tcp_consumed). */
 struct last_slot {
 	__u32 tgid;
 	__u32 slot;
+	__u64 sk;
+	__u64 copied;
 };
 
 struct {
@@ -718,13 +724,19 @@ static __always_inline struct tcp_sock *as_tcp_sock(struct sock *sk)
 static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_seen **stp)
 {
 	struct tcp_sock *tp = as_tcp_sock(sk);	/* rung 1 only: BTF */
-	__u32 copied;
+	struct last_slot *mark;
+	__u32 copied, zero = 0;
 	struct sock_seen *st;
 	long delta = 0;
 
 	if (!tp)
 		return 0;
 	copied = tp->copied_seq;
+	/* counted up to here on this CPU already: nothing new (the count in
+	 * the storage only moves forward, and copied_seq has not moved) */
+	mark = bpf_map_lookup_elem(&last_slot, &zero);
+	if (mark && mark->sk == (__u64)sk && mark->copied == copied)
+		return 0;
 	st = bpf_sk_storage_get(&sock_seen, sk, 0, 0);
 	if (!st) {
 		/* a socket from before netbpf started: the read in progress
@@ -757,6 +769,10 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 		if (__sync_val_compare_and_swap(&st->copied, old, (__u64)copied) == old)
 			break;
 		delta = 0;
+	}
+	if (delta > 0 && mark) {	/* this read counted up to copied */
+		mark->sk = (__u64)sk;
+		mark->copied = copied;
 	}
 	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
 	    !__sync_lock_test_and_set(&st->fin, 1))
