@@ -813,7 +813,11 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 			break;
 		delta = 0;
 	}
-	if (delta > 0 && mark) {	/* this read counted up to copied */
+	/* This read counted up to copied. Two plain stores: a program
+	 * preempted between them on this CPU can leave a mark that mixes two
+	 * sockets; it matches only a socket whose copied_seq is by chance the
+	 * other's, and that read is then counted at the socket's next one. */
+	if (delta > 0 && mark) {
 		mark->sk = (__u64)sk;
 		mark->copied = copied;
 	}
