@@ -65,10 +65,16 @@ struct {
  * events on a CPU come from the process that ran there just before, so
  * the hot path usually finds its slot here without hashing the key. The
  * slot's own identity is checked before use: a stale entry (the process
- * exited, its slot reused) is never trusted. */
+ * exited, its slot reused) is never trusted.
+ * On rung 1 also the TCP socket whose read this CPU counted last and the
+ * copied_seq it counted up to: sock_recv_length, which follows the
+ * tcp_rcv_space_adjust of the same recvmsg on the same CPU, finds its
+ * read counted here without the socket storage (see tcp_consumed). */
 struct last_slot {
 	__u32 tgid;
 	__u32 slot;
+	__u64 sk;
+	__u64 copied;
 };
 
 struct {
@@ -235,14 +241,6 @@ static __always_inline int comm_matches(const char *comm)
 	return 1;
 }
 
-static __always_inline bool v4mapped(const __u8 *a)
-{
-	for (int i = 0; i < 10; i++)
-		if (a[i])
-			return false;
-	return a[10] == 0xff && a[11] == 0xff;
-}
-
 /*
  * Reading kernel memory. The tracepoint rung gets BTF pointers (the socket
  * from tp_btf, the task from bpf_get_current_task_btf()): plain loads,
@@ -253,40 +251,93 @@ static __always_inline bool v4mapped(const __u8 *a)
  */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-/* Addresses and ports of the socket into the flow key; IPv4 on an IPv6
- * socket becomes IPv4. */
+/*
+ * The flow key is written as whole 64-bit words (KW(f)[i]), never field by
+ * field: flow_is() reads it back by words, and a load that spans several
+ * narrower stores still in flight cannot be forwarded from them (the CPU
+ * waits for them to reach the cache). Written field by field it cost some
+ * 0.1x more of top's round trip (docs/performance.md, "Session 5"). The
+ * word layout (little-endian, as the BPF target of this host):
+ *   0: tgid | proto << 32 | family << 40 | lport << 48
+ *   1: rport        2: start_ns
+ *   3, 4: laddr     5, 6: raddr
+ */
+#define KW(f) ((__u64 *)(f))
+#define KW0(tgid, proto, family, lport) \
+	((__u64)(tgid) | (__u64)(proto) << 32 | (__u64)(family) << 40 | (__u64)(lport) << 48)
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow key words: little-endian");
+_Static_assert(__builtin_offsetof(struct nb_flow_key, proto) == 4 &&
+	       __builtin_offsetof(struct nb_flow_key, family) == 5 &&
+	       __builtin_offsetof(struct nb_flow_key, lport) == 6 &&
+	       __builtin_offsetof(struct nb_flow_key, rport) == 8 &&
+	       __builtin_offsetof(struct nb_flow_key, start_ns) == 16 &&
+	       __builtin_offsetof(struct nb_flow_key, laddr) == 24 &&
+	       __builtin_offsetof(struct nb_flow_key, raddr) == 40 &&
+	       sizeof(struct nb_flow_key) == 56, "flow key words: layout");
+
+/* Whether a 16-byte address, as two words, is IPv4-mapped (::ffff:a.b.c.d). */
+static __always_inline bool v4mapped_w(__u64 lo, __u64 hi)
+{
+	return !lo && (__u32)hi == 0xffff0000;
+}
+
+/* Addresses and ports of the socket into the flow key (its words 0, 1, 3
+ * to 6; the caller adds tgid, proto and start_ns); IPv4 on an IPv6 socket
+ * becomes IPv4. */
 static __always_inline void flow_addrs(struct sock *sk, __u16 family, struct nb_flow_key *f,
 				       const bool btf)
 {
+	__u64 l0, l1, r0, r1;
+	__u16 lport;
+
 	/* skc_num, a plain load; but the kernel zeroes it when a closing
 	 * socket is unhashed, and data can still be read after that: then
 	 * inet_sport (a probe read: inet_sock lies beyond the struct sock of
 	 * the BTF pointer, where the verifier allows no plain load). */
-	f->lport = RD(btf, sk, __sk_common.skc_num);
-	if (!f->lport)
-		f->lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	f->rport = __builtin_bswap16(RD(btf, sk, __sk_common.skc_dport));
+	lport = RD(btf, sk, __sk_common.skc_num);
+	if (!lport)
+		lport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	KW(f)[1] = __builtin_bswap16(RD(btf, sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
-		f->family = 4;
-		*(__u32 *)f->laddr = RD(btf, sk, __sk_common.skc_rcv_saddr);
-		*(__u32 *)f->raddr = RD(btf, sk, __sk_common.skc_daddr);
+		KW(f)[0] = KW0(0, 0, 4, lport);
+		KW(f)[3] = (__u32)RD(btf, sk, __sk_common.skc_rcv_saddr);
+		KW(f)[4] = 0;
+		KW(f)[5] = (__u32)RD(btf, sk, __sk_common.skc_daddr);
+		KW(f)[6] = 0;
 		return;
 	}
-	f->family = 6;
 	if (btf) {
-		__builtin_memcpy(f->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
-		__builtin_memcpy(f->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+		const __u64 *l = (const __u64 *)&sk->__sk_common.skc_v6_rcv_saddr;
+		const __u64 *r = (const __u64 *)&sk->__sk_common.skc_v6_daddr;
+
+		l0 = l[0];
+		l1 = l[1];
+		r0 = r[0];
+		r1 = r[1];
 	} else {
-		BPF_CORE_READ_INTO(&f->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&f->raddr, sk, __sk_common.skc_v6_daddr);
+		__u64 a[4];
+
+		BPF_CORE_READ_INTO(&a[0], sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&a[2], sk, __sk_common.skc_v6_daddr);
+		l0 = a[0];
+		l1 = a[1];
+		r0 = a[2];
+		r1 = a[3];
 	}
-	if (v4mapped(f->raddr) || (v4mapped(f->laddr) && !f->raddr[10])) {
-		f->family = 4;
-		__builtin_memcpy(f->laddr, f->laddr + 12, 4);
-		__builtin_memcpy(f->raddr, f->raddr + 12, 4);
-		__builtin_memset(f->laddr + 4, 0, 12);
-		__builtin_memset(f->raddr + 4, 0, 12);
+	/* byte 10 of the peer's address: (r1 >> 16) & 0xff */
+	if (v4mapped_w(r0, r1) || (v4mapped_w(l0, l1) && !((r1 >> 16) & 0xff))) {
+		KW(f)[0] = KW0(0, 0, 4, lport);
+		KW(f)[3] = l1 >> 32;
+		KW(f)[4] = 0;
+		KW(f)[5] = r1 >> 32;
+		KW(f)[6] = 0;
+		return;
 	}
+	KW(f)[0] = KW0(0, 0, 6, lport);
+	KW(f)[3] = l0;
+	KW(f)[4] = l1;
+	KW(f)[5] = r0;
+	KW(f)[6] = r1;
 }
 
 /* An AF_PACKET socket's flow key: the ifindex it is bound to and its
@@ -297,9 +348,8 @@ static __always_inline void packet_addrs(struct sock *sk, struct nb_flow_key *f)
 	struct packet_sock *po = (struct packet_sock *)sk;
 	__u32 ifindex = BPF_CORE_READ(po, ifindex);
 
-	f->family = NB_FAMILY_PACKET;
-	__builtin_memcpy(f->laddr, &ifindex, 4);
-	f->lport = __builtin_bswap16(BPF_CORE_READ(po, num));
+	KW(f)[0] = KW0(0, 0, NB_FAMILY_PACKET, __builtin_bswap16(BPF_CORE_READ(po, num)));
+	KW(f)[3] = ifindex;
 }
 
 /* Whether slot 'fs' is flow 'f''s and in use. The state first: a slot in
@@ -657,9 +707,8 @@ static __always_inline void count(struct sock *sk, long len, int dir, struct soc
 	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
 
 	if (flows_on) {
-		f.tgid = key.tgid;
-		f.start_ns = key.start_ns;
-		f.proto = proto;
+		KW(&f)[0] |= KW0(key.tgid, proto, 0, 0);
+		KW(&f)[2] = key.start_ns;
 		fs = flow_slot(sk, &f, pslot, st, btf);
 		if (fs)
 			__sync_fetch_and_add(&fs->bytes[dir], len);
@@ -687,18 +736,50 @@ static __always_inline int fin_arrived(struct sock *sk)
 	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
 }
 
+/* Linux 6.2+ (so on every kernel with rung 1's tracepoints, 6.3+); weak:
+ * the fexit and kprobe rungs, in the same object, load on older kernels. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
+#define bpf_ksym_exists(sym) ({						\
+	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
+	!!sym;								\
+})
+#endif
+
+/* The socket as a tcp_sock, or NULL: what bpf_skc_to_tcp_sock() checks
+ * (a full socket, protocol TCP), but through the bpf_rdonly_cast kfunc,
+ * which the verifier turns into a register move (its fields are then read
+ * by loads that the JIT guards), where the helper is a call per event
+ * (docs/performance.md, "Session 5"). */
+static __always_inline struct tcp_sock *as_tcp_sock(struct sock *sk)
+{
+	if (!bpf_ksym_exists(bpf_rdonly_cast))
+		return bpf_skc_to_tcp_sock(sk);
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    ((1u << sk->__sk_common.skc_state) & (1u << 6 | 1u << 12)))
+		return NULL;	/* TCP_TIME_WAIT, TCP_NEW_SYN_RECV: not full */
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+}
+
 /* Bytes consumed since the last count; 'ret' is the return of the read in
  * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
 static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_seen **stp)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);	/* rung 1 only: BTF */
-	__u32 copied;
+	struct tcp_sock *tp = as_tcp_sock(sk);	/* rung 1 only: BTF */
+	struct last_slot *mark;
+	__u32 copied, zero = 0;
 	struct sock_seen *st;
 	long delta = 0;
 
 	if (!tp)
 		return 0;
 	copied = tp->copied_seq;
+	/* counted up to here on this CPU already: nothing new (the count in
+	 * the storage only moves forward, and copied_seq has not moved) */
+	mark = bpf_map_lookup_elem(&last_slot, &zero);
+	if (mark && mark->sk == (__u64)sk && mark->copied == copied)
+		return 0;
 	st = bpf_sk_storage_get(&sock_seen, sk, 0, 0);
 	if (!st) {
 		/* a socket from before netbpf started: the read in progress
@@ -731,6 +812,14 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 		if (__sync_val_compare_and_swap(&st->copied, old, (__u64)copied) == old)
 			break;
 		delta = 0;
+	}
+	/* This read counted up to copied. Two plain stores: a program
+	 * preempted between them on this CPU can leave a mark that mixes two
+	 * sockets; it matches only a socket whose copied_seq is by chance the
+	 * other's, and that read is then counted at the socket's next one. */
+	if (delta > 0 && mark) {
+		mark->sk = (__u64)sk;
+		mark->copied = copied;
 	}
 	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
 	    !__sync_lock_test_and_set(&st->fin, 1))
