@@ -60,6 +60,15 @@ BG=$!
 inA tcp-client 10.77.0.2 7306 10000 >"$T/fl.cli4"
 inA tcp-client fd77::2 7306 20000 >"$T/fl.cli6"
 wait "$BG"
+# one socket, two connections (disconnected with connect AF_UNSPEC between)
+inB tcp-server 10.77.0.2 7309 1 >"$T/rc.srv1" 2>/dev/null &
+BG=$!
+inB tcp-server 10.77.0.2 7310 >"$T/rc.srv2" &
+BG2=$!
+inA reconnect 10.77.0.2 7309 7310 30000 >"$T/rc.cli"
+wait "$BG2"
+kill "$BG" 2>/dev/null
+wait "$BG" 2>/dev/null
 sleep 0.3
 nb_stop
 check_eq "netbpf exit status" 0 "$NB_RC"
@@ -92,6 +101,10 @@ check_eq "flow: dual-stack server, IPv4 peer shown as IPv4" "tcp 4 10.77.0.2 10.
 	"$(jq -r --argjson pid "$srv" 'select(.summary and .type == "flow" and .pid == $pid and .family == 4) | "\(.proto) \(.family) \(.laddr) \(.raddr) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json")"
 check_eq "flow: dual-stack server, IPv6 peer" "tcp 6 fd77::2 fd77::1 30000 20000" \
 	"$(jq -r --argjson pid "$srv" 'select(.summary and .type == "flow" and .pid == $pid and .family == 6) | "\(.proto) \(.family) \(.laddr) \(.raddr) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json")"
+rc=$(gen_field "$T/rc.cli" pid)
+check_eq "flow: a socket connected again has a flow per connection" "7309 30000 1
+7310 60000 0" "$(jq -r --argjson pid "${rc:-0}" 'select(.summary and .type == "flow" and .pid == $pid) | "\(.rport) \(.tx_bytes) \(.rx_bytes)"' "$T/nb.json" | sort)"
+check_gen "reconnect: process total" "$T/rc.cli"
 check_eq "flow: server local port" 7306 "$(jq -r --argjson pid "$srv" 'select(.summary and .type == "flow" and .pid == $pid) | .lport' "$T/nb.json" | sort -u)"
 # an unconnected socket (sendto) has no remote address in the socket: the
 # flow shows none, and the bytes are still exact

@@ -71,6 +71,10 @@
  *                                             on IF; KIND raw, dgram, or ring (a
  *                                             TPACKET_V2 RX_RING read without recvmsg:
  *                                             'received' sums the frames' tp_snaplen)
+ *   nbgen reconnect ADDR PORT1 PORT2 SEND     one TCP socket, two connections: SEND
+ *                                             bytes to PORT1 and one byte back, then
+ *                                             disconnect (connect AF_UNSPEC), connect
+ *                                             to PORT2, send 2 * SEND, read to EOF
  *   nbgen state-churn ADDR PORT SECONDS RATE  TCP state changes in process context and
  *                                             in softirq on one CPU (pin it): for
  *                                             SECONDS, listen() and close() on fresh
@@ -307,6 +311,38 @@ static int tcp_client(const char *host, const char *port, uint64_t n, const char
 	pump(fd, n, &sent, &received);
 	close(fd);
 	report(role, sent, received);
+	return 0;
+}
+
+/* See reconnect above: the second connection's bytes are the second flow's. */
+static int reconnect(const char *host, const char *port1, const char *port2, uint64_t n)
+{
+	struct sockaddr_storage a, b;
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	uint64_t first = 0, sent = 0, received = 0;
+	socklen_t la, lb;
+	char c;
+	int fd;
+
+	addr(host, port1, &a, &la);
+	addr(host, port2, &b, &lb);
+	fd = tcp_connect(host, port1);
+	while (first < n) {
+		ssize_t w = send(fd, buf, n - first < sizeof(buf) ? n - first : sizeof(buf), 0);
+
+		if (w <= 0)
+			fatal("send");
+		first += w;
+	}
+	if (recv(fd, &c, 1, MSG_WAITALL) != 1)
+		fatal("recv");
+	if (connect(fd, &unspec, sizeof(unspec)))
+		fatal("connect AF_UNSPEC");
+	if (connect(fd, (struct sockaddr *)&b, lb))
+		fatal("connect again");
+	pump(fd, 2 * n, &sent, &received);
+	close(fd);
+	report("reconnect", first + sent, 1 + received);
 	return 0;
 }
 
@@ -1431,6 +1467,8 @@ int main(int argc, char **argv)
 		return mmsg_recv(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "packet-send") && argc == 6)
 		return packet_send(argv[2], argv[3], num(argv[4]), num(argv[5]));
+	if (!strcmp(cmd, "reconnect") && argc == 6)
+		return reconnect(argv[2], argv[3], argv[4], num(argv[5]));
 	if (!strcmp(cmd, "state-churn") && argc == 6)
 		return state_churn(argv[2], argv[3], num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "packet-recv") && argc == 6)
