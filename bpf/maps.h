@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Map helpers for both BPF programs (netbpf.bpf.c, tc.bpf.c). */
+/* Map helpers and kfuncs for both BPF programs (netbpf.bpf.c, tc.bpf.c). */
 #ifndef NB_MAPS_H
 #define NB_MAPS_H
+
+/* A pointer read as a struct of the kernel's BTF, by loads the JIT guards
+ * (Linux 6.2+); weak: 0 on older kernels, for bpf_ksym_exists() to tell. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
+#define bpf_ksym_exists(sym) ({						\
+	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
+	!!sym;								\
+})
+#endif
 
 /* One more in counter 'which' of 'map', a per-CPU array of __u64 (the
  * program's drops map, read and summed by userspace). */

@@ -736,17 +736,6 @@ static __always_inline int fin_arrived(struct sock *sk)
 	return !!(sk->__sk_common.skc_flags & (1ul << SOCK_DONE_BIT));
 }
 
-/* Linux 6.2+ (so on every kernel with rung 1's tracepoints, 6.3+); weak:
- * the fexit and kprobe rungs, in the same object, load on older kernels. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
-#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
-#define bpf_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
-	!!sym;								\
-})
-#endif
-
 /* The socket as a tcp_sock, or NULL: what bpf_skc_to_tcp_sock() checks
  * (a full socket, protocol TCP), but through the bpf_rdonly_cast kfunc,
  * which the verifier turns into a register move (its fields are then read
@@ -754,6 +743,9 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
  * (docs/performance.md, "Session 5"). */
 static __always_inline struct tcp_sock *as_tcp_sock(struct sock *sk)
 {
+	/* 6.2+, so on every kernel with rung 1's tracepoints (6.3+); the
+	 * helper where it is not (the fexit and kprobe rungs, in the same
+	 * object, load on older kernels) */
 	if (!bpf_ksym_exists(bpf_rdonly_cast))
 		return bpf_skc_to_tcp_sock(sk);
 	if (sk->sk_protocol != IPPROTO_TCP ||

@@ -113,17 +113,9 @@ static __always_inline void add(struct nb_tc_counts *c, __u64 len, __u32 pkts, i
 	}
 }
 
-/* Linux 6.3+; weak: on older kernels they resolve to 0, and GSO packets are
+/* Linux 6.3+; weak: on older kernels it resolves to 0, and GSO packets are
  * counted as the hook sees them (see sw_segments() and rx_segments()). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
-#ifndef bpf_ksym_exists	/* libbpf 1.2's bpf_helpers.h; Debian 12 has 1.1 */
-#define bpf_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be __weak"); \
-	!!sym;								\
-})
-#endif
 
 #define NETIF_F_GSO_SHIFT	16	/* NETIF_F_TSO_BIT: SKB_GSO_* << 16 = NETIF_F_* */
 
