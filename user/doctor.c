@@ -172,6 +172,7 @@ static const struct {
 struct running {
 	int pid;
 	unsigned progs;
+	bool readable;			/* its fdinfo (another user's: not) */
 	bool reported;			/* the kernel has the line */
 	unsigned long long misses;
 };
@@ -217,12 +218,13 @@ static void running_one(int pid, struct running *r)
 	struct dirent *e;
 	DIR *d;
 
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
 	d = opendir(path);
 	if (!d)
 		return;
-	memset(r, 0, sizeof(*r));
-	r->pid = pid;
+	r->readable = true;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -254,7 +256,7 @@ static int find_running(struct running *run)
 			continue;
 		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "netbpf\n")) {
 			running_one(pid, &run[n]);
-			if (run[n].pid == pid && run[n].progs)
+			if (run[n].progs || !run[n].readable)
 				n++;
 		}
 		fclose(f);
@@ -447,15 +449,20 @@ static void print_running(struct out *out, const struct running *r)
 {
 	char misses[64] = "skipped events not reported by this kernel (Linux 5.12+)";
 
-	if (r->reported)
+	if (!r->readable)
+		snprintf(misses, sizeof(misses), "not readable by this user (hint: sudo netbpf doctor)");
+	else if (r->reported)
 		snprintf(misses, sizeof(misses), "%llu events skipped", r->misses);
 	if (out->json) {
 		nb_json_open(&out->j, NULL, '{');
 		nb_json_i64(&out->j, "pid", r->pid);
+		nb_json_bool(&out->j, "readable", r->readable);
 		nb_json_u64(&out->j, "programs", r->progs);
 		nb_json_bool(&out->j, "lost_events_reported", r->reported);
 		nb_json_u64(&out->j, "lost_events", r->misses);
 		nb_json_close(&out->j, '}');
+	} else if (!r->readable) {
+		printf("  pid %-7d %s\n", r->pid, misses);
 	} else {
 		printf("  pid %-7d %2u programs   %s\n", r->pid, r->progs, misses);
 	}

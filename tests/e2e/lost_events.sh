@@ -11,7 +11,7 @@
 # each show exactly their own programs' count, and it must not be 0.
 . "$(dirname "$0")/lib.sh"
 require_root lost_events
-for c in bpftool tmux curl taskset; do
+for c in bpftool tmux curl taskset setpriv; do
 	command -v "$c" >/dev/null || { fail lost_events "$c is missing (hint: make test installs it)"; exit 1; }
 done
 
@@ -110,6 +110,11 @@ for fe in TRACE SERVE TOP; do
 	pid=${!fe}
 	settled "doctor: the lost events of the running $fe" eval 'echo "$(doctor_of "$pid") $(kernel_misses "$pid")"'
 done
+
+# another user cannot read netbpf's programs: doctor says so, not "none"
+check_eq "doctor as another user: the running trace listed, not readable" false \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NETBPF" doctor --json 2>/dev/null |
+		jq -r --argjson p "$TRACE" '.running[] | select(.pid == $p) | .readable')"
 
 # at exit: top says it once more, on stderr
 "${TM[@]}" send-keys -t top q
