@@ -43,7 +43,7 @@ kernel_misses() {
 # when they are equal (an event of the host's own may land between the two
 # reads: three tries, an interval apart)
 settled() {
-	local name=$1 got i
+	local name=$1 got i a= b=
 	shift
 	for i in 1 2 3; do
 		got=$("$@")
