@@ -69,12 +69,18 @@ struct {
  * On rung 1 also the TCP socket whose read this CPU counted last and the
  * copied_seq it counted up to: sock_recv_length, which follows the
  * tcp_rcv_space_adjust of the same recvmsg on the same CPU, finds its
- * read counted here without the socket storage (see tcp_consumed). */
+ * read counted here without the socket storage (see tcp_consumed).
+ * And the socket whose flow slot this CPU used last, with that slot: the
+ * send after a read on the same socket finds its flow here without the
+ * socket storage (checked by the slot's key like every other hint). */
 struct last_slot {
 	__u32 tgid;
 	__u32 slot;
 	__u64 sk;
 	__u64 copied;
+	__u64 flow_sk;
+	__u32 flow;
+	__u32 pad;
 };
 
 struct {
@@ -455,30 +461,58 @@ static __always_inline bool is_tcp(struct sock *sk)
 	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == 1 /* SOCK_STREAM */;
 }
 
-/* The flow slot of this event: the one the socket used last if it is
- * still this flow's (the tracepoint rung; 'st' its storage if the caller
- * has it), else through the index. */
-static __always_inline struct nb_flow_slot *flow_slot(struct sock *sk, const struct nb_flow_key *f,
-						       __u32 pslot, struct sock_seen *st,
-						       const bool btf)
+/* The flow slot 'i', if it is flow 'f''s and in use. */
+static __always_inline struct nb_flow_slot *flow_at(__u32 i, const struct nb_flow_key *f)
+{
+	struct nb_flow_slot *fs = bpf_map_lookup_elem(&flow_slots, &i);
+
+	return fs && flow_is(fs, f) ? fs : NULL;
+}
+
+/* Rung 1: the flow slot this socket used last, without the index: the one
+ * this CPU noted for it (no socket storage), else the one in its storage
+ * ('*stp', got here if the caller has not). NULL: look it up. */
+static __always_inline struct nb_flow_slot *flow_hint(struct sock *sk, const struct nb_flow_key *f,
+						       struct last_slot *last, struct sock_seen **stp)
+{
+	struct nb_flow_slot *fs;
+
+	if (last && last->flow_sk == (__u64)sk) {
+		fs = flow_at(last->flow, f);
+		if (fs)
+			return fs;
+	}
+	if (!*stp)	/* a TCP socket's is made where its count starts */
+		*stp = bpf_sk_storage_get(&sock_seen, sk, 0,
+					  is_tcp(sk) ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
+	if (!*stp || !(*stp)->flow)
+		return NULL;
+	fs = flow_at((*stp)->flow - 1, f);
+	if (fs && last) {
+		last->flow_sk = (__u64)sk;
+		last->flow = (*stp)->flow - 1;
+	}
+	return fs;
+}
+
+/* The flow slot of this event through the index (a new one if need be),
+ * noted in the socket's storage and this CPU's hint (rung 1). */
+static __always_inline struct nb_flow_slot *flow_find(struct sock *sk, const struct nb_flow_key *f,
+						       __u32 pslot, struct last_slot *last,
+						       struct sock_seen *st)
 {
 	struct nb_flow_slot *fs;
 	__u32 i;
 
-	if (btf) {
-		if (!st)	/* a TCP socket's is made where its count starts */
-			st = bpf_sk_storage_get(&sock_seen, sk, 0,
-						is_tcp(sk) ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
-		if (st && st->flow) {
-			i = st->flow - 1;
-			fs = bpf_map_lookup_elem(&flow_slots, &i);
-			if (fs && flow_is(fs, f))
-				return fs;
-		}
-	}
 	fs = flow_lookup(f, pslot, &i);
-	if (fs && st)
+	if (!fs)
+		return NULL;
+	if (st)
 		st->flow = i + 1;
+	if (last) {
+		last->flow_sk = (__u64)sk;
+		last->flow = i;
+	}
 	return fs;
 }
 
@@ -647,13 +681,11 @@ static __always_inline struct task_struct *task_wanted(struct nb_proc_key *key, 
  * process's, else through the hash, else a new one; NULL when full. */
 static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
 						 struct task_struct *leader, __u32 *idx,
-						 const bool btf)
+						 struct last_slot *last, const bool btf)
 {
-	struct last_slot *last;
 	struct nb_slot *s;
-	__u32 *slotp, slot, zero = 0;
+	__u32 *slotp, slot;
 
-	last = bpf_map_lookup_elem(&last_slot, &zero);
 	if (last && last->tgid == key->tgid) {
 		slot = last->slot;
 		s = bpf_map_lookup_elem(&slots, &slot);
@@ -681,6 +713,17 @@ static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
 /*
  * The one counting handler. 'len' is what the kernel actually moved (the
  * return value of the send or receive), not what the caller asked for.
+ *
+ * Flows on, rung 1: the bytes of an event with a flow slot go to that
+ * slot only, and the collector adds each flow's bytes to its process
+ * (flows carry their process's bytes, nb_loader.flows_carry). The event
+ * then touches neither the process's slot nor the hash: a flow found
+ * through a hint is its process's (its key holds tgid and start), and
+ * that process is alive, since it is running this event. The process's
+ * slot takes the bytes that find no flow slot (all in use). Rungs 2 and 3
+ * add to both: an fexit program can be preempted, and the flow slot's
+ * one increment that can be lost there (user/collector.c, read_flows)
+ * must not be a process's.
  */
 static __always_inline void count(struct sock *sk, long len, int dir, struct sock_seen *st,
 				  const bool btf)
@@ -688,33 +731,53 @@ static __always_inline void count(struct sock *sk, long len, int dir, struct soc
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
 	struct task_struct *leader;
-	struct nb_flow_slot *fs;
+	struct nb_flow_slot *fs = NULL;
+	struct last_slot *last;
 	struct nb_slot *s;
-	__u32 proto, pslot;
+	__u32 proto, pslot, zero = 0;
 
 	if (len <= 0 || !sk || !sock_wanted(sk, &f, &proto, btf))
 		return;
 	leader = task_wanted(&key, btf);
 	if (!leader)
 		return;
-	s = proc_slot(&key, leader, &pslot, btf);
+	last = bpf_map_lookup_elem(&last_slot, &zero);
+	if (flows_on) {
+		KW(&f)[0] |= KW0(key.tgid, proto, 0, 0);
+		KW(&f)[2] = key.start_ns;
+		if (btf) {
+			fs = flow_hint(sk, &f, last, &st);
+			if (fs) {
+				__sync_fetch_and_add(&fs->bytes[dir], len);
+				return;
+			}
+		}
+	}
+	s = proc_slot(&key, leader, &pslot, last, btf);
 	if (!s) {
 		drop(NB_DROP_PROCS);
 		return;
 	}
+	if (flows_on) {
+		if (btf) {
+			fs = flow_find(sk, &f, pslot, last, st);
+			if (fs) {
+				__sync_fetch_and_add(&fs->bytes[dir], len);
+				return;
+			}
+		} else {
+			__u32 i;
+
+			fs = flow_lookup(&f, pslot, &i);
+			if (fs)
+				__sync_fetch_and_add(&fs->bytes[dir], len);
+		}
+		if (!fs)
+			drop(NB_DROP_FLOWS);
+	}
 	/* Shared by the threads of this process: the atomic add keeps every
 	 * increment; other processes never touch this cache line. */
 	__sync_fetch_and_add(dir == NB_TX ? &s->tx_bytes : &s->rx_bytes, len);
-
-	if (flows_on) {
-		KW(&f)[0] |= KW0(key.tgid, proto, 0, 0);
-		KW(&f)[2] = key.start_ns;
-		fs = flow_slot(sk, &f, pslot, st, btf);
-		if (fs)
-			__sync_fetch_and_add(&fs->bytes[dir], len);
-		else
-			drop(NB_DROP_FLOWS);
-	}
 }
 
 /*

@@ -323,8 +323,11 @@ static int read_slots(struct nb_collector *c, double now)
 		tx = s->tx_bytes;
 		rx = s->rx_bytes;
 		if (tx != sv->tx || rx != sv->rx) {
-			struct nb_counts cum = { .tx_bytes = tx, .rx_bytes = rx };
+			/* added to the row: with flows_carry, the flows add theirs */
+			struct nb_counts cum = r->raw;
 
+			cum.tx_bytes += tx - sv->tx;
+			cum.rx_bytes += rx - sv->rx;
 			slot_names(c, r, s);	/* an exec since? */
 			if (r->cg)
 				add_cgroup(r->cg, tx - sv->tx, rx - sv->rx);
@@ -520,6 +523,55 @@ static struct nb_row *flow_row(struct nb_collector *c, const struct nb_flow_key 
 	return r;
 }
 
+/* The row of a flow's process: through its slot while the slot is read as
+ * this process's, else by its key (the slot freed after the process's last
+ * read); NULL when not made yet (the process's first event came after its
+ * slot was read in this poll). */
+static struct nb_row *flow_proc_row(struct nb_collector *c, const struct nb_flow_key *k,
+				    uint32_t pslot)
+{
+	const struct nb_slot_seen *sv = pslot < c->loader->procs_max ? &c->seen[pslot] : NULL;
+	struct nb_rowkey pk;
+
+	if (sv && sv->row && sv->tgid == k->tgid && sv->start_ns == k->start_ns)
+		return sv->row;
+	pk = nb_proc_rowkey(k->tgid, k->start_ns);
+	return nb_table_get(&c->table, &pk, false);
+}
+
+/*
+ * flows_carry: what the flow slot moved since its last read is its
+ * process's too (the kernel added it to the flow slot only). Added to the
+ * process's row and cgroup row; left for the next poll while that row is
+ * not made yet. The process's last bytes are in its flows' slots by the
+ * time its own slot is read marked exited (they were added before its exit
+ * hook ran), and this runs after the slots are read, in the same poll,
+ * while its row is still there.
+ */
+static void carry_to_proc(struct nb_collector *c, struct nb_flow_seen *sv,
+			  const struct nb_flow_key *k, uint32_t pslot)
+{
+	struct nb_row *p;
+	struct nb_counts cum;
+	uint64_t dtx = sv->tx - sv->ptx, drx = sv->rx - sv->prx;
+
+	if (!dtx && !drx)
+		return;
+	p = flow_proc_row(c, k, pslot);
+	if (!p)
+		return;
+	cum = p->raw;
+	cum.tx_bytes += dtx;
+	cum.rx_bytes += drx;
+	nb_row_set(p, &cum);
+	if (p->cg)
+		add_cgroup(p->cg, dtx, drx);
+	if (pslot < c->loader->procs_max && c->seen[pslot].row == p)
+		slot_names(c, p, &c->loader->slots[pslot]);	/* an exec since? */
+	sv->ptx = sv->tx;
+	sv->prx = sv->rx;
+}
+
 /* The flow's process name, from the process's row (after an exec too);
  * false when that row is not made yet (the process's first event came
  * after its slot was read in this poll). */
@@ -609,6 +661,8 @@ static int read_flow_slot(struct nb_collector *c, uint32_t i, double now, bool t
 			r->exited = false;
 		}
 	}
+	if (c->loader->flows_carry)
+		carry_to_proc(c, sv, &k, fs->proc_slot);
 	if (sv->ending) {	/* marked at the last poll: that was its last read */
 		free_flow_slot(c, i);
 		return 0;

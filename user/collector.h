@@ -27,6 +27,7 @@ struct nb_slot_seen {
 struct nb_flow_seen {
 	uint64_t born;		/* the slot's, at the last read: tells a new use */
 	uint64_t tx, rx;	/* its counters at the last read */
+	uint64_t ptx, prx;	/* of them, added to its process's row (flows_carry) */
 	double moved_at;	/* monotonic seconds */
 	bool ending;		/* marked exited: read once more, then freed */
 	bool named;		/* its row has its process's name */

@@ -366,6 +366,7 @@ int nb_loader_open(struct nb_loader *l, const struct nb_opts *o)
 			l->flows_max = bpf_map__max_entries(l->skel->maps.flow_slots);
 			l->flow_next = &l->skel->bss->flow_next;
 			l->flows_on = l->skel->rodata->flows_on;
+			l->flows_carry = l->flows_on && b == NB_BACKEND_TRACEPOINT;
 			l->cgroups_on = (o->by & NB_BY(NB_ROW_CGROUP)) || o->command == NB_CMD_TOP ||
 					o->command == NB_CMD_SERVE;
 			l->slots_len = (size_t)l->procs_max * sizeof(struct nb_slot);

@@ -37,6 +37,10 @@ struct nb_loader {
 	int flow_index_fd, free_flows_fd;
 	volatile __u64 *flow_next;	/* in the program's .bss */
 	bool flows_on;
+	/* flows on, rung 1: an event with a flow slot adds to it only, and a
+	 * process's bytes are its slot's and its flows' (count() in
+	 * bpf/netbpf.bpf.c; the collector adds them up) */
+	bool flows_carry;
 	bool cgroups_on;	/* cgroup rows (from process rows) */
 	struct nb_kretprobes kret;	/* the kprobe rung's return probes */
 };
