@@ -82,6 +82,9 @@ struct nb_collector {
 	double interval_s;		/* length of the last interval */
 	double ts;			/* Unix time of the last read */
 	uint64_t drops[NB_NDROPS];	/* cumulative */
+	/* flows_carry: a flow slot's bytes that reached its last read with no
+	 * row of its process left to take them (see carry_to_proc) */
+	uint64_t carry_lost;
 	bool batch_ok;			/* bpf_map_lookup_batch works here */
 
 	/* processes: the slots, through mmap */
