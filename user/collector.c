@@ -834,6 +834,12 @@ int nb_collector_poll(struct nb_collector *c)
 			return n;
 		check_flow_rows(c, rc.now);
 	}
+	/* again: a process whose first event came after the names were
+	 * read above, and whose slot was read all the same (the kernel writes
+	 * the name before it marks the slot in use), has its cgroup's name
+	 * before a front end labels the row. Its cgroup may be gone by the
+	 * next poll: then the name is all there is (churn.sh, serve). */
+	read_cgroup_names(c);
 	if (l->cgroups_on)
 		check_cgroups(c, rc.now);
 	n = read_ifaces(c, rc.now);
