@@ -523,19 +523,19 @@ static struct nb_row *flow_row(struct nb_collector *c, const struct nb_flow_key 
 	return r;
 }
 
-/* The row of a flow's process: through its slot while the slot is read as
- * this process's, else by its key (the slot freed after the process's last
- * read); NULL when not made yet (the process's first event came after its
- * slot was read in this poll). */
-static struct nb_row *flow_proc_row(struct nb_collector *c, const struct nb_flow_key *k,
+/* The row of a flow's process (tgid, start_ns, its slot pslot): through
+ * the slot while the slot is read as this process's, else by its key (the
+ * slot freed after the process's last read); NULL when not made yet (the
+ * process's first event came after its slot was read in this poll). */
+static struct nb_row *flow_proc_row(struct nb_collector *c, uint32_t tgid, uint64_t start_ns,
 				    uint32_t pslot)
 {
 	const struct nb_slot_seen *sv = pslot < c->loader->procs_max ? &c->seen[pslot] : NULL;
 	struct nb_rowkey pk;
 
-	if (sv && sv->row && sv->tgid == k->tgid && sv->start_ns == k->start_ns)
+	if (sv && sv->row && sv->tgid == tgid && sv->start_ns == start_ns)
 		return sv->row;
-	pk = nb_proc_rowkey(k->tgid, k->start_ns);
+	pk = nb_proc_rowkey(tgid, start_ns);
 	return nb_table_get(&c->table, &pk, false);
 }
 
@@ -561,7 +561,7 @@ static void carry_to_proc(struct nb_collector *c, struct nb_flow_seen *sv,
 
 	if (!dtx && !drx)
 		return;
-	p = flow_proc_row(c, k, pslot);
+	p = flow_proc_row(c, k->tgid, k->start_ns, pslot);
 	if (!p) {
 		if (sv->ending)
 			c->carry_lost++;
@@ -582,18 +582,11 @@ static void carry_to_proc(struct nb_collector *c, struct nb_flow_seen *sv,
 }
 
 /* The flow's process name, from the process's row (after an exec too);
- * false when that row is not made yet (the process's first event came
- * after its slot was read in this poll). */
+ * false when that row is not made yet. */
 static bool flow_comm(struct nb_collector *c, struct nb_row *r, uint32_t pslot)
 {
-	const struct nb_slot_seen *sv = pslot < c->loader->procs_max ? &c->seen[pslot] : NULL;
-	struct nb_row *p = sv && sv->tgid == r->pid && sv->start_ns == r->start_ns ? sv->row : NULL;
+	struct nb_row *p = flow_proc_row(c, r->pid, r->start_ns, pslot);
 
-	if (!p) {
-		struct nb_rowkey pk = nb_proc_rowkey(r->pid, r->start_ns);
-
-		p = nb_table_get(&c->table, &pk, false);
-	}
 	if (p)
 		memcpy(r->comm, p->comm, sizeof(r->comm));
 	return p != NULL;
