@@ -131,13 +131,19 @@ if need "dashboard" jq && need "dashboard" prometheus; then
 		sed 's/^label_values(\(.*\), *[a-z_]*)$/\1/' >>"$T/exprs"
 	sed -i 's/\$__rate_interval/1m/g; s/\$__interval/15s/g; s/\$[a-z_]*/.*/g' "$T/exprs"
 	check_eq "dashboard: expressions found (16 panels, 3 variables)" 19 "$(wc -l <"$T/exprs")"
-	PPORT=$((20000 + $$ % 10000)) NPORT=$((30000 + $$ % 10000))
+	# below the ephemeral range (32768-60999 here): a port the kernel
+	# picked for some connection of an earlier test cannot be taken
+	PPORT=$((20000 + $$ % 10000)) NPORT=$((10000 + $$ % 10000))
 	live=0
 	if [ "$(id -u)" = 0 ] && [ -x "$NETBPF" ]; then
 		"$NETBPF" serve -d 0.5 --listen "127.0.0.1:$NPORT" 2>"$T/serve.err" &
 		SERVE=$!
 		CLEANUPS+=("kill $SERVE")
 		live=1
+		for _ in $(seq 100); do curl -sf "127.0.0.1:$NPORT/metrics" >/dev/null && break; sleep 0.1; done
+		curl -sf "127.0.0.1:$NPORT/metrics" >/dev/null &&
+			pass "dashboard: netbpf serve answers on 127.0.0.1:$NPORT" ||
+			fail "dashboard: netbpf serve answers on 127.0.0.1:$NPORT" "$(tail -2 "$T/serve.err")"
 	fi
 	cat >"$T/prom.yml" <<PROMEOF
 global:
