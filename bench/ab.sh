@@ -34,14 +34,12 @@ T=$(mktemp -d /tmp/netbpf-ab.XXXXXX)
 PIDS=()
 STATS_OLD=
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 die() { echo "ab: $*" >&2; exit 1; }
 
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_started
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
@@ -66,45 +64,10 @@ for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
 ip -n "$NSA" link set "$VA" up
 ip -n "$NSB" link set "$VB" up
 
-# bg VAR CMD...: CMD in the background, its pid in VAR
-bg() {
-	local var=$1
-	shift
-	"$@" &
-	PIDS+=($!)
-	printf -v "$var" '%s' $!
-}
-
-# wait_line FILE PATTERN PID: until FILE holds PATTERN (10 s at most)
-wait_line() {
-	local i
-	for i in $(seq 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-	done
-	sed 's/^/    /' "$1" >&2
-	die "'$2' never came"
-}
-
 nb_start() {	# VAR BINARY: netbpf trace in namespace A, every hook attached
 	local var=$1 bin=$2
 	bg "$var" ip netns exec "$NSA" "$bin" trace --json -v -d 1 "${NB_ARGS[@]}" >/dev/null 2>"$T/$var.err"
-	wait_line "$T/$var.err" "per-process hooks" "${!var}"
-}
-
-stop() {	# PID: SIGINT, then wait
-	kill -INT "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
-prog_ids() {	# PID: the ids of the BPF programs it holds, comma-separated
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | paste -sd, -
-}
-
-snap() {	# IDS: {name: {ns, cnt}} of those programs
-	bpftool prog show -j | jq -c --argjson ids "[$1]" \
-		'[.[] | select(.id as $i | $ids | index($i)) | {key: .name, value: {ns: (.run_time_ns // 0), cnt: (.run_cnt // 0)}}] | from_entries'
+	wait_line "$T/$var.err" "per-process hooks" "${!var}" || exit 1
 }
 
 NB_ARGS=("$@")
@@ -117,7 +80,7 @@ echo "B: $B" >&2
 echo "netbpf trace ${NB_ARGS[*]:-(default views)}, $REPS repetitions of $RT round trips" >&2
 for rep in $(seq "$REPS"); do
 	bg FL ip netns exec "$NSA" "$FLOOR" "$VA" lo 2>"$T/floor.err"
-	wait_line "$T/floor.err" "floor: attached" "$FL"
+	wait_line "$T/floor.err" "floor: attached" "$FL" || exit 1
 	if [ $((rep % 2)) = 1 ]; then
 		nb_start PA "$A"
 		nb_start PB "$B"
@@ -126,11 +89,10 @@ for rep in $(seq "$REPS"); do
 		nb_start PA "$A"
 	fi
 	ip netns exec "$NSA" taskset -c 1 "$NBB" pp-client 10.75.0.2 7501 64 2000 >/dev/null	# warm-up
-	ia=$(prog_ids "$PA") ib=$(prog_ids "$PB") iff=$(prog_ids "$FL")
-	a0=$(snap "$ia") b0=$(snap "$ib") f0=$(snap "$iff")
+	a0=$(prog_stats "$PA") b0=$(prog_stats "$PB") f0=$(prog_stats "$FL")
 	ip netns exec "$NSA" taskset -c 1 "$NBB" pp-client 10.75.0.2 7501 64 "$RT" >/dev/null ||
 		die "the ping-pong client failed"
-	a1=$(snap "$ia") b1=$(snap "$ib") f1=$(snap "$iff")
+	a1=$(prog_stats "$PA") b1=$(prog_stats "$PB") f1=$(prog_stats "$FL")
 	stop "$PA"
 	stop "$PB"
 	stop "$FL"

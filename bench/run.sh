@@ -61,15 +61,13 @@ STATS_OLD=
 TRACEFS_MOUNTED=
 T_START=$(date +%s.%N)
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 log() { printf '  %s\n' "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_started
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
@@ -124,41 +122,6 @@ EXA=(ip netns exec "$NSA")
 NBA=(ip netns exec "$NSA" sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null; exec "$@"' sh)
 EXB=(ip netns exec "$NSB")
 
-# bg VAR CMD...: start CMD in the background, its pid in VAR (ip netns exec
-# execs, so the pid is the command's own)
-bg() {
-	local var=$1
-	shift
-	"$@" &
-	PIDS+=($!)
-	printf -v "$var" '%s' $!
-}
-
-# stop PID: SIGINT, then wait (SIGKILL after 5 s)
-stop() {
-	local i
-	kill -INT "$1" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-
-# wait_line FILE PATTERN PID: until FILE holds PATTERN (10 s at most)
-wait_line() {
-	local i
-	for i in $(seq 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: '$2' never came; $1:" >&2
-	sed 's/^/    /' "$1" >&2
-	return 1
-}
 
 # netbpf trace in namespace A (every interface there: lo and the veth)
 nb_start() {	# VAR [extra netbpf args]
@@ -192,18 +155,6 @@ front_start() {	# VAR FRONT [args]
 	wait_line "$T/nb.err" "per-process hooks" "${!var}"
 }
 
-# BPF programs held by a process: "id name" lines
-prog_ids() {
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
-}
-
-# prog_stats PID...: JSON {name: {ns, cnt}} for the programs those processes hold
-prog_stats() {
-	local ids p
-	ids=$(for p in "$@"; do prog_ids "$p"; done | paste -sd, -)
-	bpftool prog show -j | jq -c --argjson ids "[${ids}]" \
-		'[.[] | select(.id as $i | $ids | index($i)) | {key: .name, value: {ns: (.run_time_ns // 0), cnt: (.run_cnt // 0)}}] | from_entries'
-}
 
 # Client and server pinned to different CPUs: here, with other load on the
 # machine, unpinned runs vary by +-20% with the scheduler's placement,
