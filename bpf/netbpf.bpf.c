@@ -178,6 +178,35 @@ struct {
 	__type(value, struct sock_seen);
 } sock_seen SEC(".maps");
 
+/*
+ * The same for TCP sockets without the socket storage, whose lookup is
+ * most of what a read cost (docs/performance.md, "Session 7"): a slot
+ * each, by cookie, taken at connection and given back when the kernel
+ * destroys the socket (the word's layout: netbpf.h, nb_sock_word). A
+ * socket whose slot is taken by another (the same low bits), or that
+ * was connected before netbpf started, uses the storage as before; a
+ * socket uses one of the two for its whole life. 64 bytes each: sockets
+ * read on different CPUs share no cache line. Sized by the loader (one
+ * entry where rung 1 does not load).
+ */
+struct sock_slot {
+	__u64 word;
+	/* the flow slot its events counted into last, as (slot + 1) | the
+	 * low 32 bits of that slot's 'born' << 32 (0: none): read and written
+	 * whole, checked against the slot's born and process */
+	__u64 flow;
+	__u64 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1u << NB_SOCK_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct sock_slot);
+} sock_slots SEC(".maps");
+
+const volatile __u32 sock_slot_bits = NB_SOCK_SLOT_BITS;	/* 2^bits slots */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -469,37 +498,91 @@ static __always_inline struct nb_flow_slot *flow_at(__u32 i, const struct nb_flo
 	return fs && flow_is(fs, f) ? fs : NULL;
 }
 
-/* Rung 1: the flow slot this socket used last, without the index: the one
- * this CPU noted for it (no socket storage), else the one in its storage
- * ('*stp', got here if the caller has not). NULL: look it up. */
+/* The socket's slot in 'sock_slots' if it holds one ('*tag': its tag). A
+ * plain load of the cookie: a socket with a slot had its cookie made when
+ * it took it (take_slot). */
+static __always_inline struct sock_slot *sock_slot(struct sock *sk, __u64 *tag)
+{
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	__u32 i = cookie & ((1u << sock_slot_bits) - 1);
+	struct sock_slot *ss;
+
+	*tag = nb_sock_tag(cookie, sock_slot_bits);
+	if (!*tag)
+		return NULL;
+	ss = bpf_map_lookup_elem(&sock_slots, &i);
+	return ss && nb_sock_word_tag(ss->word) == *tag ? ss : NULL;
+}
+
+/* Where a socket without a slot notes its flow slot: its storage (a TCP
+ * socket's is made where its count starts; others' here). */
+static __always_inline __u32 *sock_flow(struct sock *sk)
+{
+	struct sock_seen *st;
+
+	st = bpf_sk_storage_get(&sock_seen, sk, 0, is_tcp(sk) ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return NULL;
+	barrier_var(st);	/* or clang adds the offset before the check */
+	return &st->flow;
+}
+
+/* Rung 1, a socket without a slot: the flow slot it used last, without
+ * the index: the one this CPU noted for it, else the one its storage
+ * notes ('*flowp', found here if the caller has not). NULL: look it up. */
 static __always_inline struct nb_flow_slot *flow_hint(struct sock *sk, const struct nb_flow_key *f,
-						       struct last_slot *last, struct sock_seen **stp)
+						       struct last_slot *last, __u32 **flowp)
 {
 	struct nb_flow_slot *fs;
+	__u32 i;
 
 	if (last && last->flow_sk == (__u64)sk) {
 		fs = flow_at(last->flow, f);
 		if (fs)
 			return fs;
 	}
-	if (!*stp)	/* a TCP socket's is made where its count starts */
-		*stp = bpf_sk_storage_get(&sock_seen, sk, 0,
-					  is_tcp(sk) ? 0 : BPF_SK_STORAGE_GET_F_CREATE);
-	if (!*stp || !(*stp)->flow)
+	if (!*flowp)
+		*flowp = sock_flow(sk);
+	if (!*flowp || !**flowp)
 		return NULL;
-	fs = flow_at((*stp)->flow - 1, f);
+	i = **flowp - 1;
+	fs = flow_at(i, f);
 	if (fs && last) {
 		last->flow_sk = (__u64)sk;
-		last->flow = (*stp)->flow - 1;
+		last->flow = i;
 	}
 	return fs;
 }
 
+/* The flow slot a socket's slot notes, if it is still the flow it was
+ * (not given back and taken again since: its born) and this process's:
+ * what the flow key's other half, the socket's, would tell is fixed for a
+ * connected socket (taken again when it connects again, take_slot). The
+ * state first, as in flow_is; all on the slot's first cache line. */
+static __always_inline struct nb_flow_slot *slot_flow(struct sock_slot *ss,
+						       const struct nb_proc_key *key)
+{
+	__u64 ref = ss->flow;
+	__u32 i = (__u32)ref - 1;
+	struct nb_flow_slot *fs;
+
+	if (!ref)
+		return NULL;
+	fs = bpf_map_lookup_elem(&flow_slots, &i);
+	if (!fs || fs->state != NB_SLOT_LIVE)
+		return NULL;
+	barrier();
+	if ((__u32)fs->born != ref >> 32 || fs->key.tgid != key->tgid ||
+	    fs->key.start_ns != key->start_ns)
+		return NULL;
+	return fs;
+}
+
 /* The flow slot of this event through the index (a new one if need be),
- * noted in the socket's storage and this CPU's hint (rung 1). */
+ * noted where the socket notes it and in this CPU's hint (rung 1). */
 static __always_inline struct nb_flow_slot *flow_find(struct sock *sk, const struct nb_flow_key *f,
 						       __u32 pslot, struct last_slot *last,
-						       struct sock_seen *st)
+						       struct sock_slot *ss, __u32 *flowp)
 {
 	struct nb_flow_slot *fs;
 	__u32 i;
@@ -507,8 +590,10 @@ static __always_inline struct nb_flow_slot *flow_find(struct sock *sk, const str
 	fs = flow_lookup(f, pslot, &i);
 	if (!fs)
 		return NULL;
-	if (st)
-		st->flow = i + 1;
+	if (ss)
+		ss->flow = (__u64)(__u32)fs->born << 32 | (i + 1);
+	else if (flowp)
+		*flowp = i + 1;
 	if (last) {
 		last->flow_sk = (__u64)sk;
 		last->flow = i;
@@ -725,8 +810,8 @@ static __always_inline struct nb_slot *proc_slot(struct nb_proc_key *key,
  * one increment that can be lost there (user/collector.c, read_flows)
  * must not be a process's.
  */
-static __always_inline void count(struct sock *sk, long len, int dir, struct sock_seen *st,
-				  const bool btf)
+static __always_inline void count(struct sock *sk, long len, int dir, struct sock_slot *ss,
+				  __u32 *flowp, const bool btf)
 {
 	struct nb_proc_key key = {};
 	struct nb_flow_key f = {};
@@ -736,17 +821,30 @@ static __always_inline void count(struct sock *sk, long len, int dir, struct soc
 	struct nb_slot *s;
 	__u32 proto, pslot, zero = 0;
 
-	if (len <= 0 || !sk || !sock_wanted(sk, &f, &proto, btf))
+	if (len <= 0 || !sk)
+		return;
+	/* a TCP socket with a slot (rung 1), flows on: the flow its slot
+	 * notes passed the socket's filters when it was made */
+	if (!(btf && flows_on && ss) && !sock_wanted(sk, &f, &proto, btf))
 		return;
 	leader = task_wanted(&key, btf);
 	if (!leader)
 		return;
+	if (btf && flows_on && ss) {
+		fs = slot_flow(ss, &key);
+		if (fs) {
+			__sync_fetch_and_add(&fs->bytes[dir], len);
+			return;
+		}
+		if (!sock_wanted(sk, &f, &proto, btf))
+			return;
+	}
 	last = bpf_map_lookup_elem(&last_slot, &zero);
 	if (flows_on) {
 		KW(&f)[0] |= KW0(key.tgid, proto, 0, 0);
 		KW(&f)[2] = key.start_ns;
-		if (btf) {
-			fs = flow_hint(sk, &f, last, &st);
+		if (btf && !ss) {
+			fs = flow_hint(sk, &f, last, &flowp);
 			if (fs) {
 				__sync_fetch_and_add(&fs->bytes[dir], len);
 				return;
@@ -760,7 +858,7 @@ static __always_inline void count(struct sock *sk, long len, int dir, struct soc
 	}
 	if (flows_on) {
 		if (btf) {
-			fs = flow_find(sk, &f, pslot, last, st);
+			fs = flow_find(sk, &f, pslot, last, ss, flowp);
 			if (fs) {
 				__sync_fetch_and_add(&fs->bytes[dir], len);
 				return;
@@ -792,6 +890,7 @@ static __always_inline void count(struct sock *sk, long len, int dir, struct soc
  * one when it is consumed: that one is not payload.
  */
 #define TCP_ESTABLISHED	1
+#define TCP_CLOSE	7
 #define SOCK_DONE_BIT	1	/* enum sock_flags: set when the FIN arrived */
 
 static __always_inline int fin_arrived(struct sock *sk)
@@ -817,25 +916,35 @@ static __always_inline struct tcp_sock *as_tcp_sock(struct sock *sk)
 	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 }
 
-/* Bytes consumed since the last count; 'ret' is the return of the read in
- * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). */
-static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_seen **stp)
+/* Bytes consumed since the socket slot's count, counted there: where the
+ * count stands, the FIN's step and the tag move together in one
+ * compare-and-swap (nb_sock_count); concurrent readers count each step
+ * once. */
+static __always_inline long slot_consumed(struct sock *sk, struct tcp_sock *tp, __u32 copied,
+					  struct sock_slot *ss, __u64 tag)
 {
-	struct tcp_sock *tp = as_tcp_sock(sk);	/* rung 1 only: BTF */
-	struct last_slot *mark;
-	__u32 copied, zero = 0;
-	struct sock_seen *st;
+	/* rcv_nxt (a line the receiving softirq writes) only once the FIN
+	 * has arrived */
+	int fin_taken = fin_arrived(sk) && nb_tcp_fin_taken(copied, tp->rcv_nxt, 1);
+
+	for (int i = 0; i < 4; i++) {
+		__u64 old = ss->word, word;
+		long delta = nb_sock_count(old, tag, copied, fin_taken, &word);
+
+		if (word == old ||
+		    __sync_val_compare_and_swap(&ss->word, old, word) == old)
+			return delta;
+	}
+	return 0;
+}
+
+/* The same in the socket storage, for sockets without a slot. */
+static __always_inline long storage_consumed(struct sock *sk, struct tcp_sock *tp, __u32 copied,
+					     long ret, __u32 **flowp)
+{
+	struct sock_seen *st = bpf_sk_storage_get(&sock_seen, sk, 0, 0);
 	long delta = 0;
 
-	if (!tp)
-		return 0;
-	copied = tp->copied_seq;
-	/* counted up to here on this CPU already: nothing new (the count in
-	 * the storage only moves forward, and copied_seq has not moved) */
-	mark = bpf_map_lookup_elem(&last_slot, &zero);
-	if (mark && mark->sk == (__u64)sk && mark->copied == copied)
-		return 0;
-	st = bpf_sk_storage_get(&sock_seen, sk, 0, 0);
 	if (!st) {
 		/* a socket from before netbpf started: the read in progress
 		 * tells where to start; from tcp_rcv_space_adjust alone it
@@ -856,7 +965,7 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 		if (!st)
 			return ret;
 	}
-	*stp = st;
+	*flowp = &st->flow;
 	for (int i = 0; i < 4; i++) {
 		__u64 old = st->copied;
 
@@ -868,6 +977,41 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 			break;
 		delta = 0;
 	}
+	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
+	    !__sync_lock_test_and_set(&st->fin, 1))
+		delta--;	/* the FIN was consumed */
+	return delta;
+}
+
+/* Bytes consumed since the last count; 'ret' is the return of the read in
+ * progress (sock_recv_length), or -1 (tcp_rcv_space_adjust). When found
+ * here: the socket's slot ('*ssp'), else where its storage notes its flow
+ * slot ('*flowp'). */
+static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_slot **ssp,
+					 __u32 **flowp)
+{
+	struct tcp_sock *tp = as_tcp_sock(sk);	/* rung 1 only: BTF */
+	struct last_slot *mark;
+	struct sock_slot *ss;
+	__u32 copied, zero = 0;
+	long delta;
+	__u64 tag;
+
+	if (!tp)
+		return 0;
+	copied = tp->copied_seq;
+	/* counted up to here on this CPU already: nothing new (the count
+	 * only moves forward, and copied_seq has not moved) */
+	mark = bpf_map_lookup_elem(&last_slot, &zero);
+	if (mark && mark->sk == (__u64)sk && mark->copied == copied)
+		return 0;
+	ss = sock_slot(sk, &tag);
+	if (ss) {
+		*ssp = ss;
+		delta = slot_consumed(sk, tp, copied, ss, tag);
+	} else {
+		delta = storage_consumed(sk, tp, copied, ret, flowp);
+	}
 	/* This read counted up to copied. Two plain stores: a program
 	 * preempted between them on this CPU can leave a mark that mixes two
 	 * sockets; it matches only a socket whose copied_seq is by chance the
@@ -876,29 +1020,32 @@ static __always_inline long tcp_consumed(struct sock *sk, long ret, struct sock_
 		mark->sk = (__u64)sk;
 		mark->copied = copied;
 	}
-	if (delta > 0 && !st->fin && nb_tcp_fin_taken(copied, tp->rcv_nxt, fin_arrived(sk)) &&
-	    !__sync_lock_test_and_set(&st->fin, 1))
-		delta--;	/* the FIN was consumed */
 	return delta;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_send, struct sock *sk, int ret, int flags)
 {
-	count(sk, ret, NB_TX, NULL, true);
+	struct sock_slot *ss = NULL;
+	__u64 tag;
+
+	if (flows_on && is_tcp(sk))
+		ss = sock_slot(sk, &tag);
+	count(sk, ret, NB_TX, ss, NULL, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 {
-	struct sock_seen *st = NULL;
+	struct sock_slot *ss = NULL;
+	__u32 *flowp = NULL;
 
 	if (flags & NOT_PAYLOAD)
 		return 0;
 	if (ret > 0 && is_tcp(sk))
-		ret = tcp_consumed(sk, ret, &st);
-	count(sk, ret, NB_RX, st, true);
+		ret = tcp_consumed(sk, ret, &ss, &flowp);
+	count(sk, ret, NB_RX, ss, flowp, true);
 	return 0;
 }
 
@@ -913,30 +1060,101 @@ int BPF_PROG(tp_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tp_tcp_read, struct sock *sk)
 {
-	struct sock_seen *st = NULL;
+	struct sock_slot *ss = NULL;
+	__u32 *flowp = NULL;
 	long len;
 
 	if (!sk->sk_lock.owned) {
 		drop(NB_DROP_SOFTIRQ);
 		return 0;
 	}
-	len = tcp_consumed(sk, -1, &st);
-	count(sk, len, NB_RX, st, true);
+	len = tcp_consumed(sk, -1, &ss, &flowp);
+	count(sk, len, NB_RX, ss, flowp, true);
 	return 0;
 }
 
-/* A new connection: start counting its reads from here. */
+/* A new connection's slot, counting from 'copied': its own if free (or
+ * already its own: a socket connected again), unless the socket has a
+ * storage from an earlier connection (one socket, one of the two). */
+static __always_inline bool take_slot(struct sock *sk, __u32 copied)
+{
+	__u64 cookie = bpf_get_socket_cookie(sk);	/* made here if it was not */
+	__u64 tag = nb_sock_tag(cookie, sock_slot_bits), old;
+	__u32 i = cookie & ((1u << sock_slot_bits) - 1);
+	struct sock_slot *ss;
+
+	if (!tag)
+		return false;
+	ss = bpf_map_lookup_elem(&sock_slots, &i);
+	if (!ss)
+		return false;
+	old = ss->word;
+	if (nb_sock_word_tag(old) == tag) {
+		ss->flow = 0;	/* its addresses change */
+		__sync_lock_test_and_set(&ss->word, nb_sock_word(tag, 0, copied));
+		return true;
+	}
+	/* a free slot's flow is 0 already (tp_tcp_destroy) */
+	return !old && !bpf_sk_storage_get(&sock_seen, sk, 0, 0) &&
+	       !__sync_val_compare_and_swap(&ss->word, 0, nb_sock_word(tag, 0, copied));
+}
+
+/* The kernel destroys a TCP socket: its slot is free for the next, its
+ * flow noted there cleared first. (A run the kernel skips leaves the slot
+ * taken: a later socket with the same low bits then uses the storage;
+ * its tag is never another socket's.) Before tp_tcp_state in this file,
+ * so attached before it: no socket takes a slot that nothing gives back. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tp_tcp_destroy, struct sock *sk)
+{
+	struct sock_slot *ss;
+	__u64 tag;
+
+	ss = sock_slot(sk, &tag);
+	if (!ss)
+		return 0;
+	ss->flow = 0;
+	for (int i = 0; i < 4; i++) {
+		__u64 old = ss->word;
+
+		if (nb_sock_word_tag(old) != tag ||
+		    __sync_val_compare_and_swap(&ss->word, old, 0) == old)
+			break;
+	}
+	return 0;
+}
+
+/* A new connection: start counting its reads from here. A connection
+ * that ends (TCP_CLOSE; connect(AF_UNSPEC) too) forgets the flow its slot
+ * notes: the socket may connect elsewhere, and a send in SYN_SENT (TCP
+ * Fast Open) must not count into the old flow. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_tcp_state, const struct sock *csk, int oldstate, int newstate)
 {
 	struct sock *sk = (struct sock *)csk;
 	struct sock_seen *st;
+	struct sock_slot *ss;
+	__u32 copied;
+	__u64 tag;
 
-	if (newstate != TCP_ESTABLISHED || !is_tcp(sk))
+	if (!is_tcp(sk))
+		return 0;
+	if (newstate == TCP_CLOSE) {
+		ss = sock_slot(sk, &tag);
+		if (ss)
+			ss->flow = 0;
+		return 0;
+	}
+	if (newstate != TCP_ESTABLISHED)
+		return 0;
+	copied = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	if (take_slot(sk, copied))
 		return 0;
 	st = bpf_sk_storage_get(&sock_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (st)
-		st->copied = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	if (st) {
+		st->copied = copied;
+		st->fin = 0;	/* connected again: a new FIN to come */
+	}
 	return 0;
 }
 
@@ -956,7 +1174,7 @@ static __always_inline int nested_udp(struct sock *sk)
 	int BPF_PROG(fx, struct sock *sk, void *msg, __u64 size, int ret)	\
 	{								\
 		if (!(nested && nested_udp(sk)))			\
-			count(sk, ret, NB_TX, NULL, false);			\
+			count(sk, ret, NB_TX, NULL, NULL, false);			\
 		return 0;						\
 	}
 
@@ -972,7 +1190,7 @@ FEXIT_SENDMSG(udpv6_sendmsg, fx_udp6_send, false)
 	int BPF_PROG(fx, struct sock *sk, void *page, int offset, __u64 size,	\
 		     int flags, int ret)				\
 	{								\
-		count(sk, ret, NB_TX, NULL, false);				\
+		count(sk, ret, NB_TX, NULL, NULL, false);				\
 		return 0;						\
 	}
 
@@ -1004,7 +1222,7 @@ static __always_inline void fx_recv(__u64 *ctx)
 		ret = ctx_arg(ctx, 6);
 	}
 	if (!(flags & NOT_PAYLOAD))
-		count(sk, (int)ret, NB_RX, NULL, false);
+		count(sk, (int)ret, NB_RX, NULL, NULL, false);
 }
 
 /* fexit/FN, program FX: what a recvmsg received, for its socket. */
@@ -1028,7 +1246,7 @@ FEXIT_RECVMSG(udpv6_recvmsg, fx_udp6_recv)
 SEC("fexit/packet_sendmsg")
 int BPF_PROG(fx_packet_send, struct socket *sock, void *msg, __u64 len, int ret)
 {
-	count(BPF_CORE_READ(sock, sk), ret, NB_TX, NULL, false);
+	count(BPF_CORE_READ(sock, sk), ret, NB_TX, NULL, NULL, false);
 	return 0;
 }
 
@@ -1036,7 +1254,7 @@ SEC("fexit/packet_recvmsg")
 int BPF_PROG(fx_packet_recv, struct socket *sock, void *msg, __u64 len, int flags, int ret)
 {
 	if (!(flags & NOT_PAYLOAD))
-		count(BPF_CORE_READ(sock, sk), ret, NB_RX, NULL, false);
+		count(BPF_CORE_READ(sock, sk), ret, NB_RX, NULL, NULL, false);
 	return 0;
 }
 
@@ -1063,7 +1281,7 @@ static __always_inline void kp_return(long ret, int dir, __u64 slot)
 	if (!s)
 		return;	/* entry was skipped (nested) or its stash was full */
 	if (!s->peek)
-		count((struct sock *)s->sk, ret, dir, NULL, false);
+		count((struct sock *)s->sk, ret, dir, NULL, NULL, false);
 	bpf_map_delete_elem(&stash, &id);
 }
 

@@ -177,4 +177,59 @@ static inline int nb_tcp_fin_taken(__u32 copied_seq, __u32 rcv_nxt, int fin_arri
 	return fin_arrived && copied_seq == rcv_nxt;
 }
 
+/*
+ * Rung 1, TCP: a socket's slot in the 'sock_slots' array (taken when its
+ * connection is established, given back when the kernel destroys it),
+ * found by its cookie: the slot is the cookie's low 'bits' bits (2^bits
+ * slots: NB_SOCK_SLOT_BITS, or NETBPF_SOCK_SLOTS). One 64-bit word says
+ * whose it is and where the socket's reads are counted, so that taking it
+ * and each count are one compare-and-swap:
+ *   bits 33-63: the tag, (cookie >> bits) + 1 (0: free);
+ *   bit 32: the FIN's sequence step was taken off;
+ *   bits 0-31: copied_seq counted up to (nb_tcp_delta reads them).
+ */
+#define NB_SOCK_SLOT_BITS 14
+
+/* The tag of the socket with this cookie; 0: none (no cookie yet, or one
+ * too large for 31 bits of tag: then the socket storage is used). */
+static inline __u64 nb_sock_tag(__u64 cookie, __u32 bits)
+{
+	if (!cookie || (cookie >> bits) >= 0x7fffffffull)
+		return 0;
+	return (cookie >> bits) + 1;
+}
+
+static inline __u64 nb_sock_word(__u64 tag, int fin, __u32 copied_seq)
+{
+	return tag << 33 | (__u64)(fin ? 1 : 0) << 32 | copied_seq;
+}
+
+static inline __u64 nb_sock_word_tag(__u64 word)
+{
+	return word >> 33;
+}
+
+static inline int nb_sock_word_fin(__u64 word)
+{
+	return (word >> 32) & 1;
+}
+
+/* One count on a slot's word 'old' (socket 'tag'): the bytes consumed up
+ * to copied_seq, less the FIN's step the first time it is in them
+ * ('fin_taken': nb_tcp_fin_taken() now); '*word': the word to swap in,
+ * 'old' itself when there is nothing to count (another reader counted
+ * it, or the slot is another socket's). */
+static inline __s64 nb_sock_count(__u64 old, __u64 tag, __u32 copied_seq, int fin_taken,
+				  __u64 *word)
+{
+	__s64 delta = nb_tcp_delta(old, copied_seq);
+	int fin = nb_sock_word_fin(old), took = !fin && fin_taken;
+
+	*word = old;
+	if (nb_sock_word_tag(old) != tag || delta <= 0)
+		return 0;
+	*word = nb_sock_word(tag, fin || took, copied_seq);
+	return delta - took;
+}
+
 #endif /* NETBPF_H */

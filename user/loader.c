@@ -215,6 +215,14 @@ static void configure(struct netbpf *s, enum nb_backend b, const struct nb_opts 
 	/* the kprobe rung's entry-to-return stash: 96 bytes an entry */
 	if (b != NB_BACKEND_KPROBE)
 		bpf_map__set_max_entries(s->maps.stash, 1);
+	/* the TCP sockets' slots: rung 1's (64 bytes each; NETBPF_SOCK_SLOTS,
+	 * a power of two, checked by nb_parse_env()) */
+	if (b != NB_BACKEND_TRACEPOINT) {
+		bpf_map__set_max_entries(s->maps.sock_slots, 1);
+	} else if (o && o->sock_slots) {
+		bpf_map__set_max_entries(s->maps.sock_slots, o->sock_slots);
+		s->rodata->sock_slot_bits = __builtin_ctz(o->sock_slots);
+	}
 }
 
 /* Each key of a filter set (pids, ports) in its map, with the value 1. */

@@ -91,8 +91,8 @@ void nb_usage(FILE *f)
 "that does not apply to the command is bad usage. Lists take no empty item.\n"
 "\n"
 "Environment: NETBPF_MAX_PROCS (16 to 4194304 entries), NETBPF_MAX_FLOWS\n"
-"(16 to 16777216), NETBPF_FLOW_IDLE_S (1 to 86400), NETBPF_TC_METHOD (auto,\n"
-"tcx, clsact).\n"
+"(16 to 16777216), NETBPF_SOCK_SLOTS (a power of two, 1 to 1048576),\n"
+"NETBPF_FLOW_IDLE_S (1 to 86400), NETBPF_TC_METHOD (auto, tcx, clsact).\n"
 "\n"
 "Privileges: root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n"
 "Exit status: 0 normal end, 1 netbpf cannot run here, 2 bad usage.\n"
@@ -371,8 +371,14 @@ int nb_parse_env(struct nb_opts *o, char *err, size_t errlen)
 		    &o->max_flows, err, errlen) ||
 	    env_num("NETBPF_MAX_PROCS", NB_MAX_PROCS_MIN, NB_MAX_PROCS_MAX, "entries",
 		    &o->max_procs, err, errlen) ||
-	    env_num("NETBPF_FLOW_IDLE_S", 1, 86400, "seconds", &o->flow_idle_s, err, errlen))
+	    env_num("NETBPF_FLOW_IDLE_S", 1, 86400, "seconds", &o->flow_idle_s, err, errlen) ||
+	    env_num("NETBPF_SOCK_SLOTS", 1, NB_SOCK_SLOTS_MAX, "entries", &o->sock_slots, err,
+		    errlen))
 		return 2;
+	if (o->sock_slots & (o->sock_slots - 1))
+		return fail(err, errlen,
+			    "bad NETBPF_SOCK_SLOTS '%u': expected a power of two from 1 to %u (hint: unset it for the default)",
+			    o->sock_slots, NB_SOCK_SLOTS_MAX);
 	/* NETBPF_TC_METHOD is read by the session; an empty one means auto */
 	if (m && *m && strcmp(m, "auto") && strcmp(m, "tcx") && strcmp(m, "clsact"))
 		return fail(err, errlen, "bad NETBPF_TC_METHOD '%s': use auto, tcx or clsact", m);

@@ -60,14 +60,17 @@ struct nb_opts {
 	uint32_t given;		/* bit per entry of the option table: what was asked */
 	uint32_t max_flows;	/* NETBPF_MAX_FLOWS, 0: the default size */
 	uint32_t max_procs;	/* NETBPF_MAX_PROCS, 0: the default size */
+	uint32_t sock_slots;	/* NETBPF_SOCK_SLOTS (a power of two), 0: the default */
 	uint32_t flow_idle_s;	/* NETBPF_FLOW_IDLE_S, 0: the default (60) */
 };
 
-/* Map sizes the environment may ask for (NETBPF_MAX_FLOWS, NETBPF_MAX_PROCS). */
+/* Map sizes the environment may ask for (NETBPF_MAX_FLOWS, NETBPF_MAX_PROCS,
+ * NETBPF_SOCK_SLOTS). */
 #define NB_MAX_FLOWS_MIN 16u
 #define NB_MAX_FLOWS_MAX (1u << 24)
 #define NB_MAX_PROCS_MIN 16u
 #define NB_MAX_PROCS_MAX (1u << 22)
+#define NB_SOCK_SLOTS_MAX (1u << 20)
 
 extern const char *const nb_backend_names[NB_NBACKENDS];
 extern const char *const nb_proto_names[NB_NPROTO];

@@ -22,9 +22,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
+# CHECK_PREFIX: put before every check's name (a script run again in
+# another configuration, e.g. sock_slots.sh running paths.sh)
+pass() { echo "PASS ${CHECK_PREFIX:-}$1"; }
+fail() { echo "FAIL ${CHECK_PREFIX:-}$1: $2"; }
+skip() { echo "SKIP ${CHECK_PREFIX:-}$1: $2"; }
 
 # check NAME EXPECTED ACTUAL
 check_eq() {

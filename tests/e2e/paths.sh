@@ -79,7 +79,7 @@ for f in ping4 ping6 rawping4 rawping6 raws rawr sf.srv sf.cli sp.srv sp.cli \
 done
 check_eq "ping4 moved 5 requests of 100 bytes" 500 "$(gen_field "$T/ping4" sent)"
 if [ "$sctp_rc" = 3 ]; then
-	echo "NA sctp: $(head -1 "$T/sctp.err")"
+	echo "NA ${CHECK_PREFIX:-}sctp: $(head -1 "$T/sctp.err")"
 else
 	check_gen "sctp client" "$T/sctp.cli"
 	check_gen "sctp server" "$T/sctp.srv"

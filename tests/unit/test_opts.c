@@ -248,6 +248,30 @@ static void test_env(void **state)
 	unsetenv("NETBPF_TC_METHOD");
 }
 
+/* NETBPF_SOCK_SLOTS: a power of two from 1 to 2^20. */
+static void test_env_sock_slots(void **state)
+{
+	static const char *const bad[] = { "0", "3", "12", "1048575", "2097152", "x" };
+
+	(void)state;
+	setenv("NETBPF_SOCK_SLOTS", "1", 1);
+	assert_int_equal(nb_parse_env(&o, err, sizeof(err)), 0);
+	assert_int_equal(o.sock_slots, 1);
+	setenv("NETBPF_SOCK_SLOTS", "1048576", 1);
+	assert_int_equal(nb_parse_env(&o, err, sizeof(err)), 0);
+	assert_int_equal(o.sock_slots, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("NETBPF_SOCK_SLOTS", bad[i], 1);
+		assert_int_equal(nb_parse_env(&o, err, sizeof(err)), 2);
+		assert_non_null(strstr(err, "NETBPF_SOCK_SLOTS"));
+		assert_non_null(strstr(err, "1 to 1048576"));
+		assert_null(strchr(err, '\n'));
+	}
+	unsetenv("NETBPF_SOCK_SLOTS");
+	assert_int_equal(nb_parse_env(&o, err, sizeof(err)), 0);
+	assert_int_equal(o.sock_slots, 0);
+}
+
 /* Which capability is missing, by name. */
 static void test_missing_caps(void **state)
 {
@@ -299,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_strict_numbers),
 		cmocka_unit_test(test_command_options),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_env_sock_slots),
 		cmocka_unit_test(test_missing_caps),
 		cmocka_unit_test(test_cgroup_dir),
 	};

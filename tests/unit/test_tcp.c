@@ -25,6 +25,13 @@ static __s64 step(__u64 *counted, __u64 *fin, __u32 copied, __u32 rcv_nxt, int f
 	return delta;
 }
 
+/* The same on a socket slot's word, as slot_consumed() makes it. */
+static __s64 word_step(__u64 *word, __u64 tag, __u32 copied, __u32 rcv_nxt, int fin_arrived)
+{
+	return nb_sock_count(*word, tag, copied, nb_tcp_fin_taken(copied, rcv_nxt, fin_arrived),
+			     word);
+}
+
 static void progress(void **state)
 {
 	(void)state;
@@ -100,6 +107,64 @@ static void connection_wrapping(void **state)
 	assert_int_equal(fin_done, 1);
 }
 
+/* A socket's tag: never 0 for a cookie that has one, distinct for the
+ * cookies that share a slot, none for cookies too large for 31 bits. */
+static void sock_tags(void **state)
+{
+	(void)state;
+	assert_int_equal(nb_sock_tag(0, 14), 0);
+	assert_int_equal(nb_sock_tag(1, 14), 1);
+	assert_int_equal(nb_sock_tag(16383, 14), 1);
+	assert_int_equal(nb_sock_tag(16384 + 5, 14), 2);	/* slot 5, not cookie 5's tag */
+	assert_int_not_equal(nb_sock_tag(5, 14), nb_sock_tag(16384 + 5, 14));
+	assert_int_equal(nb_sock_tag(1, 0), 2);
+	assert_int_equal(nb_sock_tag(0x7ffffffeull << 14, 14), 0x7fffffff);
+	assert_int_equal(nb_sock_tag(0x7fffffffull << 14, 14), 0);
+	assert_int_equal(nb_sock_tag(~0ull, 0), 0);
+	/* the largest tag fills bits 33-63 and leaves the count alone */
+	assert_int_equal(nb_sock_word_tag(nb_sock_word(0x7fffffff, 1, 0xffffffffu)), 0x7fffffff);
+	assert_int_equal(nb_sock_word_fin(nb_sock_word(0x7fffffff, 0, 0xffffffffu)), 0);
+	assert_int_equal(nb_tcp_delta(nb_sock_word(0x7fffffff, 1, 0xfffffff0u), 0x10), 0x20);
+}
+
+/* A connection counted on a slot's word: the same bytes as on the
+ * storage, the FIN taken off once, and a word of another socket (its tag)
+ * never counted. */
+static void sock_word(void **state)
+{
+	__u64 word = nb_sock_word(7, 0, 0xfffff000u), counted = 0xfffff000u, fin = 0;
+	__u32 c = 0xfffff000u;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		c += 1000;
+		assert_int_equal(word_step(&word, 7, c, c, 0), step(&counted, &fin, c, c, 0));
+		assert_int_equal(word_step(&word, 7, c, c, 0), 0);	/* the second hook */
+	}
+	/* the last 500 bytes and the FIN in one read (splice), as the
+	 * storage counts them */
+	assert_int_equal(word_step(&word, 7, c + 501, c + 501, 1),
+			 step(&counted, &fin, c + 501, c + 501, 1));
+	assert_int_equal(nb_sock_word_fin(word), 1);
+	assert_int_equal(word_step(&word, 7, c + 501, c + 501, 1), 0);
+	assert_int_equal(nb_sock_word_tag(word), 7);
+	assert_int_equal((__u32)word, c + 501);
+	/* the FIN alone (recvmsg that returned 0 after the data) */
+	word = nb_sock_word(7, 0, 1000);
+	assert_int_equal(word_step(&word, 7, 1001, 1001, 1), 0);
+	assert_int_equal(nb_sock_word_fin(word), 1);
+	assert_int_equal((__u32)word, 1001);
+	/* data that arrived before the FIN: not the FIN's step yet */
+	word = nb_sock_word(7, 0, 1000);
+	assert_int_equal(word_step(&word, 7, 1500, 1600, 1), 500);
+	assert_int_equal(nb_sock_word_fin(word), 0);
+	/* another socket's slot: nothing counted, the word left alone */
+	__u64 before = word;
+
+	assert_int_equal(word_step(&word, 8, c + 900, c + 900, 0), 0);
+	assert_int_equal(word, before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +174,8 @@ int main(void)
 		cmocka_unit_test(fin),
 		cmocka_unit_test(connection),
 		cmocka_unit_test(connection_wrapping),
+		cmocka_unit_test(sock_tags),
+		cmocka_unit_test(sock_word),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
