@@ -9,13 +9,7 @@ require_root first_sight
 CONNS=300 N=20000
 PORT=$((7700 + $$ % 200))
 GO=$T/go
-"$NBGEN" pair-server 127.0.0.1 $PORT $CONNS >"$T/srv" 2>"$T/srv.err" &
-SRV=$!
-CLEANUPS+=("kill $SRV")
-"$NBGEN" pair-client 127.0.0.1 $PORT $CONNS $N "$GO" >"$T/cli" &
-CLI=$!
-CLEANUPS+=("kill $CLI")
-for _ in $(seq 100); do grep -q ready "$T/srv.err" && break; sleep 0.1; done
+pair_start 127.0.0.1 $PORT $CONNS $N "$GO"
 nb_start
 touch "$GO"
 wait "$CLI" "$SRV"

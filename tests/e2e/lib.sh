@@ -102,6 +102,20 @@ gen_field() {
 
 # Compare netbpf's summary for the generator whose report is in FILE.
 # (Two jq runs, not five: jq takes half a second to start under QEMU.)
+# pair_start ADDR PORT CONNS SEND GO: nbgen pair-server and pair-client
+# (CONNS connections, each read by two threads; SEND bytes each once the
+# file GO exists), their lines in $T/srv and $T/cli, their pids in SRV and
+# CLI; returns once the server has accepted them all.
+pair_start() {
+	"$NBGEN" pair-server "$1" "$2" "$3" >"$T/srv" 2>"$T/srv.err" &
+	SRV=$!
+	CLEANUPS+=("kill $SRV")
+	"$NBGEN" pair-client "$1" "$2" "$3" "$4" "$5" >"$T/cli" &
+	CLI=$!
+	CLEANUPS+=("kill $CLI")
+	for _ in $(seq 100); do grep -q ready "$T/srv.err" && break; sleep 0.1; done
+}
+
 check_gen() {	# NAME FILE
 	local name=$1 f=$2 pid sent recv tx rx
 	read -r pid sent recv < <(jq -r '"\(.pid) \(.sent) \(.received)"' "$f" 2>/dev/null | head -1)

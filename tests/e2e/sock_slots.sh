@@ -41,13 +41,7 @@ if ! grep -q "per-process hooks: tracepoint" "$T/nb.err"; then
 	exit 0
 fi
 check_eq "no slot taken before any connection" 0 "$(slots_taken "$NB_PID")"
-"$NBGEN" pair-server 127.0.0.1 $PORT $CONNS >"$T/srv" 2>"$T/srv.err" &
-SRV=$!
-CLEANUPS+=("kill $SRV")
-"$NBGEN" pair-client 127.0.0.1 $PORT $CONNS $N "$GO" >"$T/cli" &
-CLI=$!
-CLEANUPS+=("kill $CLI")
-for _ in $(seq 100); do grep -q ready "$T/srv.err" && break; sleep 0.1; done
+pair_start 127.0.0.1 $PORT $CONNS $N "$GO"
 ends=$(ss -tin state established "( sport = :$PORT or dport = :$PORT )" | grep -c ':'"$PORT"' ')
 check_eq "$CONNS live connections: both ends listed by ss" $((2 * CONNS)) "$ends"
 check_eq "a slot for each end of $CONNS live connections (cookies' low bits by ss)" \
