@@ -20,6 +20,9 @@
 #                splice sends
 #                and AF_PACKET (tests/e2e/packet.sh): SOCK_RAW and
 #                SOCK_DGRAM both ways, a TX_RING sender, exact per process
+#   one socket slot: ... (6.3+) proc_bytes.sh again on rung 1 with
+#                NETBPF_SOCK_SLOTS=1: most TCP connections in the socket
+#                storage, one at a time in the slot
 #   fentry: ...  the same with --backend fentry
 #   kprobe: ...  the same with --backend kprobe; and 30 receivers blocked
 #                at once in udp_recvmsg (kretprobe instances) counted exactly;
@@ -142,6 +145,12 @@ relay doctor doctor
 for b in $RUNGS; do
 	NETBPF_TEST_BACKEND=$(rung "$b") relay "$b" bash tests/e2e/proc_bytes.sh
 done
+# ---- and on rung 1 with one TCP socket slot for all (6.3+): the ----
+# ---- connections that find it taken are counted in the socket storage ----
+if [ "$KV" -ge 6003 ]; then
+	NETBPF_SOCK_SLOTS=1 NETBPF_TEST_BACKEND=tracepoint relay "one socket slot" \
+		bash tests/e2e/proc_bytes.sh
+fi
 
 # ---- AF_PACKET, SOCK_RAW and SOCK_DGRAM, TX_RING, both ways, on each ----
 # ---- rung (rungs 2 and 3: packet_sendmsg and packet_recvmsg) ----
