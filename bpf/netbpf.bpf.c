@@ -179,11 +179,11 @@ struct {
 } sock_seen SEC(".maps");
 
 /*
- * The same for TCP sockets without the socket storage, whose lookup is
- * most of what a read cost (docs/performance.md, "Session 7"): a slot
+ * The same for TCP sockets without the socket storage, whose lookup cost
+ * some 25 ns a read (docs/performance.md, "Session 7"): a slot
  * each, by cookie, taken at connection and given back when the kernel
  * destroys the socket (the word's layout: netbpf.h, nb_sock_word). A
- * socket whose slot is taken by another (the same low bits), or that
+ * socket whose slot is taken by another (nb_sock_index), or that
  * was connected before netbpf started, uses the storage as before; a
  * socket uses one of the two for its whole life. 64 bytes each: sockets
  * read on different CPUs share no cache line. Sized by the loader (one
@@ -504,7 +504,7 @@ static __always_inline struct nb_flow_slot *flow_at(__u32 i, const struct nb_flo
 static __always_inline struct sock_slot *sock_slot(struct sock *sk, __u64 *tag)
 {
 	__u64 cookie = sk->__sk_common.skc_cookie.counter;
-	__u32 i = cookie & ((1u << sock_slot_bits) - 1);
+	__u32 i = nb_sock_index(cookie, sock_slot_bits);
 	struct sock_slot *ss;
 
 	*tag = nb_sock_tag(cookie, sock_slot_bits);
@@ -1080,7 +1080,7 @@ static __always_inline bool take_slot(struct sock *sk, __u32 copied)
 {
 	__u64 cookie = bpf_get_socket_cookie(sk);	/* made here if it was not */
 	__u64 tag = nb_sock_tag(cookie, sock_slot_bits), old;
-	__u32 i = cookie & ((1u << sock_slot_bits) - 1);
+	__u32 i = nb_sock_index(cookie, sock_slot_bits);
 	struct sock_slot *ss;
 
 	if (!tag)
@@ -1101,7 +1101,7 @@ static __always_inline bool take_slot(struct sock *sk, __u32 copied)
 
 /* The kernel destroys a TCP socket: its slot is free for the next, its
  * flow noted there cleared first. (A run the kernel skips leaves the slot
- * taken: a later socket with the same low bits then uses the storage;
+ * taken: a later socket whose cookie maps to it then uses the storage;
  * its tag is never another socket's.) Before tp_tcp_state in this file,
  * so attached before it: no socket takes a slot that nothing gives back. */
 SEC("tp_btf/tcp_destroy_sock")

@@ -180,8 +180,8 @@ static inline int nb_tcp_fin_taken(__u32 copied_seq, __u32 rcv_nxt, int fin_arri
 /*
  * Rung 1, TCP: a socket's slot in the 'sock_slots' array (taken when its
  * connection is established, given back when the kernel destroys it),
- * found by its cookie: the slot is the cookie's low 'bits' bits (2^bits
- * slots: NB_SOCK_SLOT_BITS, or NETBPF_SOCK_SLOTS). One 64-bit word says
+ * found by its cookie (nb_sock_index; 2^bits slots: NB_SOCK_SLOT_BITS, or
+ * NETBPF_SOCK_SLOTS). One 64-bit word says
  * whose it is and where the socket's reads are counted, so that taking it
  * and each count are one compare-and-swap:
  *   bits 33-63: the tag, (cookie >> bits) + 1 (0: free);
@@ -197,6 +197,19 @@ static inline __u64 nb_sock_tag(__u64 cookie, __u32 bits)
 	if (!cookie || (cookie >> bits) >= 0x7fffffffull)
 		return 0;
 	return (cookie >> bits) + 1;
+}
+
+/* The slot of the socket with this cookie: the cookie's low 'bits' bits
+ * XOR a mix of the others. The kernel hands cookies out to each CPU in
+ * batches of 4,096: by their low bits alone, the sockets of two CPUs whose
+ * batches are a multiple of 2^bits apart would meet slot for slot; mixed,
+ * each batch lands elsewhere. The tag (the other bits) then tells the
+ * low bits back: one cookie per (slot, tag). */
+static inline __u32 nb_sock_index(__u64 cookie, __u32 bits)
+{
+	__u64 mix = ((cookie >> bits) * 0x9e3779b97f4a7c15ull) >> 32;
+
+	return (__u32)(cookie ^ mix) & ((1u << bits) - 1);
 }
 
 static inline __u64 nb_sock_word(__u64 tag, int fin, __u32 copied_seq)

@@ -127,6 +127,51 @@ static void sock_tags(void **state)
 	assert_int_equal(nb_tcp_delta(nb_sock_word(0x7fffffff, 1, 0xfffffff0u), 0x10), 0x20);
 }
 
+/* Slots: one cookie per (slot, tag); the cookies of one batch in
+ * distinct slots; batches 2^14 apart (the low bits alone would put them
+ * slot for slot on each other) spread over the slots. */
+static void sock_index(void **state)
+{
+	static unsigned char used[1u << 14];
+	unsigned distinct = 0;
+
+	(void)state;
+	/* the cookie, told back from its slot and tag */
+	for (__u64 c = 1; c < (1ull << 40); c = c * 3 + 1) {
+		for (__u32 bits = 0; bits <= 20; bits += 7) {
+			__u64 hi, mix, lo;
+
+			if (!nb_sock_tag(c, bits)) {	/* too large: the storage */
+				assert_true((c >> bits) >= 0x7fffffffull);
+				continue;
+			}
+			hi = nb_sock_tag(c, bits) - 1;
+			mix = (hi * 0x9e3779b97f4a7c15ull) >> 32;
+			lo = (nb_sock_index(c, bits) ^ mix) & ((1u << bits) - 1);
+
+			assert_int_equal(hi << bits | lo, c);
+		}
+	}
+	for (__u64 c = 40960; c < 40960 + 4096; c++) {
+		assert_int_equal(used[nb_sock_index(c, 14)], 0);
+		used[nb_sock_index(c, 14)] = 1;
+	}
+	for (unsigned i = 0; i < sizeof(used); i++)
+		used[i] = 0;
+	/* 32 batches of the same low bits, 100 sockets each: 3,200 cookies;
+	 * at random, some 2,900 distinct slots are to be expected */
+	for (__u64 b = 0; b < 32; b++)
+		for (__u64 p = 0; p < 100; p++) {
+			__u32 i = nb_sock_index(((b * 4 + 7) << 12) + p, 14);
+
+			distinct += !used[i];
+			used[i] = 1;
+		}
+	assert_true(distinct > 2800);
+	assert_int_equal(nb_sock_index(12345, 0), 0);
+	assert_true(nb_sock_index(~0ull, 20) < (1u << 20));
+}
+
 /* A connection counted on a slot's word: the same bytes as on the
  * storage, the FIN taken off once, and a word of another socket (its tag)
  * never counted. */
@@ -175,6 +220,7 @@ int main(void)
 		cmocka_unit_test(connection),
 		cmocka_unit_test(connection_wrapping),
 		cmocka_unit_test(sock_tags),
+		cmocka_unit_test(sock_index),
 		cmocka_unit_test(sock_word),
 	};
 
