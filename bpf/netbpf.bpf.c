@@ -498,19 +498,23 @@ static __always_inline struct nb_flow_slot *flow_at(__u32 i, const struct nb_flo
 	return fs && flow_is(fs, f) ? fs : NULL;
 }
 
+/* The slot of the socket with this cookie, whoever holds it ('*tag': the
+ * socket's tag); NULL for a cookie without a tag. */
+static __always_inline struct sock_slot *slot_of(__u64 cookie, __u64 *tag)
+{
+	__u32 i = nb_sock_index(cookie, sock_slot_bits);
+
+	*tag = nb_sock_tag(cookie, sock_slot_bits);
+	return *tag ? bpf_map_lookup_elem(&sock_slots, &i) : NULL;
+}
+
 /* The socket's slot in 'sock_slots' if it holds one ('*tag': its tag). A
  * plain load of the cookie: a socket with a slot had its cookie made when
  * it took it (take_slot). */
 static __always_inline struct sock_slot *sock_slot(struct sock *sk, __u64 *tag)
 {
-	__u64 cookie = sk->__sk_common.skc_cookie.counter;
-	__u32 i = nb_sock_index(cookie, sock_slot_bits);
-	struct sock_slot *ss;
+	struct sock_slot *ss = slot_of(sk->__sk_common.skc_cookie.counter, tag);
 
-	*tag = nb_sock_tag(cookie, sock_slot_bits);
-	if (!*tag)
-		return NULL;
-	ss = bpf_map_lookup_elem(&sock_slots, &i);
 	return ss && nb_sock_word_tag(ss->word) == *tag ? ss : NULL;
 }
 
@@ -1078,14 +1082,11 @@ int BPF_PROG(tp_tcp_read, struct sock *sk)
  * storage from an earlier connection (one socket, one of the two). */
 static __always_inline bool take_slot(struct sock *sk, __u32 copied)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk);	/* made here if it was not */
-	__u64 tag = nb_sock_tag(cookie, sock_slot_bits), old;
-	__u32 i = nb_sock_index(cookie, sock_slot_bits);
 	struct sock_slot *ss;
+	__u64 tag, old;
 
-	if (!tag)
-		return false;
-	ss = bpf_map_lookup_elem(&sock_slots, &i);
+	ss = slot_of(bpf_get_socket_cookie(sk), &tag);	/* the cookie made here if need be */
+
 	if (!ss)
 		return false;
 	old = ss->word;
